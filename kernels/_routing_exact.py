@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def"
 """Exact picker routing for 1 and 2 blocks: private ``@njit`` dynamic program and tour builder.
 
 Inputs are contiguous arrays: pick aisles (int64), pick heights above the front cross-aisle
@@ -17,7 +18,7 @@ INF = np.inf
 
 
 @njit(cache=True)
-def sort_picks(aisles, heights, n_aisles):  # type: ignore[no-untyped-def]
+def sort_picks(aisles, heights, n_aisles):
     """Pick indices sorted by (aisle, height) and the CSR start of every aisle (counting sort)."""
     n = aisles.shape[0]
     start = np.zeros(n_aisles + 1, dtype=np.int64)
@@ -42,7 +43,7 @@ def sort_picks(aisles, heights, n_aisles):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def sub_aisle_costs(order, start, heights, cross, n_aisles):  # type: ignore[no-untyped-def]
+def sub_aisle_costs(order, start, heights, cross, n_aisles):
     """Cost of the six options of every sub-aisle (inf when illegal) and where its largest gap is.
 
     ``split[a, b]`` is the position (in ``order``) of the first pick above the largest gap, used by
@@ -85,7 +86,7 @@ def sub_aisle_costs(order, start, heights, cross, n_aisles):  # type: ignore[no-
 
 @njit(cache=True)
 def run_dp(cost, aisle_distance, depot, vertical, horizontal, horizontal_depot, done_state,
-           vertical_digits, horizontal_digits):  # type: ignore[no-untyped-def]
+           vertical_digits, horizontal_digits):
     """Shortest tour length and, per aisle, the chosen sub-aisle options and cross-aisle copies."""
     n_aisles = cost.shape[0]
     n_blocks = cost.shape[1]
@@ -100,10 +101,10 @@ def run_dp(cost, aisle_distance, depot, vertical, horizontal, horizontal_depot, 
     combo = np.empty(n_v)
     h_cost = np.empty(n_h)
     for h in range(n_h):
-        total = 0
+        copies = 0
         for i in range(n_blocks + 1):
-            total += horizontal_digits[h, i]
-        h_cost[h] = total * aisle_distance
+            copies += horizontal_digits[h, i]
+        h_cost[h] = copies * aisle_distance
     for a in range(n_aisles):
         for c in range(n_v):
             total = 0.0
@@ -146,7 +147,7 @@ def run_dp(cost, aisle_distance, depot, vertical, horizontal, horizontal_depot, 
 
 @njit(cache=True)
 def euler_order(order, first, last, split, v_choice, h_choice, vertical_digits, horizontal_digits,
-                n_cross, depot):  # type: ignore[no-untyped-def]
+                n_cross, depot):
     """Visiting order of the picks along an Euler tour of the chosen edges, starting at the depot."""
     n_aisles = first.shape[0]
     n_blocks = n_cross - 1
@@ -243,7 +244,7 @@ def euler_order(order, first, last, split, v_choice, h_choice, vertical_digits, 
 
 @njit(cache=True)
 def solve_exact(aisles, heights, cross, n_aisles, aisle_distance, depot, vertical, horizontal,
-                horizontal_depot, done_state, vertical_digits, horizontal_digits, want_order):  # type: ignore[no-untyped-def]
+                horizontal_depot, done_state, vertical_digits, horizontal_digits, want_order):
     """Optimal tour length through all picks and (if ``want_order``) the visiting order."""
     n = aisles.shape[0]
     if n == 0:

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def"
 """Classic routing policies (private ``@njit``): S-shape, return, midpoint, largest gap, combined.
 
 Every policy sees the warehouse as one block of height ``top`` (a middle cross-aisle is simply walked
@@ -17,7 +18,7 @@ SSHAPE, RETURN, MIDPOINT, LARGEST_GAP, COMBINED = 1, 2, 3, 4, 5
 
 
 @njit(cache=True)
-def _emit(visits, n, order, lo, hi, ascending):  # type: ignore[no-untyped-def]
+def _emit(visits, n, order, lo, hi, ascending):
     if ascending:
         for q in range(lo, hi):
             visits[n] = order[q]
@@ -30,7 +31,7 @@ def _emit(visits, n, order, lo, hi, ascending):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _split(order, start, heights, a, top, policy):  # type: ignore[no-untyped-def]
+def _split(order, start, heights, a, top, policy):
     """First position of the picks served from the back in a middle aisle, and the aisle's cost."""
     lo, hi = start[a], start[a + 1]
     if policy == MIDPOINT:
@@ -54,7 +55,7 @@ def _split(order, start, heights, a, top, policy):  # type: ignore[no-untyped-de
 
 
 @njit(cache=True)
-def policy_route(order, start, heights, top, aisle_distance, depot, policy, want_order):  # type: ignore[no-untyped-def]
+def policy_route(order, start, heights, top, aisle_distance, depot, policy, want_order):
     """(length, visits) of ``policy`` through the sorted picks."""
     n_aisles = start.shape[0] - 1
     visits = np.empty(order.shape[0], dtype=np.int64)
@@ -82,18 +83,25 @@ def policy_route(order, start, heights, top, aisle_distance, depot, policy, want
             else:
                 length += top
             n = _emit(visits, n, order, start[a], start[a + 1], i % 2 == 0)
-    elif policy == MIDPOINT or policy == LARGEST_GAP:
+    elif policy in (MIDPOINT, LARGEST_GAP):
+        # front parts of middle aisles left of the depot are picked on the way out to the leftmost
+        # aisle, the others on the way back from the rightmost one: 2 * D * span either way
         cuts = np.empty(m, dtype=np.int64)
         length += 2.0 * top
-        n = _emit(visits, n, order, start[left], start[left + 1], True)
         for i in range(1, m - 1):
             cut, cost = _split(order, start, heights, picked[i], top, policy)
             cuts[i] = cut
             length += cost
-            n = _emit(visits, n, order, cut, start[picked[i] + 1], False)
+        for i in range(m - 2, 0, -1):
+            if picked[i] < depot:
+                n = _emit(visits, n, order, start[picked[i]], cuts[i], True)
+        n = _emit(visits, n, order, start[left], start[left + 1], True)
+        for i in range(1, m - 1):
+            n = _emit(visits, n, order, cuts[i], start[picked[i] + 1], False)
         n = _emit(visits, n, order, start[right], start[right + 1], False)
         for i in range(m - 2, 0, -1):
-            n = _emit(visits, n, order, start[picked[i]], cuts[i], True)
+            if picked[i] >= depot:
+                n = _emit(visits, n, order, start[picked[i]], cuts[i], True)
     else:
         # combined: per aisle traverse or return on the current side, chosen by a 2-state DP
         value = np.array([0.0, np.inf])  # side 0 = front, 1 = back

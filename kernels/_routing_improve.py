@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def"
 """Route improvement on the shortest-path metric (private ``@njit``): 2-opt and Or-opt.
 
 Used for layouts with two or more middle cross-aisles, where no exact DP is implemented: start
@@ -13,7 +14,7 @@ from numba import njit
 
 
 @njit(cache=True)
-def walk(a1, y1, a2, y2, cross, aisle_distance):  # type: ignore[no-untyped-def]
+def walk(a1, y1, a2, y2, cross, aisle_distance):
     """Shortest walk between two points of a rectangular warehouse (cross-aisles at ``cross``)."""
     if a1 == a2:
         return abs(y1 - y2)
@@ -26,7 +27,7 @@ def walk(a1, y1, a2, y2, cross, aisle_distance):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def distance_matrix(aisles, heights, cross, aisle_distance, depot):  # type: ignore[no-untyped-def]
+def distance_matrix(aisles, heights, cross, aisle_distance, depot):
     """Pairwise walks; index n is the depot (front cross-aisle of the depot aisle)."""
     n = aisles.shape[0]
     pa = np.empty(n + 1, dtype=np.int64)
@@ -45,7 +46,7 @@ def distance_matrix(aisles, heights, cross, aisle_distance, depot):  # type: ign
 
 
 @njit(cache=True)
-def tour_length(tour, dist):  # type: ignore[no-untyped-def]
+def tour_length(tour, dist):
     total = 0.0
     for i in range(tour.shape[0]):
         total += dist[tour[i], tour[(i + 1) % tour.shape[0]]]
@@ -53,7 +54,7 @@ def tour_length(tour, dist):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def improve(visits, dist):  # type: ignore[no-untyped-def]
+def improve(visits, dist):
     """Locally optimal (2-opt, Or-opt) visiting order and its length; ``dist`` from distance_matrix."""
     n = visits.shape[0]
     tour = np.empty(n + 1, dtype=np.int64)

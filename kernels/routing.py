@@ -57,7 +57,7 @@ class Geometry:
     @property
     def exact(self) -> bool:
         """Whether ``optimal`` is solved exactly in this layout."""
-        return self.cross.shape[0] <= EXACT_MAX_CROSS_AISLES
+        return len(self.cross) <= EXACT_MAX_CROSS_AISLES
 
 
 def _digits(count: int, base: int, width: int) -> IntArray:
