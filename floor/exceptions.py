@@ -1,0 +1,52 @@
+"""Floor exceptions: short picks, wrong items, damaged goods ... as data with a lifecycle.
+
+(Python errors live in :mod:`floor.errors`; these are things that happen on the floor.)
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from floor.lifecycle import Lifecycle
+
+EXCEPTION_KINDS = (
+    "short_pick",
+    "wrong_item",
+    "damaged",
+    "blocked_location",
+    "device_fault",
+    "low_stock",
+    "other",
+)
+
+EXCEPTION_LIFECYCLE = Lifecycle(
+    name="exception",
+    initial="raised",
+    table={
+        ("raised", "acknowledge"): "acknowledged",
+        ("raised", "resolve"): "resolved",
+        ("acknowledged", "resolve"): "resolved",
+    },
+)
+
+
+class FloorException(msgspec.Struct, frozen=True):
+    exception_id: str
+    warehouse: str
+    kind: str
+    status: str
+    raised_ms: int
+    picker: str = ""
+    task_id: str = ""
+    location: str = ""
+    sku: str = ""
+    detail: str = ""
+    by: str = ""  # who acknowledged / resolved last
+    note: str = ""
+
+
+class ExceptionCommand(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Acknowledge or resolve: ``command_id`` makes a repeat harmless."""
+
+    command_id: str
+    note: str = ""

@@ -1,0 +1,80 @@
+"""Every Redis key name, in one place.
+
+Every key of warehouse W1 starts with the hash tag ``{W1}:``, so one Lua script touches one
+Redis Cluster slot. The Lua scripts never spell a key: :func:`lua_preamble` generates a ``K``
+table of key builders from :data:`TEMPLATES`, prepended to every script at load time.
+
+Global (untagged) keys are few and never touched by a script: the warehouse registry, badges and
+user accounts.
+"""
+
+from __future__ import annotations
+
+# name -> template after the "{W}:" prefix; "{}" placeholders are filled in order.
+TEMPLATES: dict[str, str] = {
+    "events": "events",  # Stream: the warehouse's durable event log
+    "layout": "layout",  # string: msgspec JSON of floor.layout.Layout
+    "sku": "sku:{}",  # hash: gtin, name, weight_g, on_hand, reserved
+    "gtin": "gtin",  # hash: gtin14 -> sku
+    "sku_bins": "skubins:{}",  # hash: location -> on hand units of this sku
+    "sku_alloc": "skualloc:{}",  # hash: location -> units allocated to open tasks
+    "bin": "bin:{}",  # hash: sku -> on hand units at this location
+    "order": "order:{}",  # hash: order fields; "lines" is JSON
+    "order_ext": "orderext:{}:{}",  # string: channel, external id -> order id
+    "orders_reserved": "orders:reserved",  # zset: order id by urgency (priority, due)
+    "orders_backordered": "orders:backordered",  # zset: order id by received time
+    "wave": "wave:{}",  # hash: status, orders, tasks, units, picked_units
+    "waves": "waves",  # zset: wave id by release time
+    "task": "task:{}",  # hash: wave, picker, status, step, picked, at_loc, n_steps
+    "steps": "task:{}:steps",  # list: JSON of floor.tasks.Step
+    "tasks_ready": "tasks:ready",  # zset: task id waiting for a picker, by release order
+    "picker": "picker:{}",  # hash: name, task (current task id)
+    "pickers_idle": "pickers:idle",  # set: pickers connected without a task
+    "scan": "scan:{}:{}",  # string: picker, scan id -> first verdict JSON (TTL)
+    "command": "cmd:{}",  # string: command id -> first result JSON (TTL)
+    "exception": "exc:{}",  # hash: floor exception fields
+    "exceptions_open": "exc:open",  # zset: raised/acknowledged exception ids by time
+    "verdicts": "verdicts",  # hash: verdict -> count (board counters)
+}
+
+WAREHOUSES = "warehouses"  # set of warehouse ids
+SECONDARY_PREFIX = "floor:"
+
+
+def prefix(warehouse: str) -> str:
+    return "{" + warehouse + "}:"
+
+
+def key(warehouse: str, name: str, *parts: str) -> str:
+    """The key ``name`` of ``warehouse`` (``key("W1", "sku", "A1")`` -> ``{W1}:sku:A1``)."""
+    return prefix(warehouse) + TEMPLATES[name].format(*parts)
+
+
+def badge(badge_id: str) -> str:
+    """Global: hash warehouse, picker, name, pin (salted hash)."""
+    return f"{SECONDARY_PREFIX}badge:{badge_id}"
+
+
+def user(username: str) -> str:
+    """Global: hash role, password (salted hash), warehouses."""
+    return f"{SECONDARY_PREFIX}user:{username}"
+
+
+def warehouses() -> str:
+    return SECONDARY_PREFIX + WAREHOUSES
+
+
+def lua_preamble() -> str:
+    """Lua defining ``P`` (the prefix, from ARGV[1]) and ``K.<name>(...)`` for every template."""
+    lines = ["local P = ARGV[1]", "local K = {}"]
+    for name, template in TEMPLATES.items():
+        pieces = template.split("{}")
+        args = [f"a{i}" for i in range(len(pieces) - 1)]
+        expression = "P"
+        for index, piece in enumerate(pieces):
+            if piece:
+                expression += f" .. '{piece}'"
+            if index < len(args):
+                expression += f" .. {args[index]}"
+        lines.append(f"K.{name} = function({', '.join(args)}) return {expression} end")
+    return "\n".join(lines) + "\n"

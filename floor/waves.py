@@ -1,0 +1,144 @@
+"""Waves: a set of reserved orders released together, split into one pick task per picker.
+
+:func:`plan_wave` is pure: given the orders, the free stock per location and the layout, it
+allocates every unit to a location and groups the picks into tasks whose steps follow the walk
+order of the layout. The kernels issue swaps in batching + optimal routing behind this same
+function signature.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from floor.errors import InsufficientStockError, ValidationError
+from floor.layout import Layout, parse_location
+from floor.lifecycle import Lifecycle
+from floor.orders import Order
+from floor.tasks import Step
+
+WAVE_LIFECYCLE = Lifecycle(
+    name="wave",
+    initial="released",
+    table={("released", "complete"): "completed"},
+)
+
+
+class ReleaseWave(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/waves``: ``wave_id`` is the command id (a repeat returns the same wave)."""
+
+    wave_id: str
+    pickers: int = 1
+    order_ids: list[str] | None = None  # None = the most urgent reserved orders
+    max_orders: int = 50
+    warehouse: str | None = None
+
+
+class PlannedTask(msgspec.Struct, frozen=True):
+    task_id: str
+    steps: list[Step]
+
+
+class Allocation(msgspec.Struct, frozen=True, array_like=True):
+    sku: str
+    location: str
+    quantity: int
+
+
+class WavePlan(msgspec.Struct, frozen=True):
+    wave_id: str
+    order_ids: list[str]
+    tasks: list[PlannedTask]
+    allocations: list[Allocation]
+
+
+def allocate(
+    orders: list[Order], free: dict[str, dict[str, int]]
+) -> list[tuple[Order, int, str, str, int]]:
+    """Allocate each order line to locations: ``(order, line_index, sku, location, quantity)``.
+
+    ``free`` maps sku -> location -> units on hand not yet allocated to a task; it is updated
+    in place. Each line takes the fullest location first (fewest splits). Raises
+    InsufficientStockError when the locations cannot cover a reserved line (stock moved since).
+    """
+    picks: list[tuple[Order, int, str, str, int]] = []
+    for order in orders:
+        for index, line in enumerate(order.lines):
+            need = line.quantity
+            locations = free.get(line.sku, {})
+            for location in sorted(locations, key=lambda loc: (-locations[loc], loc)):
+                if need == 0:
+                    break
+                take = min(need, locations[location])
+                if take <= 0:
+                    continue
+                locations[location] -= take
+                need -= take
+                picks.append((order, index, line.sku, location, take))
+            if need:
+                raise InsufficientStockError(
+                    f"order {order.order_id}: {need} units of {line.sku} have no free pick location"
+                )
+    return picks
+
+
+def split_orders(orders: list[Order], pickers: int) -> list[list[Order]]:
+    """Split orders into at most ``pickers`` groups of about equal units, most urgent first."""
+    if pickers < 1:
+        raise ValidationError("a wave needs at least one picker")
+    ranked = sorted(orders, key=lambda o: (o.priority, o.due or 2**62, o.created_ms, o.order_id))
+    groups = min(pickers, len(ranked))
+    total = sum(o.units for o in ranked)
+    target = total / groups if groups else 0
+    result: list[list[Order]] = [[] for _ in range(groups)]
+    current, load = 0, 0
+    for order in ranked:
+        if load >= target and current < groups - 1:
+            current, load = current + 1, 0
+        result[current].append(order)
+        load += order.units
+    return [group for group in result if group]
+
+
+def plan_wave(
+    wave_id: str,
+    orders: list[Order],
+    free: dict[str, dict[str, int]],
+    gtins: dict[str, str],
+    layout: Layout,
+    pickers: int,
+) -> WavePlan:
+    """Split, allocate and order the picks of a wave (pure)."""
+    if not orders:
+        raise ValidationError("no reserved orders to release")
+    tasks: list[PlannedTask] = []
+    allocations: dict[tuple[str, str], int] = {}
+    for number, group in enumerate(split_orders(orders, pickers), start=1):
+        picks = allocate(group, free)
+        totes = {order.order_id: tote for tote, order in enumerate(group, start=1)}
+        positions = []
+        for _order, _index, _sku, location, _qty in picks:
+            parsed = parse_location(location)
+            assert parsed is not None
+            positions.append((parsed.aisle, parsed.cell))
+        steps = []
+        for pick_index in layout.walk_order(positions):
+            order, line, sku, location, quantity = picks[pick_index]
+            steps.append(
+                Step(
+                    location=location,
+                    sku=sku,
+                    gtin=gtins[sku],
+                    quantity=quantity,
+                    order_id=order.order_id,
+                    line=line,
+                    tote=totes[order.order_id],
+                )
+            )
+            allocations[(sku, location)] = allocations.get((sku, location), 0) + quantity
+        tasks.append(PlannedTask(task_id=f"{wave_id}-T{number:02d}", steps=steps))
+    return WavePlan(
+        wave_id=wave_id,
+        order_ids=[o.order_id for o in orders],
+        tasks=tasks,
+        allocations=[Allocation(s, loc, q) for (s, loc), q in sorted(allocations.items())],
+    )

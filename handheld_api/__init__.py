@@ -1,0 +1,1 @@
+"""The HTTP + WebSocket surface of the floor server. Thin: every decision lives in floor/."""

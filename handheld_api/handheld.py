@@ -1,0 +1,183 @@
+"""``/ws/handheld``: a picker's scanner. See docs/protocol.md.
+
+Hot path per scan: one msgspec decode, one EVALSHA (validate + apply + verdict JSON built in
+Lua), one send of that JSON as is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import msgspec
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from floor.errors import FloorError
+from floor.exceptions import EXCEPTION_KINDS
+from floor.services import Floor, RaiseException
+from handheld_api.auth import Principal, TokenSigner
+from handheld_api.fanout import Hub, StreamEvent
+from handheld_api.protocol import (
+    MAX_FRAME,
+    HandheldInbound,
+    Ping,
+    Report,
+    Scan,
+    ShortPick,
+    Sync,
+    check_id,
+    check_scan,
+    error_frame,
+    frame,
+)
+
+log = logging.getLogger("floor.handheld")
+_decoder = msgspec.json.Decoder(HandheldInbound)
+
+
+async def authenticate(socket: WebSocket, allowed: tuple[str, ...]) -> Principal | None:  # type: ignore[type-arg]
+    """Accept, check the token; on failure send an error frame and close (4401/4403)."""
+    await socket.accept()
+    signer: TokenSigner = socket.app.state.signer
+    principal = signer.verify(socket.query_params.get("token", ""))
+    if principal is None:
+        await socket.send_text(error_frame("unauthorized", "missing, invalid or expired token").decode())
+        await socket.close(code=4401)
+        return None
+    if principal.role not in allowed and principal.role != "admin":
+        await socket.send_text(error_frame("forbidden", f"role '{principal.role}' may not use this socket").decode())
+        await socket.close(code=4403)
+        return None
+    return principal
+
+
+class HandheldSession:
+    def __init__(self, socket: WebSocket, floor: Floor, principal: Principal) -> None:  # type: ignore[type-arg]
+        self.socket = socket
+        self.floor = floor
+        self.picker = principal.subject
+        self.warehouse = principal.warehouse
+        self.task_id = ""
+        self.lock = asyncio.Lock()
+
+    async def send(self, text: str) -> None:
+        async with self.lock:
+            await self.socket.send_text(text)
+
+    async def send_task(self, task_id: str) -> None:
+        self.task_id = task_id
+        if not task_id:
+            await self.send(frame("idle", picker=self.picker).decode())
+            return
+        view = await self.floor.queries.task(self.warehouse, task_id)
+        await self.send(frame("task", task=view).decode())
+
+    async def on_event(self, event: StreamEvent) -> None:
+        """Hub callback: a task was assigned to this picker, or changed."""
+        task_id = str(event.data.get("task_id", ""))
+        if event.event == "task_assigned" and task_id == self.task_id:
+            return  # already sent directly
+        await self.send_task(task_id)
+
+    async def handle(self, text: str) -> None:
+        if len(text) > MAX_FRAME:
+            await self.send(error_frame("too_large", f"frames are limited to {MAX_FRAME} characters").decode())
+            return
+        try:
+            message = _decoder.decode(text)
+        except msgspec.DecodeError as error:
+            await self.send(error_frame("bad_frame", str(error)).decode())
+            return
+        match message:
+            case Scan():
+                await self.on_scan(message)
+            case ShortPick():
+                await self.on_short_pick(message)
+            case Report():
+                await self.on_report(message)
+            case Ping():
+                await self.send(frame("pong", id=message.id, server_time_ms=int(time.time() * 1000)).decode())
+            case Sync():
+                await self.send_task(await self.floor.commands.assign_task(self.warehouse, self.picker))
+
+    async def on_scan(self, scan: Scan) -> None:
+        reason = check_scan(scan)
+        if reason:
+            await self.send(error_frame("bad_frame", reason, scan.scan_id[:64]).decode())
+            return
+        repeat, verdict = await self.floor.scan(
+            self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity
+        )
+        if repeat:
+            verdict = '{"duplicate":true,' + verdict[1:]
+        await self.send(verdict)
+
+    async def on_short_pick(self, request: ShortPick) -> None:
+        reason = check_id(request.request_id, "request_id") or check_id(request.task_id, "task_id")
+        if reason:
+            await self.send(error_frame("bad_frame", reason, request.request_id[:64]).decode())
+            return
+        try:
+            repeat, result = await self.floor.short_pick(
+                self.warehouse, self.picker, request.task_id, request.request_id, request.step, request.found
+            )
+        except FloorError as error:
+            await self.send(error_frame(error.code, error.reason, request.request_id).decode())
+            return
+        await self.send(('{"duplicate":true,' + result[1:]) if repeat else result)
+
+    async def on_report(self, report: Report) -> None:
+        reason = check_id(report.request_id, "request_id")
+        if report.kind not in EXCEPTION_KINDS:
+            reason = f"kind must be one of {', '.join(EXCEPTION_KINDS)}"
+        if reason:
+            await self.send(error_frame("bad_frame", reason, report.request_id[:64]).decode())
+            return
+        command = RaiseException(
+            exception_id=report.request_id, kind=report.kind, location=report.location, sku=report.sku[:40],
+            task_id=self.task_id, detail=report.detail, warehouse=self.warehouse,
+        )
+        try:
+            exception = await self.floor.raise_exception(command, picker=self.picker)
+        except FloorError as error:
+            await self.send(error_frame(error.code, error.reason, report.request_id).decode())
+            return
+        await self.send(
+            frame("report_recorded", request_id=report.request_id, exception_id=exception.exception_id).decode()
+        )
+
+
+@websocket("/ws/handheld")
+async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
+    principal = await authenticate(socket, ("picker",))
+    if principal is None:
+        return
+    floor: Floor = socket.app.state.floor
+    hub: Hub = socket.app.state.hub
+    session = HandheldSession(socket, floor, principal)
+    await hub.add_picker(session.warehouse, session.picker, session.on_event)
+    try:
+        await session.send(
+            frame("welcome", picker=session.picker, warehouse=session.warehouse,
+                  server_time_ms=int(time.time() * 1000)).decode()
+        )
+        await session.send_task(await floor.commands.assign_task(session.warehouse, session.picker))
+        while True:
+            text = await socket.receive_text()
+            try:
+                await session.handle(text)
+            except FloorError as error:
+                await session.send(error_frame(error.code, error.reason).decode())
+            except Exception:
+                log.exception("handheld %s: unexpected error", session.picker)
+                await session.send(error_frame("server_error", "the server could not handle that frame").decode())
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if hub.remove_picker(session.warehouse, session.picker, session.on_event):
+            try:
+                await floor.picker_away(session.warehouse, session.picker)
+            except Exception:
+                log.warning("could not mark %s away", session.picker)

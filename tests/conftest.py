@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from floor.demo import demo_credentials, demo_data, load_demo  # noqa: E402
+from floor.services import Floor  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    os.environ["FLOOR_TEST_REDIS_URL"] = server.url
+    yield server
+    server.stop()
+
+
+_counter = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def warehouse() -> str:
+    """A fresh warehouse id per test: tests share one Redis but never each other's keys."""
+    return f"T{next(_counter)}"
+
+
+@pytest.fixture
+async def floor(redis_server: RedisServer) -> AsyncIterator[Floor]:
+    floor = Floor.from_url(redis_server.url)
+    await floor.start()
+    yield floor
+    await floor.close()
+
+
+@pytest.fixture
+async def small_demo(floor: Floor, warehouse: str) -> Floor:
+    """A small loaded warehouse: 4 aisles x 10 cells, 40 SKUs, 20 orders, 3 pickers."""
+    data = demo_data(warehouse, aisles=4, cells=10, skus=40, orders=20, units_per_location=20)
+    creds = demo_credentials(warehouse, pickers=3)
+    creds.pickers = [(f"{warehouse}p{n}", f"{warehouse}B{n}", f"{1000 + n}") for n in range(1, 4)]
+    await load_demo(floor, data, creds)
+    floor.default_warehouse = warehouse
+    return floor
