@@ -138,13 +138,20 @@ class Floor:
         return reserved
 
     # -- waves ----------------------------------------------------------------------------
-    async def release_wave(self, command: ReleaseWave) -> tuple[bool, WaveView]:
-        """Plan and commit a wave; re-plans when stock moved between planning and commit."""
+    def check_release(self, command: ReleaseWave) -> None:
+        """Input checks of a wave release (before it is queued for a worker)."""
         _check_command_id(command.wave_id, "wave_id")
         if not 1 <= command.pickers <= 500:
             raise ValidationError("pickers must be 1..500")
         if not 1 <= command.max_orders <= 10_000:
             raise ValidationError("max_orders must be 1..10000")
+        if command.order_ids is not None and not 1 <= len(command.order_ids) <= 10_000:
+            raise ValidationError("order_ids must list 1..10000 orders")
+        self.warehouse(command.warehouse)
+
+    async def release_wave(self, command: ReleaseWave) -> tuple[bool, WaveView]:
+        """Plan and commit a wave; re-plans when stock moved between planning and commit."""
+        self.check_release(command)
         warehouse = self.warehouse(command.warehouse)
         try:
             return True, await self.queries.wave(warehouse, command.wave_id)

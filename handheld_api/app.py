@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await floor.start()
         app.state.floor = floor
         app.state.hub = hub
+        app.state.redis_url = settings.redis_url
         app.state.signer = TokenSigner(settings.secret, settings.token_ttl_s)
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 

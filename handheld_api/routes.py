@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import Parameter
 
+from floor import jobs
 from floor.errors import ForbiddenError, ValidationError
 from floor.exceptions import ExceptionCommand, FloorException
 from floor.orders import NewOrder, Order
@@ -144,12 +147,21 @@ class WaveController(Controller):
     tags = ["waves"]
 
     @post("/", guards=[roles("supervisor")], status_code=200,
-          summary="Release a wave: orders split into pick tasks, pushed to pickers (idempotent on wave_id)")
-    async def release(self, data: ReleaseWave, request: Request[Any, Any, Any]) -> WaveResult:
+          summary="Release a wave: orders split into pick tasks, pushed to pickers (idempotent on wave_id)",
+          description="Waves of more than FLOOR_INLINE_WAVE_MAX orders (default 20) are planned by an RQ "
+          "worker: the answer is then 202 with the job id; poll GET /api/waves/{wave_id}.")
+    async def release(self, data: ReleaseWave, request: Request[Any, Any, Any]) -> Response[Any]:
         floor: Floor = request.app.state.floor
-        warehouse = _warehouse(request, floor, data.warehouse)
-        repeat, wave = await floor.release_wave(msgspec.structs.replace(data, warehouse=warehouse))
-        return WaveResult(repeat, wave)
+        command = msgspec.structs.replace(data, warehouse=_warehouse(request, floor, data.warehouse))
+        size = len(command.order_ids) if command.order_ids is not None else command.max_orders
+        if size > int(os.environ.get("FLOOR_INLINE_WAVE_MAX", "20")):
+            floor.check_release(command)
+            redis_url: str = request.app.state.redis_url
+            job_id = await asyncio.to_thread(jobs.enqueue_release_wave, redis_url, command)
+            state = await asyncio.to_thread(jobs.job_state, redis_url, job_id)
+            return Response({"planning": True, "wave_id": command.wave_id, **state}, status_code=202)
+        repeat, wave = await floor.release_wave(command)
+        return Response(WaveResult(repeat, wave))
 
     @get("/{wave_id:str}", guards=[roles("supervisor")], summary="One wave with its progress")
     async def get_wave(self, wave_id: str, request: Request[Any, Any, Any],
@@ -214,8 +226,6 @@ class ExceptionController(Controller):
 
 @get("/healthz", tags=["health"], summary="Public health check: Redis reachable, scripts loaded")
 async def healthz(request: Request[Any, Any, Any]) -> Any:
-    from litestar import Response
-
     floor: Floor = request.app.state.floor
     health = await floor.healthy()
     ok = all(health.values())

@@ -12,6 +12,8 @@ sys.path.insert(0, str(ROOT))
 
 from floor.demo import demo_credentials, demo_data, load_demo  # noqa: E402
 from floor.services import Floor  # noqa: E402
+from floor.accounts import User  # noqa: E402
+from tests.live import LiveApp, ServerProcess  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
 
@@ -49,3 +51,21 @@ async def small_demo(floor: Floor, warehouse: str) -> Floor:
     await load_demo(floor, data, creds)
     floor.default_warehouse = warehouse
     return floor
+
+
+@pytest.fixture(scope="session")
+def web_nodes(redis_server: RedisServer) -> Iterator[list[ServerProcess]]:
+    """Two web nodes on the one test Redis (the same system, reached through either node)."""
+    nodes = [ServerProcess(redis_server.url), ServerProcess(redis_server.url)]
+    yield nodes
+    for node in nodes:
+        node.stop()
+
+
+@pytest.fixture
+async def live_app(web_nodes: list[ServerProcess], small_demo: Floor, warehouse: str) -> LiveApp:
+    """Node A of the running server with a small demo warehouse of this test's own."""
+    username, password = f"sup-{warehouse}", "sup-pass"
+    await small_demo.master.put_user(User(username, "supervisor", [warehouse]), password)
+    pickers = [(f"{warehouse}p{n}", f"{warehouse}B{n}", f"{1000 + n}") for n in range(1, 4)]
+    return LiveApp(web_nodes[0].url, warehouse, pickers, (username, password))
