@@ -1,0 +1,208 @@
+"""Order batching: orders -> picker tours under cart capacity, with cluster-picking totes.
+
+:func:`plan_batches` groups orders into batches (one picker tour each) so that the total route
+length is small: FCFS, the seed algorithm and Clarke–Wright savings build a start, local search
+(shift/swap) and iterated local search improve it within ``seconds``.  Every batch length comes from
+the routing kernel (exact by default).  Urgency is ``priority`` (larger first) then ``due`` (sooner
+first); batches are returned in release order (most urgent member first) and, with ``max_batches``
+(the carts available for this wave), orders are admitted in urgency order, so an order due sooner
+is never left out in favour of one due later unless it did not fit after the more urgent ones.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kernels import _batching_core as core
+from kernels import _batching_search as search
+from kernels.layout import FloatArray, IntArray, Warehouse
+from kernels.routing import POLICIES, geometry
+
+METHODS = ("fcfs", "seed", "savings", "ls", "ils")
+FULL_NEIGHBOURHOOD = 200  # up to this many orders every order is every order's neighbour
+NEIGHBOURS = 10
+SEED_WINDOW = 20
+ILS_PATIENCE = 200  # stop after this many iterations per order without a new best
+
+
+class CapacityError(ValueError):
+    """An order alone exceeds the cart (items, weight or totes): split it before batching."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One picker tour: ``orders`` (indices into the input) and the first tote of each on the cart."""
+
+    orders: IntArray
+    totes: IntArray
+    length: float
+
+
+def router(warehouse: Warehouse, routing: str = "optimal") -> tuple[object, ...]:
+    """The routing tuple the batching kernels evaluate batches with."""
+    if routing not in POLICIES:
+        raise ValueError(f"unknown routing {routing!r}; expected one of {sorted(POLICIES)}")
+    g = geometry(warehouse)
+    return (g.cross, g.n_aisles, g.aisle_distance, g.depot, g.vertical, g.horizontal, g.horizontal_depot,
+            g.done_state, g.vertical_digits, g.horizontal_digits, POLICIES[routing])
+
+
+def _loads(quantities: list[IntArray], weights: list[npt.NDArray[np.float64]] | None,
+           tote_capacity: int | None) -> FloatArray:
+    items = np.array([float(np.sum(q)) for q in quantities])
+    weight = np.zeros(len(quantities)) if weights is None else np.array(
+        [float(np.dot(np.asarray(w, dtype=np.float64), np.asarray(q, dtype=np.float64)))
+         for w, q in zip(weights, quantities, strict=True)])
+    totes = np.ones(len(quantities)) if tote_capacity is None else np.maximum(1.0, np.ceil(items / tote_capacity))
+    return np.ascontiguousarray(np.stack([items, weight, totes], axis=1))
+
+
+def _admit(sequence: IntArray, load: FloatArray, caps: FloatArray, max_batches: int) -> tuple[IntArray, IntArray]:
+    """First-fit in urgency order into ``max_batches`` carts: (admitted orders, their cart)."""
+    cart_load = np.zeros((max_batches, load.shape[1]))
+    admitted, carts = [], []
+    for o in sequence:
+        for b in range(max_batches):
+            if np.all(cart_load[b] + load[o] <= caps + 1e-9):
+                cart_load[b] += load[o]
+                admitted.append(int(o))
+                carts.append(b)
+                break
+    return np.array(admitted, dtype=np.int64), np.array(carts, dtype=np.int64)
+
+
+def plan_batches(warehouse: Warehouse, order_aisles: list[np.ndarray], order_cells: list[np.ndarray],
+                 order_quantities: list[np.ndarray], capacity: int, *, due: np.ndarray | None = None,
+                 priority: np.ndarray | None = None, weights: list[np.ndarray] | None = None,
+                 max_weight: float | None = None, tote_capacity: int | None = None, method: str = "ils",
+                 seconds: float = 1.0, seed: int = 0, routing: str = "optimal",
+                 max_batches: int | None = None) -> list[Batch]:
+    """Batch the orders; each admitted order is in exactly one returned batch.
+
+    ``capacity`` bounds the items (sum of quantities) per batch; ``weights`` (unit weight per line)
+    with ``max_weight`` bounds the weight; ``tote_capacity`` puts each order in its own tote(s) of that
+    many items, ``capacity // tote_capacity`` totes per cart.  ``method`` is one of :data:`METHODS`;
+    ``ls``/``ils`` stop after ``seconds``.  Raises :class:`CapacityError` if an order cannot fit alone.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+    n = len(order_aisles)
+    if not len(order_cells) == len(order_quantities) == n:
+        raise ValueError("order_aisles, order_cells and order_quantities must have one entry per order")
+    started = time.perf_counter()
+    load = _loads([np.asarray(q) for q in order_quantities], weights, tote_capacity)
+    caps = np.array([float(capacity), np.inf if max_weight is None else float(max_weight),
+                     np.inf if tote_capacity is None else float(capacity // tote_capacity)])
+    too_big = np.flatnonzero(np.any(load > caps + 1e-9, axis=1))
+    if too_big.size:
+        raise CapacityError(f"orders {too_big[:10].tolist()} exceed the cart alone (capacity {caps.tolist()})")
+    urgency = np.lexsort((np.arange(n), np.zeros(n) if due is None else np.asarray(due, dtype=np.float64),
+                          np.zeros(n) if priority is None else -np.asarray(priority, dtype=np.float64)))
+    rank = np.empty(n, dtype=np.int64)
+    rank[urgency] = np.arange(n)
+    chosen = urgency
+    if max_batches is not None:
+        chosen, _ = _admit(urgency, load, caps, max_batches)
+    if chosen.size == 0:
+        return []
+    # re-index the admitted orders as 0..m-1 in urgency order
+    sizes = np.array([len(order_aisles[o]) for o in chosen], dtype=np.int64)
+    ptr = np.zeros(chosen.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ptr[1:])
+    aisles = warehouse.check_aisles(np.concatenate([np.asarray(order_aisles[o], dtype=np.int64) for o in chosen]))
+    heights = warehouse.offsets(np.concatenate([np.asarray(order_cells[o], dtype=np.int64) for o in chosen]))
+    sub_load = np.ascontiguousarray(load[chosen])
+    data = (ptr, aisles, heights, np.empty(aisles.size + 1, dtype=np.int64), np.empty(aisles.size + 1),
+            router(warehouse, routing))
+    m = int(chosen.size)
+    sequence = np.arange(m, dtype=np.int64)
+    sol = _solve(method, m, ptr, aisles, heights, sub_load, caps, data, sequence, warehouse,
+                 started + seconds, seed, max_batches)
+    return _batches(sol, chosen, rank, sub_load, tote_capacity)
+
+
+def _max_members(load: FloatArray, caps: FloatArray) -> int:
+    items = np.sort(load[:, 0])
+    fit = int(np.searchsorted(np.cumsum(items), caps[0] + 1e-9, side="right"))
+    return max(1, min(len(items), fit))
+
+
+def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatArray, load: FloatArray,
+           caps: FloatArray, data: tuple[object, ...], sequence: IntArray, warehouse: Warehouse,
+           deadline: float, seed: int, max_batches: int | None) -> tuple[np.ndarray, ...]:
+    members = _max_members(load, caps)
+    if method == "fcfs":
+        return tuple(core.fcfs(sequence, load, caps, members, data))
+    k = m - 1 if m <= FULL_NEIGHBOURHOOD else NEIGHBOURS
+    counts = np.diff(ptr).astype(np.float64)
+    safe = np.maximum(counts, 1.0)
+    x = np.add.reduceat(aisles * warehouse.aisle_distance, ptr[:-1]) / safe if aisles.size else np.zeros(m)
+    y = np.add.reduceat(heights, ptr[:-1]) / safe if aisles.size else np.zeros(m)
+    x[counts == 0], y[counts == 0] = warehouse.depot_aisle * warehouse.aisle_distance, 0.0
+    neighbors = search.nearest(np.ascontiguousarray(x), np.ascontiguousarray(y), max(k, 1))
+    candidates = []
+    if method in ("seed", "ls", "ils"):
+        candidates.append(core.seed(sequence, load, caps, members, neighbors, SEED_WINDOW, data))
+    if method in ("savings", "ls", "ils"):
+        candidates.append(search.savings(load, caps, members, neighbors, data))
+    if max_batches is not None:
+        candidates = [s for s in candidates if int(np.count_nonzero(s[2])) <= max_batches]
+        if not candidates:
+            candidates.append(core.fcfs(sequence, load, caps, members, data))
+    sol = min(candidates, key=lambda s: float(s[4].sum()))
+    if method in ("seed", "savings"):
+        return tuple(sol)
+    queue = np.arange(m, dtype=np.int64)
+    in_queue = np.ones(m, dtype=np.bool_)
+    state = np.array([0, m, 0], dtype=np.int64)
+    stamp = np.full(m, -1, dtype=np.int64)
+    chunk = 64
+    while state[1] > 0 and time.perf_counter() < deadline:
+        search.local_search(sol, load, caps, neighbors, queue, in_queue, state, stamp, chunk, data)
+    if method == "ils" and m > 1:
+        search.set_seed(seed)
+        best = tuple(a.copy() for a in sol)
+        iterations, idle = 1, 0
+        best_total = float(best[4].sum())
+        while time.perf_counter() < deadline and idle < ILS_PATIENCE * m:
+            tick = time.perf_counter()
+            total = search.ils(sol, best, load, caps, neighbors, queue, in_queue, state, stamp, iterations, 3, data)
+            idle = 0 if total < best_total - 1e-9 else idle + iterations
+            best_total = min(best_total, total)
+            if time.perf_counter() - tick < 0.005:
+                iterations *= 2
+        sol = best
+    return tuple(sol)
+
+
+def _batches(sol: tuple[np.ndarray, ...], chosen: IntArray, rank: IntArray, load: FloatArray,
+             tote_capacity: int | None) -> list[Batch]:
+    _, members, count, _, length = sol
+    out = []
+    for b in np.flatnonzero(count):
+        local = np.sort(members[b, : count[b]])  # local index = urgency order among admitted
+        totes = np.zeros(local.size, dtype=np.int64)
+        if local.size:
+            totes[1:] = np.cumsum(load[local, 2])[:-1].astype(np.int64)
+        out.append((int(rank[chosen[local[0]]]), Batch(chosen[local].astype(np.int64), totes, float(length[b]))))
+    out.sort(key=lambda pair: pair[0])
+    return [batch for _, batch in out]
+
+
+def warm_up() -> None:
+    """Compile every batching and routing kernel on a tiny input (call once at worker start)."""
+    from kernels.routing import warm_up as warm_routing
+
+    warm_routing()
+    w = Warehouse(n_aisles=3, n_cells=4)
+    aisles = [np.array([0, 1]), np.array([2]), np.array([1, 2])]
+    cells = [np.array([0, 3]), np.array([1]), np.array([2, 2])]
+    quantities = [np.array([1, 1]), np.array([2]), np.array([1, 1])]
+    for method in METHODS:
+        plan_batches(w, aisles, cells, quantities, 4, method=method, seconds=0.01)
+    plan_batches(w, aisles, cells, quantities, 4, method="ils", seconds=0.01, routing="sshape",
+                 tote_capacity=2, max_batches=2, due=np.array([3.0, 1.0, 2.0]))
