@@ -1,6 +1,6 @@
 """RQ entry points: ids in, idempotent. Each opens its own store connection.
 
-Jobs are enqueued with a deterministic job id (``wave:{W}:{wave_id}``), and the work they do is
+Jobs are enqueued with a deterministic job id (``wave-<warehouse>-<wave id>``), and the work is
 idempotent on the same id, so a job run twice (retry, double enqueue) changes nothing twice.
 """
 
@@ -64,7 +64,8 @@ def job_state(redis_url: str, job_id: str) -> dict[str, Any]:
         job = Job.fetch(job_id, connection=connection)
     except Exception:
         return {"job_id": job_id, "status": "unknown"}
-    state: dict[str, Any] = {"job_id": job_id, "status": str(job.get_status())}
+    status = job.get_status()
+    state: dict[str, Any] = {"job_id": job_id, "status": getattr(status, "value", str(status))}
     if job.is_failed:
         state["error"] = (job.latest_result().exc_string or "").strip().splitlines()[-1:] if job.latest_result() else []
     return state

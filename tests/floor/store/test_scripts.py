@@ -1,0 +1,205 @@
+"""Every Lua script against the real Redis, including each error code it can return."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from floor.catalog import Barcode
+from floor.errors import (
+    ConflictError,
+    IllegalTransitionError,
+    InsufficientStockError,
+    NotFoundError,
+    ValidationError,
+)
+from floor.exceptions import ExceptionCommand
+from floor.orders import NewOrder, OrderLine
+from floor.services import AdjustStock, Floor, RaiseException
+from floor.store import keys
+from floor.waves import ReleaseWave, WavePlan
+
+
+async def first_task(floor: Floor, warehouse: str, picker: str, orders: int = 3) -> dict:
+    await floor.release_wave(ReleaseWave(f"w-{picker}", pickers=1, max_orders=orders, warehouse=warehouse))
+    task_id = await floor.commands.assign_task(warehouse, picker)
+    return json.loads(json.dumps(await _task(floor, warehouse, task_id)))
+
+
+async def _task(floor: Floor, warehouse: str, task_id: str) -> dict:
+    import msgspec
+
+    return msgspec.to_builtins(await floor.queries.task(warehouse, task_id))
+
+
+async def test_keys_share_one_hash_tag_and_lua_builds_the_same_names(floor: Floor) -> None:
+    assert keys.key("W7", "scan", "p1", "s1") == "{W7}:scan:p1:s1"
+    preamble = keys.lua_preamble()
+    result = await floor.client.eval(preamble + "return {K.sku('X'), K.scan('p', 's'), K.order_ext('jd', '9')}", 0, "{W7}:")
+    assert result == ["{W7}:sku:X", "{W7}:scan:p:s", "{W7}:orderext:jd:9"]
+    assert all(t.count("{") == t.count("{}") for t in keys.TEMPLATES.values())
+
+
+async def test_define_sku_refuses_a_gtin_of_another_sku(small_demo: Floor, warehouse: str) -> None:
+    gtin = (await small_demo.queries.gtins(warehouse, ["SKU00001"]))["SKU00001"]
+    with pytest.raises(ValidationError, match="SKU00001"):
+        await small_demo.commands.define_sku(warehouse, "NEW", gtin, "dup", 1)
+
+
+async def test_intake_reserves_all_or_backorders_and_repeats_change_nothing(small_demo: Floor, warehouse: str) -> None:
+    before = await small_demo.queries.stock(warehouse, "SKU00010")
+    order = NewOrder("tmall", "T-1", [OrderLine("SKU00010", 2), OrderLine("SKU00010", 1)], warehouse)
+    repeat, placed = await small_demo.intake_order(order)
+    assert not repeat and placed.status == "reserved" and placed.units == 3
+    repeat, again = await small_demo.intake_order(order)
+    assert repeat and again.order_id == placed.order_id
+    after = await small_demo.queries.stock(warehouse, "SKU00010")
+    assert after.reserved == before.reserved + 3
+    big = NewOrder("tmall", "T-2", [OrderLine("SKU00010", 1), OrderLine("SKU00011", 10_000)], warehouse)
+    _, held = await small_demo.intake_order(big)
+    assert held.status == "backordered" and "SKU00011 needs 10000" in held.reason
+    assert (await small_demo.queries.stock(warehouse, "SKU00010")).reserved == after.reserved  # all or nothing
+    with pytest.raises(ValidationError, match="unknown SKU 'GHOST'"):
+        await small_demo.intake_order(NewOrder("tmall", "T-3", [OrderLine("GHOST", 1)], warehouse))
+    with pytest.raises(NotFoundError):
+        await small_demo.intake_order(NewOrder("tmall", "T-4", [OrderLine("SKU00001", 1)], "NOWH"))
+
+
+async def test_retry_backorder_codes(small_demo: Floor, warehouse: str) -> None:
+    with pytest.raises(NotFoundError):
+        await small_demo.commands.retry_backorder(warehouse, "nope")
+    _, order = await small_demo.intake_order(NewOrder("jd", "J-1", [OrderLine("SKU00002", 1)], warehouse))
+    with pytest.raises(IllegalTransitionError):
+        await small_demo.commands.retry_backorder(warehouse, order.order_id)
+
+
+async def test_adjust_stock_codes(small_demo: Floor, warehouse: str) -> None:
+    loc = f"{warehouse}-A01-C01"
+    repeat, result = await small_demo.adjust_stock(AdjustStock("a1", "SKU00003", loc, 5, "receipt", warehouse), "t")
+    assert not repeat and result["location_on_hand"] >= 5
+    repeat, same = await small_demo.adjust_stock(AdjustStock("a1", "SKU00003", loc, 5, "receipt", warehouse), "t")
+    assert repeat and same["on_hand"] == result["on_hand"]
+    with pytest.raises(ValidationError, match="unknown SKU"):
+        await small_demo.adjust_stock(AdjustStock("a2", "GHOST", loc, 5, "receipt", warehouse), "t")
+    with pytest.raises(InsufficientStockError, match="reserved|would hold"):
+        await small_demo.adjust_stock(AdjustStock("a3", "SKU00003", loc, -10_000, "cycle_count", warehouse), "t")
+
+
+async def test_release_wave_conflict_and_repeat(small_demo: Floor, warehouse: str) -> None:
+    repeat, wave = await small_demo.release_wave(ReleaseWave("wx", pickers=2, max_orders=4, warehouse=warehouse))
+    assert not repeat and wave.tasks_open == 2
+    assert await small_demo.commands.release_wave(warehouse, WavePlan("wx", [], [], [])) is True
+    # A plan whose orders were released meanwhile is refused, and nothing changes.
+    stale = WavePlan("wy", wave.orders, [], [])
+    with pytest.raises(ConflictError, match="is released"):
+        await small_demo.commands.release_wave(warehouse, stale)
+    assert not await small_demo.client.exists(keys.key(warehouse, "wave", "wy"))
+    with pytest.raises(ConflictError, match="not releasable"):
+        await small_demo.release_wave(ReleaseWave("wz", order_ids=wave.orders[:1], warehouse=warehouse))
+
+
+async def test_scan_verdicts_cover_every_rule(small_demo: Floor, warehouse: str) -> None:
+    picker = f"{warehouse}p1"
+    task = await first_task(small_demo, warehouse, picker)
+    step = task["steps"][0]
+    tid = task["task_id"]
+
+    async def scan(sid: str, barcode: str, qty: int = 1, task_id: str = tid, who: str = picker) -> dict:
+        repeat, verdict = await small_demo.scan(warehouse, who, task_id, sid, barcode, qty)
+        return dict(json.loads(verdict), repeat=repeat)
+
+    assert (await scan("1", "garbage"))["verdict"] == "unknown_barcode"
+    assert (await scan("2", step["gtin"]))["verdict"] == "scan_location_first"
+    assert (await scan("3", f"{warehouse}-A04-C10" if step["location"] != f"{warehouse}-A04-C10" else f"{warehouse}-A04-C09"))["verdict"] == "wrong_location"
+    assert (await scan("4", step["location"]))["verdict"] == "ok"
+    assert (await scan("5", "4006381333931"))["verdict"] == "wrong_item"
+    assert (await scan("6", Barcode(step["gtin"], expiry="200101").element_string()))["verdict"] == "expired_lot"
+    assert (await scan("7", step["gtin"], qty=step["quantity"] + 1))["verdict"] == "over_pick"
+    assert (await scan("8", step["gtin"], who=f"{warehouse}p2"))["verdict"] == "not_your_task"
+    assert (await scan("9", step["gtin"], task_id="nope"))["verdict"] == "not_your_task"
+    # wrong_lot: make the current step lot-tracked, then scan another lot.
+    steps_key = keys.key(warehouse, "steps", tid)
+    lotted = dict(step, lot="L1")
+    await small_demo.client.lset(steps_key, 0, json.dumps(lotted))
+    assert (await scan("10", Barcode(step["gtin"], lot="L2").element_string()))["verdict"] == "wrong_lot"
+    ok = await scan("11", Barcode(step["gtin"], lot="L1", expiry="991231").element_string(), qty=step["quantity"])
+    assert ok["verdict"] == "ok" and ok["step"] == 1
+    again = await scan("11", "garbage")  # a repeat id returns the first verdict whatever is sent
+    assert again["repeat"] and again["verdict"] == "ok"
+    counts = await small_demo.queries.verdict_counts(warehouse)
+    assert counts["ok"] == 2 and counts["not_your_task"] == 2 and counts["wrong_lot"] == 1
+
+
+async def test_scan_moves_stock_order_and_wave(small_demo: Floor, warehouse: str) -> None:
+    picker = f"{warehouse}p1"
+    task = await first_task(small_demo, warehouse, picker, orders=1)
+    before = {s["sku"]: await small_demo.queries.stock(warehouse, s["sku"]) for s in task["steps"]}
+    for n, step in enumerate(task["steps"]):
+        await small_demo.scan(warehouse, picker, task["task_id"], f"l{n}", step["location"], 1)
+        await small_demo.scan(warehouse, picker, task["task_id"], f"i{n}", step["gtin"], step["quantity"])
+    for step in task["steps"]:
+        after = await small_demo.queries.stock(warehouse, step["sku"])
+        units = sum(s["quantity"] for s in task["steps"] if s["sku"] == step["sku"])
+        assert after.on_hand == before[step["sku"]].on_hand - units
+        assert after.reserved == before[step["sku"]].reserved - units
+        assert step["location"] not in after.allocated
+    order = await small_demo.queries.order(warehouse, task["steps"][0]["order_id"])
+    assert order.status == "picked" and order.picked_units == order.units
+    wave = await small_demo.queries.wave(warehouse, task["wave_id"])
+    assert wave.status == "completed" and wave.picked_units == wave.units
+    assert (await small_demo.queries.task(warehouse, task["task_id"])).status == "completed"
+
+
+async def test_short_pick_codes_and_backorder(small_demo: Floor, warehouse: str) -> None:
+    picker = f"{warehouse}p1"
+    task = await first_task(small_demo, warehouse, picker, orders=1)
+    tid = task["task_id"]
+    with pytest.raises(ConflictError, match="at step 0"):
+        await small_demo.short_pick(warehouse, picker, tid, "r0", 3, 0)
+    with pytest.raises(ConflictError):
+        await small_demo.short_pick(warehouse, f"{warehouse}p2", tid, "r0", 0, 0)
+    with pytest.raises(ValidationError, match="only"):
+        await small_demo.short_pick(warehouse, picker, tid, "r0", 0, 10_000)
+    step = task["steps"][0]
+    # Empty every other location of the SKU so nothing can be re-allocated.
+    stock = await small_demo.queries.stock(warehouse, step["sku"])
+    for n, (loc, units) in enumerate(stock.locations.items()):
+        if loc != step["location"]:
+            await small_demo.adjust_stock(AdjustStock(f"empty{n}", step["sku"], loc, -units, "cycle_count", warehouse), "t")
+    repeat, result = await small_demo.short_pick(warehouse, picker, tid, "r1", 0, 0)
+    result = json.loads(result)
+    assert not repeat and result["backordered"] == step["quantity"] and result["relocated"] == 0
+    order = await small_demo.queries.order(warehouse, step["order_id"])
+    assert order.short_units == step["quantity"]
+    after = await small_demo.queries.stock(warehouse, step["sku"])
+    assert after.available >= 0 and step["location"] not in after.locations
+    exception = (await small_demo.queries.open_exceptions(warehouse))[0]
+    assert exception.kind == "short_pick" and "backordered" in exception.detail
+
+
+async def test_exception_scripts(small_demo: Floor, warehouse: str) -> None:
+    raised = await small_demo.raise_exception(RaiseException("x1", "damaged", warehouse=warehouse))
+    assert raised.status == "raised"
+    assert await small_demo.commands.raise_exception(warehouse, "x1", "damaged") is True
+    repeat, acked = await small_demo.transition_exception(warehouse, "x1", "acknowledge", ExceptionCommand("c1"), "sup")
+    assert not repeat and acked.status == "acknowledged" and acked.by == "sup"
+    with pytest.raises(IllegalTransitionError, match="'acknowledged' cannot 'acknowledge'"):
+        await small_demo.transition_exception(warehouse, "x1", "acknowledge", ExceptionCommand("c2"), "sup")
+    with pytest.raises(NotFoundError):
+        await small_demo.transition_exception(warehouse, "zz", "resolve", ExceptionCommand("c3"), "sup")
+    with pytest.raises(ValidationError):
+        await small_demo.raise_exception(RaiseException("x2", "alien", warehouse=warehouse))
+
+
+async def test_scripts_reload_after_script_flush(small_demo: Floor, warehouse: str) -> None:
+    await small_demo.client.script_flush()
+    assert not await small_demo.scripts.loaded()
+    task_id = await small_demo.commands.assign_task(warehouse, f"{warehouse}p3")
+    assert task_id == "" and await small_demo.scripts.loaded()
+
+
+async def test_every_script_appends_to_the_warehouse_stream(small_demo: Floor, warehouse: str) -> None:
+    events = await small_demo.client.xrange(keys.key(warehouse, "events"))
+    kinds = {fields["type"] for _id, fields in events}
+    assert {"stock_adjusted", "order_received"} <= kinds

@@ -1,0 +1,40 @@
+"""Large waves are planned by a real RQ worker (burst mode), idempotently."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from floor import jobs
+from floor.services import Floor
+from floor.waves import ReleaseWave
+from tests.redis_server import RedisServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_rq_worker_releases_a_large_wave_once(small_demo: Floor, warehouse: str, redis_server: RedisServer) -> None:
+    command = ReleaseWave("big-1", pickers=3, max_orders=15, warehouse=warehouse)
+    first = jobs.enqueue_release_wave(redis_server.url, command)
+    second = jobs.enqueue_release_wave(redis_server.url, command)
+    assert first == second == jobs.wave_job_id(warehouse, "big-1")
+    env = dict(os.environ, REDIS_URL=redis_server.url, NUMBA_NUM_THREADS="1")
+    worker = subprocess.run(
+        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_server.url, jobs.QUEUE],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    state = jobs.job_state(redis_server.url, first)
+    assert state["status"] == "finished"
+    wave = await small_demo.queries.wave(warehouse, "big-1")
+    assert len(wave.orders) == 15 and len(wave.tasks) == 3 and wave.status == "released"
+    # Running the job body again (at-least-once delivery) returns the same wave and changes nothing.
+    rerun = subprocess.run(
+        [sys.executable, "-c", "import sys, msgspec; from floor import jobs; from floor.waves import ReleaseWave; "
+         f"print(jobs.release_wave(msgspec.json.encode(ReleaseWave('big-1', pickers=3, max_orders=15, warehouse='{warehouse}')).decode())['repeat'])"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert rerun.stdout.strip() == "True", rerun.stderr[-2000:]
+    assert (await small_demo.queries.wave(warehouse, "big-1")).orders == wave.orders

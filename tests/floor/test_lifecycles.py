@@ -1,0 +1,59 @@
+"""The lifecycle tables: every legal move works, every other move raises and names the state."""
+
+from __future__ import annotations
+
+import pytest
+
+from floor.errors import IllegalTransitionError
+from floor.exceptions import EXCEPTION_LIFECYCLE
+from floor.lifecycle import Lifecycle
+from floor.orders import ORDER_LIFECYCLE
+from floor.tasks import TASK_LIFECYCLE
+from floor.waves import WAVE_LIFECYCLE
+
+LIFECYCLES = [ORDER_LIFECYCLE, WAVE_LIFECYCLE, TASK_LIFECYCLE, EXCEPTION_LIFECYCLE]
+
+
+@pytest.mark.parametrize("lifecycle", LIFECYCLES, ids=lambda lc: lc.name)
+def test_table_is_followed_exactly(lifecycle: Lifecycle) -> None:
+    for state in lifecycle.states:
+        for event in lifecycle.events():
+            if (state, event) in lifecycle.table:
+                assert lifecycle.next_state(state, event) == lifecycle.table[(state, event)]
+            else:
+                with pytest.raises(IllegalTransitionError, match=f"'{state}' cannot '{event}'"):
+                    lifecycle.next_state(state, event)
+
+
+@pytest.mark.parametrize("lifecycle", LIFECYCLES, ids=lambda lc: lc.name)
+def test_every_state_is_reachable_from_the_initial_one(lifecycle: Lifecycle) -> None:
+    reached, frontier = {lifecycle.initial}, [lifecycle.initial]
+    while frontier:
+        state = frontier.pop()
+        for (source, _event), target in lifecycle.table.items():
+            if source == state and target not in reached:
+                reached.add(target)
+                frontier.append(target)
+    assert reached == lifecycle.states
+
+
+def test_sources_feed_the_lua_checks() -> None:
+    assert ORDER_LIFECYCLE.sources("release") == ["reserved"]
+    assert ORDER_LIFECYCLE.sources("reserve") == ["backordered", "received"]
+    assert EXCEPTION_LIFECYCLE.sources("resolve") == ["acknowledged", "raised"]
+    assert EXCEPTION_LIFECYCLE.target("acknowledge") == "acknowledged"
+    assert EXCEPTION_LIFECYCLE.is_final("resolved") and not EXCEPTION_LIFECYCLE.is_final("raised")
+    with pytest.raises(IllegalTransitionError, match="final state"):
+        EXCEPTION_LIFECYCLE.next_state("resolved", "resolve")
+
+
+def test_statuses_written_by_lua_are_states_of_the_tables() -> None:
+    import re
+    from importlib import resources
+
+    folder = resources.files("floor.store") / "lua"
+    text = "".join((folder / name).read_text() for name in ("intake_order.lua", "common.lua", "release_wave.lua",
+                                                              "short_pick.lua", "retry_backorder.lua", "assign_task.lua"))
+    written = set(re.findall(r"'HSET', [^\n]*?'status', '([a-z_]+)'", text)) | set(re.findall(r"status = '([a-z_]+)'", text))
+    known = ORDER_LIFECYCLE.states | WAVE_LIFECYCLE.states | TASK_LIFECYCLE.states | EXCEPTION_LIFECYCLE.states
+    assert written and written <= known
