@@ -38,8 +38,24 @@ def route_length(aisles, heights, router):
 
 @njit(cache=True)
 def group_length(orders, count, skip, add, data):
-    """Route length of ``orders[:count]`` without order ``skip`` and with order ``add`` (-1: none)."""
-    order_ptr, pick_aisle, pick_height, buf_a, buf_h, router = data
+    """Route length of ``orders[:count]`` without order ``skip`` and with order ``add`` (-1: none).
+
+    Lengths are memoised in an open-addressing table keyed by the XOR of per-order random keys
+    (Zobrist hashing); local search asks for the same order sets again and again."""
+    order_ptr, pick_aisle, pick_height, buf_a, buf_h, router, zobrist, memo_keys, memo_values, memo_used = data
+    key = np.int64(0)
+    for t in range(count + 1):
+        o = orders[t] if t < count else add
+        if o >= 0 and o != skip:
+            key ^= zobrist[o]
+    if key == 0:
+        return 0.0
+    mask = memo_keys.shape[0] - 1
+    slot = key & mask
+    while memo_keys[slot] != 0:
+        if memo_keys[slot] == key:
+            return memo_values[slot]
+        slot = (slot + 1) & mask
     n = 0
     for t in range(count + 1):
         o = orders[t] if t < count else add
@@ -49,15 +65,23 @@ def group_length(orders, count, skip, add, data):
             buf_a[n] = pick_aisle[p]
             buf_h[n] = pick_height[p]
             n += 1
-    return route_length(buf_a[:n], buf_h[:n], router)
+    length = route_length(buf_a[:n], buf_h[:n], router)
+    if memo_used[0] * 2 > memo_keys.shape[0]:
+        memo_keys[:] = 0
+        memo_used[0] = 0
+        slot = key & mask
+    memo_keys[slot] = key
+    memo_values[slot] = length
+    memo_used[0] += 1
+    return length
 
 
 @njit(cache=True)
 def fits(load, plus, minus, caps):
+    ok = True
     for r in range(caps.shape[0]):
-        if load[r] + plus[r] - minus[r] > caps[r] + EPS:
-            return False
-    return True
+        ok = ok and load[r] + plus[r] - minus[r] <= caps[r] + EPS
+    return ok
 
 
 @njit(cache=True)

@@ -26,7 +26,7 @@ METHODS = ("fcfs", "seed", "savings", "ls", "ils")
 FULL_NEIGHBOURHOOD = 200  # up to this many orders every order is every order's neighbour
 NEIGHBOURS = 10
 SEED_WINDOW = 20
-ILS_PATIENCE = 200  # stop after this many iterations per order without a new best
+ILS_PATIENCE = 100  # stop after this many iterations per order without a new best
 
 
 class CapacityError(ValueError):
@@ -116,8 +116,11 @@ def plan_batches(warehouse: Warehouse, order_aisles: list[np.ndarray], order_cel
     aisles = warehouse.check_aisles(np.concatenate([np.asarray(order_aisles[o], dtype=np.int64) for o in chosen]))
     heights = warehouse.offsets(np.concatenate([np.asarray(order_cells[o], dtype=np.int64) for o in chosen]))
     sub_load = np.ascontiguousarray(load[chosen])
+    memo_size = 1 << max(10, min(22, int(chosen.size * 64).bit_length()))
+    zobrist = np.random.default_rng(0x5EED).integers(1, 1 << 62, size=chosen.size, dtype=np.int64)
     data = (ptr, aisles, heights, np.empty(aisles.size + 1, dtype=np.int64), np.empty(aisles.size + 1),
-            router(warehouse, routing))
+            router(warehouse, routing), zobrist, np.zeros(memo_size, dtype=np.int64), np.zeros(memo_size),
+            np.zeros(1, dtype=np.int64))
     m = int(chosen.size)
     sequence = np.arange(m, dtype=np.int64)
     sol = _solve(method, m, ptr, aisles, heights, sub_load, caps, data, sequence, warehouse,

@@ -127,7 +127,7 @@ def read_layout(header: dict[str, str], two_blocks: bool = False) -> Layout:
             aisle_distance=float(header["DISTANCE_AISLE_TO_AISLE"]),
             cell_length=float(header["DISTANCE_CELL_TO_CELL"]), front_gap=near, back_gap=far,
             depot_aisle=int(header["DEPOT_AISLE"]),
-            middle_cross_aisles=(cells // 2,) if two_blocks else ())
+            middle_cross_aisles=(cells // 2,) if two_blocks or "two" in header.get("LAYOUT", "") else ())
         offset = float(header.get("DISTANCE_TOP_OR_BOTTOM_TO_DEPOT", "0"))
     except (KeyError, ValueError) as error:
         raise FormatError(f"bad or missing header field: {error}") from error
@@ -208,8 +208,8 @@ def write_routing(out: TextIO, instance: RoutingInstance) -> None:
     out.write("EOF\n")
 
 
-def write_batching(out: TextIO, instance: BatchingInstance, sides: dict[int, str] | None = None) -> None:
-    """Write ``instance``; one article per distinct (aisle, cell, side) position."""
+def write_batching(out: TextIO, instance: BatchingInstance) -> None:
+    """Write ``instance``; one article per distinct (aisle, cell) position."""
     _write_header(out, instance.name, "Order_batching", instance.layout,
                   {"PICKER_CAPACITY": str(instance.capacity)})
     articles: dict[tuple[int, int], int] = {}
@@ -222,8 +222,7 @@ def write_batching(out: TextIO, instance: BatchingInstance, sides: dict[int, str
     out.writelines(f"ID {k} WEIGHT 1\n" for k in range(len(articles)))
     out.write(f"SKU_SECTION\nNUM_SKUS : {len(articles)}\n")
     for (aisle, cell), k in articles.items():
-        side = (sides or {}).get(k, "left")
-        out.write(f"ID {k} AISLE {aisle} CELL {cell} QUANTITY 1 LEFT_RIGHT_HAND_SIDE {side}\n")
+        out.write(f"ID {k} AISLE {aisle} CELL {cell} QUANTITY 1 LEFT_RIGHT_HAND_SIDE left\n")
     out.write(f"ORDER_SECTION\nNUM_ORDERS : {len(lines)}\n")
     for order in lines:
         out.write(f"NUM_ARTICLES_IN_ORDER : {len(order)}\n")
