@@ -29,6 +29,7 @@ const state = {
   idle: false,
   lastVerdict: null,
   verdicts: {}, // scan_id -> how many verdict frames arrived for it
+  answers: {}, // request_id -> short_pick_recorded / report_recorded frame
   log: [], // newest first: {id, kind, label, status, tone, message, at}
 };
 let outbox = null;
@@ -265,10 +266,10 @@ function onMessage(frame) {
       onVerdict(frame);
       break;
     case "short_pick_recorded":
-      onAnswer(frame.request_id, "warn", "short_pick", `Short pick recorded — ${frame.relocated ?? 0} relocated, ${frame.backordered ?? 0} backordered`);
+      onAnswer(frame.request_id, "warn", "short_pick", shortPickMessage(frame), frame);
       break;
     case "report_recorded":
-      onAnswer(frame.request_id, "info", "report", "Problem reported to the supervisor");
+      onAnswer(frame.request_id, "info", "report", "Problem reported to the supervisor", frame);
       break;
     case "error":
       onError(frame);
@@ -276,6 +277,13 @@ function onMessage(frame) {
     default:
       break; // pong and anything newer
   }
+}
+
+function shortPickMessage(frame) {
+  const parts = ["Short pick recorded"];
+  if (frame.relocated) parts.push(`${frame.relocated} from another location`);
+  if (frame.backordered) parts.push(`${frame.backordered} backordered`);
+  return parts.join(" · ");
 }
 
 function onVerdict(frame) {
@@ -304,7 +312,8 @@ function onVerdict(frame) {
   if (frame.verdict === "not_your_task" || frame.task_done) socket.send({ type: "sync" });
 }
 
-function onAnswer(id, tone, verdict, message) {
+function onAnswer(id, tone, verdict, message, frame) {
+  state.answers[id] = frame;
   const entry = outbox.resolve(id);
   renderOutbox();
   if (!entry) return;
@@ -377,7 +386,7 @@ function confirmShortPick() {
     step: state.task.step,
     found,
   };
-  enqueue(frame, "short_pick", `Short pick: found ${found}`);
+  enqueue(frame, "short_pick", `Short: found ${found}`);
   focusScan();
 }
 

@@ -31,9 +31,10 @@ export class ReconnectingSocket {
     this.pingCounter = 0;
     this.retryAt = 0;
     this.onOnline = () => {
-      if (this.state === "stopped") return;
+      if (this.state === "stopped" || this.state === "open") return;
       this.attempts = 0;
-      if (!this.ws) this.connectNow();
+      this.discard(); // an attempt made while offline may hang: start afresh
+      this.connectNow();
     };
     this.onOffline = () => {
       if (this.state === "stopped") return;

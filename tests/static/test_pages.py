@@ -1,0 +1,276 @@
+"""The handheld and board pages in headless Chromium against a real server (``live_app``).
+
+Each test drives the pages the way people do (typing into the always-focused scan field as a
+keyboard-wedge scanner does, clicking buttons) and checks what the pages show against what the
+server's HTTP API says happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import BrowserContext, Page, expect
+
+from floor.catalog import make_gtin13
+from tests.live import LiveApp
+from tests.static.conftest import PageErrors
+
+TIMEOUT_MS = 10_000
+GREEN = "rgb(23, 128, 58)"  # --ok
+RED = "rgb(198, 40, 40)"  # --bad
+AMBER = "rgb(245, 180, 0)"
+# A valid GTIN-13 of another company prefix: never an item of the demo catalogue.
+FOREIGN_GTIN = make_gtin13("400638", 133).zfill(14)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+async def api_get(live_app: LiveApp, path: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=live_app.url, headers=live_app.headers(), timeout=10) as client:
+        response = await client.get(path, params={"warehouse": live_app.warehouse})
+        response.raise_for_status()
+        return dict(response.json())
+
+
+async def release_wave(live_app: LiveApp, **options: Any) -> dict[str, Any]:
+    return await asyncio.to_thread(live_app.release_wave, **options)
+
+
+async def open_handheld(context: BrowserContext, live_app: LiveApp, errors: PageErrors, picker: int = 0) -> Page:
+    page = errors.watch(await context.new_page(), "handheld")
+    await page.goto(live_app.url + "/handheld/")
+    _picker_id, badge, pin = live_app.pickers[picker]
+    await page.fill("#badge", badge)
+    await page.fill("#pin", pin)
+    await page.click("#login-button")
+    await expect(page.locator("body")).to_have_attribute("data-screen", "work", timeout=TIMEOUT_MS)
+    await expect(page.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    return page
+
+
+async def open_board(context: BrowserContext, live_app: LiveApp, errors: PageErrors) -> Page:
+    page = errors.watch(await context.new_page(), "board")
+    await page.goto(live_app.url + "/board/")
+    username, password = live_app.supervisor
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#login-button")
+    await expect(page.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    await page.wait_for_function("w => window.board.state.warehouse === w && document.body.dataset.lastId !== ''",
+                                 arg=live_app.warehouse, timeout=TIMEOUT_MS)
+    return page
+
+
+async def wait_for_task(page: Page, wave_id: str) -> dict[str, Any]:
+    await page.wait_for_function(
+        "w => { const t = window.handheld.state.task; return t && t.wave_id === w && document.body.dataset.location }",
+        arg=wave_id, timeout=TIMEOUT_MS,
+    )
+    return dict(await page.evaluate("window.handheld.state.task"))
+
+
+async def type_scan(page: Page, barcode: str) -> str:
+    """Type a barcode and Enter into whatever has focus (the scanner does); the new scan's id."""
+    await page.keyboard.type(barcode)
+    await page.keyboard.press("Enter")
+    return str(await page.evaluate("window.handheld.state.log[0].id"))
+
+
+async def scan(page: Page, barcode: str) -> str:
+    """Scan and wait for the verdict; returns the verdict shown (the feedback's data-verdict)."""
+    scan_id = await type_scan(page, barcode)
+    await page.wait_for_function(
+        "id => { const e = window.handheld.state.log.find(x => x.id === id);"
+        " return e && e.status !== 'queued' && e.status !== 'sending' }",
+        arg=scan_id, timeout=TIMEOUT_MS,
+    )
+    assert await page.evaluate("id => window.handheld.verdictCount(id)", scan_id) == 1
+    return str(await page.get_attribute("#feedback", "data-verdict"))
+
+
+async def feedback_colour(page: Page) -> str:
+    return str(await page.eval_on_selector("#feedback", "e => getComputedStyle(e).backgroundColor"))
+
+
+# -- (a) scanning ------------------------------------------------------------------------------
+
+async def test_handheld_login_task_and_verdicts(
+    live_app: LiveApp, phone: BrowserContext, page_errors: PageErrors, screenshots: Path
+) -> None:
+    page = await open_handheld(phone, live_app, page_errors)
+    await expect(page.locator("#waiting")).to_be_visible(timeout=TIMEOUT_MS)
+    await expect(page.locator("#waiting")).to_have_text("Waiting for work")
+    assert await page.evaluate("sessionStorage.getItem('floor.handheld.session')") is not None
+
+    wave = await release_wave(live_app, pickers=1, max_orders=5)
+    task = await wait_for_task(page, wave["wave_id"])
+    assert task["task_id"] in wave["tasks"]
+    assert len(task["steps"]) >= 2
+    first = task["steps"][0]
+    await expect(page.locator("#location")).to_have_text(first["location"])
+    await expect(page.locator("body")).to_have_attribute("data-location", first["location"])
+    await expect(page.locator("#step-of")).to_have_text(f"Step 1 of {len(task['steps'])}")
+    await expect(page.locator("#sku")).to_have_text(first["sku"])
+    await expect(page.locator("#gtin")).to_contain_text(first["gtin"])
+    await expect(page.locator("#needed")).to_have_text(str(first["quantity"]))
+    await expect(page.locator("#tote")).to_have_text(f"Tote {first['tote']}")
+    assert await page.evaluate("document.activeElement.id") == "scan"
+    location_size = await page.eval_on_selector("#location", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert location_size >= 40, "the location is the biggest thing on the screen"
+    await page.screenshot(path=str(screenshots / "handheld-task.png"))
+
+    # A click anywhere leaves the scan field focused (the scanner types into it).
+    await page.click("#task")
+    await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'", timeout=1000)
+
+    assert await scan(page, first["location"]) == "ok"
+    assert await feedback_colour(page) == GREEN
+    await expect(page.locator("#task")).to_have_attribute("data-state", "at-location")
+
+    assert await scan(page, FOREIGN_GTIN) == "wrong_item"
+    assert await feedback_colour(page) == RED
+    await expect(page.locator("body")).to_have_attribute("data-verdict", "wrong_item")
+    await expect(page.locator("#feedback")).to_contain_text("Wrong item")
+    await expect(page.locator("#picked")).to_have_text("0")
+    await page.screenshot(path=str(screenshots / "handheld-wrong-item.png"))
+
+    for unit in range(1, first["quantity"] + 1):
+        assert await scan(page, first["gtin"]) == "ok"
+        if unit < first["quantity"]:
+            await expect(page.locator("#picked")).to_have_text(str(unit))
+    # The step is complete: the page moved on to step 2, which wants its location scanned first.
+    await expect(page.locator("#step-of")).to_have_text(f"Step 2 of {len(task['steps'])}")
+    await expect(page.locator("body")).to_have_attribute("data-step", "1")
+    second = task["steps"][1]
+    await expect(page.locator("#location")).to_have_text(second["location"])
+    assert await scan(page, second["gtin"]) == "scan_location_first"
+    assert await feedback_colour(page) == AMBER
+
+    server_task = await api_get(live_app, f"/api/waves/tasks/{task['task_id']}")
+    assert server_task["step"] == 1 and server_task["picked"] == 0
+    server_wave = await api_get(live_app, f"/api/waves/{wave['wave_id']}")
+    assert server_wave["picked_units"] == first["quantity"]
+    await expect(page.locator("#outbox")).to_have_text("Queue 0")
+
+
+# -- (b) short pick → board ----------------------------------------------------------------------
+
+async def test_short_pick_shows_live_on_board_and_acknowledge(
+    live_app: LiveApp, phone: BrowserContext, desktop: BrowserContext, page_errors: PageErrors,
+    screenshots: Path,
+) -> None:
+    board = await open_board(desktop, live_app, page_errors)
+    await expect(board.locator("[data-exception-id]")).to_have_count(0)
+    handheld = await open_handheld(phone, live_app, page_errors)
+
+    wave = await release_wave(live_app, pickers=1, max_orders=5)
+    task = await wait_for_task(handheld, wave["wave_id"])
+    step = task["steps"][0]
+    picker_id = live_app.pickers[0][0]
+    # wave_released and task_assigned arrive on the board as events.
+    wave_row = board.locator(f'[data-wave-id="{wave["wave_id"]}"]')
+    await expect(wave_row).to_have_attribute("data-units", str(wave["units"]), timeout=TIMEOUT_MS)
+    await expect(board.locator(f'[data-picker="{picker_id}"]')).to_have_attribute("data-task-id", task["task_id"])
+
+    assert await scan(handheld, step["location"]) == "ok"
+    await handheld.click("#short-button")
+    await expect(handheld.locator("#short-dialog")).to_be_visible()
+    await expect(handheld.locator("#short-found")).to_have_value("0")
+    await handheld.screenshot(path=str(screenshots / "handheld-short-dialog.png"))
+    await handheld.click("#short-confirm")
+    await expect(handheld.locator("body")).to_have_attribute("data-verdict", "short_pick", timeout=TIMEOUT_MS)
+    await expect(handheld.locator("#feedback")).to_contain_text("Short pick recorded")
+    answers = await handheld.evaluate("Object.values(window.handheld.state.answers)")
+    assert len(answers) == 1 and answers[0]["type"] == "short_pick_recorded"
+    exception_id = answers[0]["exception_id"]
+    await handheld.wait_for_function("document.activeElement && document.activeElement.id === 'scan'", timeout=1000)
+
+    row = board.locator(f'[data-exception-id="{exception_id}"]')
+    await expect(row).to_have_attribute("data-status", "raised", timeout=TIMEOUT_MS)
+    await expect(row).to_have_attribute("data-kind", "short_pick")
+    await expect(row).to_have_class("exception flash")
+    await expect(row.locator(".x-where")).to_contain_text(step["location"])
+    await expect(board.locator("#exception-count")).to_have_text("1")
+    # counts frames carry the wave's progress and the verdict counts (once a second).
+    server_wave = await api_get(live_app, f"/api/waves/{wave['wave_id']}")
+    assert server_wave["short_units"] >= 1
+    await expect(wave_row).to_have_attribute("data-short", str(server_wave["short_units"]), timeout=TIMEOUT_MS)
+    await expect(board.locator('[data-verdict="ok"]')).to_have_attribute("data-count", "1", timeout=TIMEOUT_MS)
+    assert await board.evaluate("window.board.chart.points") >= 1
+    await board.screenshot(path=str(screenshots / "board-short-pick.png"))
+
+    await row.locator('[data-action="acknowledge"]').click()
+    await expect(row).to_have_attribute("data-status", "acknowledged", timeout=TIMEOUT_MS)
+    await expect(row.locator('[data-action="acknowledge"]')).to_be_hidden()
+    exception = await api_get(live_app, f"/api/exceptions/{exception_id}")
+    assert exception["status"] == "acknowledged"
+    assert exception["by"] == live_app.supervisor[0]
+    # The acknowledged event also reached the board's event log (and its last id moved on).
+    await expect(board.locator('#activity li[data-event="exception_acknowledged"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    await board.screenshot(path=str(screenshots / "board-acknowledged.png"))
+
+    await row.locator('[data-action="resolve"]').click()
+    await expect(row).to_have_count(0, timeout=TIMEOUT_MS)
+    assert (await api_get(live_app, f"/api/exceptions/{exception_id}"))["status"] == "resolved"
+    await expect(board.locator("#exception-count")).to_have_text("0")
+
+
+# -- (c) offline queue -----------------------------------------------------------------------------
+
+async def test_scans_made_offline_are_queued_and_replayed_once(
+    live_app: LiveApp, phone: BrowserContext, page_errors: PageErrors, screenshots: Path
+) -> None:
+    page = await open_handheld(phone, live_app, page_errors)
+    wave = await release_wave(live_app, pickers=1, max_orders=5)
+    task = await wait_for_task(page, wave["wave_id"])
+    step = task["steps"][0]
+    connections = await page.evaluate("window.handheld.socket.connections")
+
+    await phone.set_offline(True)
+    await expect(page.locator("body")).not_to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    location_scan = await type_scan(page, step["location"])
+    item_scan = await type_scan(page, step["gtin"])
+    await expect(page.locator("body")).to_have_attribute("data-verdict", "queued")
+    await expect(page.locator("#feedback")).to_contain_text("Queued (offline)")
+    await expect(page.locator("#outbox")).to_have_text("Queue 2")
+    await expect(page.locator(f'#log li[data-id="{item_scan}"]')).to_have_attribute("data-status", "queued")
+    # The outbox survives a reload: it is in localStorage, ids and all.
+    stored = await page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('floor.outbox.'))"
+        ".flatMap(k => JSON.parse(localStorage.getItem(k))).map(e => e.id)"
+    )
+    assert stored == [location_scan, item_scan]
+    await page.screenshot(path=str(screenshots / "handheld-offline-queued.png"))
+    # Nothing reached the server.
+    server_task = await api_get(live_app, f"/api/waves/tasks/{task['task_id']}")
+    assert (server_task["step"], server_task["picked"], server_task["at_location"]) == (0, 0, False)
+
+    await phone.set_offline(False)
+    await expect(page.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    await expect(page.locator("#outbox")).to_have_text("Queue 0", timeout=TIMEOUT_MS)
+    assert await page.evaluate("window.handheld.socket.connections") == connections + 1
+    for scan_id in (location_scan, item_scan):
+        await expect(page.locator(f'#log li[data-id="{scan_id}"]')).to_have_attribute("data-status", "ok")
+        assert await page.evaluate("id => window.handheld.verdictCount(id)", scan_id) == 1
+    await expect(page.locator("body")).to_have_attribute("data-verdict", "ok")
+
+    # Applied exactly once: one unit picked, not two.
+    server_wave = await api_get(live_app, f"/api/waves/{wave['wave_id']}")
+    assert server_wave["picked_units"] == 1
+    server_task = await api_get(live_app, f"/api/waves/tasks/{task['task_id']}")
+    if step["quantity"] > 1:
+        assert (server_task["step"], server_task["picked"]) == (0, 1)
+        await expect(page.locator("#picked")).to_have_text("1")
+    else:
+        assert (server_task["step"], server_task["picked"]) == (1, 0)
+        await expect(page.locator("body")).to_have_attribute("data-step", "1")
+
+    # Another reconnect re-sends nothing: the outbox is empty and no verdict arrives twice.
+    await page.evaluate("window.handheld.socket.reconnect()")
+    await expect(page.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    await page.wait_for_timeout(300)
+    assert await page.evaluate("Object.values(window.handheld.state.verdicts)") == [1, 1]
+    assert (await api_get(live_app, f"/api/waves/{wave['wave_id']}"))["picked_units"] == 1
