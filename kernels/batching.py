@@ -176,8 +176,10 @@ def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatA
             total = search.ils(sol, best, load, caps, neighbors, queue, in_queue, state, stamp, iterations, 3, data)
             idle = 0 if total < best_total - 1e-9 else idle + iterations
             best_total = min(best_total, total)
-            if time.perf_counter() - tick < 0.005:
-                iterations *= 2
+            now = time.perf_counter()
+            per_iteration = max(now - tick, 1e-7) / iterations
+            # grow chunks while they are short, but never past the deadline
+            iterations = max(1, min(2 * iterations, int(0.9 * (deadline - now) / per_iteration)))
         sol = best
     return tuple(sol)
 
