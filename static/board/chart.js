@@ -2,6 +2,7 @@
 // cumulative number of ok scans (left axis) and of warnings and errors (right axis), one point
 // per `counts` frame (every second), the last WINDOW_S seconds.
 
+import { clock } from "/static/shared/dom.js";
 import uPlot from "/static/vendor/uplot/uPlot.esm.js";
 
 const WINDOW_S = 15 * 60;
@@ -42,7 +43,7 @@ export class VerdictChart {
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, ok: { auto: true, range: (_u, min, max) => [0, Math.max(5, max)] }, issues: { range: (_u, min, max) => [0, Math.max(5, max)] } },
         axes: [
-          { stroke: "#5b6470", grid: { stroke: "#eceff3" } },
+          { stroke: "#5b6470", grid: { stroke: "#eceff3" }, space: 70, values: (_u, splits) => splits.map((s) => clock(s * 1000)) },
           { scale: "ok", stroke: "#17803a", grid: { stroke: "#eceff3" }, size: 50 },
           { scale: "issues", side: 1, stroke: "#c62828", grid: { show: false }, size: 40 },
         ],

@@ -4,7 +4,7 @@
 // Every scan / short pick / report goes through the Outbox (localStorage) and leaves it only
 // when its answer arrives; on every (re)connect the outbox is re-sent in order. See outbox.js.
 //
-// Test hook: window.handheld = {state, outbox, socket, verdictCount(id), submit(barcode)}; the
+// Test hook: window.handheld = {state, outbox, socket, config, verdictCount(id), submit(barcode)}; the
 // body carries data-screen, data-verdict, data-location, data-connection, data-outbox,
 // data-task-id, data-step, data-picked.
 
@@ -15,7 +15,8 @@ import { ReconnectingSocket } from "/static/shared/socket.js";
 import { Beeper, toneOf, verdictLabel, verdictMessage } from "/static/handheld/feedback.js";
 import { Outbox } from "/static/handheld/outbox.js";
 
-const OVERDUE_MS = 8000; // a sent frame unanswered this long: the connection is dead, reconnect
+// A sent frame unanswered this long means the connection is dead: reconnect (and so re-send).
+const config = { overdueMs: 8000 };
 const LOG_LENGTH = 8;
 
 const session = new Session("floor.handheld.session");
@@ -45,6 +46,7 @@ window.handheld = {
   get socket() {
     return socket;
   },
+  config,
   verdictCount: (id) => state.verdicts[id] || 0,
   submit: (barcode) => submitScan(barcode),
 };
@@ -538,7 +540,7 @@ function startWork(login) {
     onFatal,
   }).start();
   watchdog = setInterval(() => {
-    if (socket && socket.isOpen && replayed && outbox.overdue(OVERDUE_MS).length) socket.reconnect();
+    if (socket && socket.isOpen && replayed && outbox.overdue(config.overdueMs).length) socket.reconnect();
   }, 1000);
   focusScan();
 }

@@ -8,11 +8,13 @@ server's HTTP API says happened.
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
 
 from floor.catalog import make_gtin13
 from tests.live import LiveApp
@@ -51,8 +53,11 @@ async def open_handheld(context: BrowserContext, live_app: LiveApp, errors: Page
     return page
 
 
-async def open_board(context: BrowserContext, live_app: LiveApp, errors: PageErrors) -> Page:
+async def open_board(context: BrowserContext, live_app: LiveApp, errors: PageErrors,
+                     socket_urls: list[str] | None = None) -> Page:
     page = errors.watch(await context.new_page(), "board")
+    if socket_urls is not None:
+        page.on("websocket", lambda socket: socket_urls.append(socket.url))
     await page.goto(live_app.url + "/board/")
     username, password = live_app.supervisor
     await page.fill("#username", username)
@@ -89,6 +94,13 @@ async def scan(page: Page, barcode: str) -> str:
     )
     assert await page.evaluate("id => window.handheld.verdictCount(id)", scan_id) == 1
     return str(await page.get_attribute("#feedback", "data-verdict"))
+
+
+async def until(condition: Any, timeout_s: float = TIMEOUT_MS / 1000) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
 
 
 async def feedback_colour(page: Page) -> str:
@@ -274,3 +286,99 @@ async def test_scans_made_offline_are_queued_and_replayed_once(
     await page.wait_for_timeout(300)
     assert await page.evaluate("Object.values(window.handheld.state.verdicts)") == [1, 1]
     assert (await api_get(live_app, f"/api/waves/{wave['wave_id']}"))["picked_units"] == 1
+
+
+async def test_lost_verdict_is_recovered_by_the_watchdog_and_applied_once(
+    live_app: LiveApp, phone: BrowserContext, page_errors: PageErrors
+) -> None:
+    """The scan reaches the server but its verdict is lost on the way back (Wi-Fi drops at the
+    wrong moment): the page notices the overdue answer, reconnects, re-sends the scan, and the
+    server answers with its first verdict (duplicate) without applying the scan again."""
+    page = page_errors.watch(await phone.new_page(), "handheld")
+    lost: list[dict[str, Any]] = []
+    target: dict[str, str] = {}
+
+    def route(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "verdict" and frame.get("barcode") == target.get("gtin") and not lost:
+                lost.append(frame)  # dropped in transit
+                return
+            socket.send(message)
+
+        socket.on_message(lambda message: server.send(message))
+        server.on_message(from_server)
+
+    await page.route_web_socket(re.compile(r".*/ws/handheld.*"), route)
+    await page.goto(live_app.url + "/handheld/")
+    await page.fill("#badge", live_app.pickers[0][1])
+    await page.fill("#pin", live_app.pickers[0][2])
+    await page.click("#login-button")
+    await expect(page.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    await page.evaluate("window.handheld.config.overdueMs = 1500")
+
+    wave = await release_wave(live_app, pickers=1, max_orders=5)
+    task = await wait_for_task(page, wave["wave_id"])
+    step = task["steps"][0]
+    target["gtin"] = step["gtin"]
+    assert await scan(page, step["location"]) == "ok"
+    connections = await page.evaluate("window.handheld.socket.connections")
+
+    item_scan = await type_scan(page, step["gtin"])
+    await expect(page.locator(f'#log li[data-id="{item_scan}"]')).to_have_attribute("data-status", "sending")
+    await expect(page.locator("#outbox")).to_have_text("Queue 1")
+    # The server applied it (its verdict was lost, not the scan).
+    await until(lambda: bool(lost))
+    assert len(lost) == 1 and lost[0]["scan_id"] == item_scan and lost[0]["verdict"] == "ok"
+    assert (await api_get(live_app, f"/api/waves/{wave['wave_id']}"))["picked_units"] == 1
+
+    # The watchdog reconnects, re-sends, and the repeat's verdict arrives once.
+    await expect(page.locator(f'#log li[data-id="{item_scan}"]')).to_have_attribute("data-status", "ok", timeout=TIMEOUT_MS)
+    await expect(page.locator("#outbox")).to_have_text("Queue 0")
+    assert await page.evaluate("window.handheld.socket.connections") == connections + 1
+    assert await page.evaluate("id => window.handheld.verdictCount(id)", item_scan) == 1
+    assert await page.evaluate("window.handheld.state.lastVerdict.duplicate") is True
+    await expect(page.locator("#feedback")).to_contain_text("(replayed)")
+    assert (await api_get(live_app, f"/api/waves/{wave['wave_id']}"))["picked_units"] == 1
+    if step["quantity"] > 1:
+        await expect(page.locator("#picked")).to_have_text("1")
+
+
+async def test_board_catches_up_with_last_id_after_a_disconnect(
+    live_app: LiveApp, desktop: BrowserContext, page_errors: PageErrors
+) -> None:
+    urls: list[str] = []
+    board = await open_board(desktop, live_app, page_errors, socket_urls=urls)
+    assert len(urls) == 1 and "last_id" not in urls[0]
+    seen = str(await board.get_attribute("body", "data-last-id"))
+    assert await board.evaluate("id => sessionStorage.getItem(id)", f"floor.board.lastId.{live_app.warehouse}") == seen
+
+    await desktop.set_offline(True)
+    await expect(board.locator("body")).not_to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    # Meanwhile on the floor: two problems raised, the first acknowledged.
+    async with httpx.AsyncClient(base_url=live_app.url, headers=live_app.headers(), timeout=10) as client:
+        for exception_id, location in (("x-gap-1", "A01-C02"), ("x-gap-2", "A02-C03")):
+            response = await client.post("/api/exceptions", json={
+                "exception_id": exception_id, "kind": "blocked_location", "detail": "pallet in the aisle",
+                "location": f"{live_app.warehouse}-{location}", "warehouse": live_app.warehouse})
+            assert response.status_code == 200, response.text
+        response = await client.post("/api/exceptions/x-gap-1/acknowledge", params={"warehouse": live_app.warehouse},
+                                     json={"command_id": "ack-gap-1", "note": "forklift on its way"})
+        assert response.status_code == 200, response.text
+    await board.wait_for_timeout(200)
+    await expect(board.locator("[data-exception-id]")).to_have_count(0)
+
+    await desktop.set_offline(False)
+    await expect(board.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    assert len(urls) >= 2 and f"last_id={seen}" in urls[-1]
+    await expect(board.locator('[data-exception-id="x-gap-1"]')).to_have_attribute("data-status", "acknowledged", timeout=TIMEOUT_MS)
+    await expect(board.locator('[data-exception-id="x-gap-2"]')).to_have_attribute("data-status", "raised")
+    await expect(board.locator("[data-exception-id]")).to_have_count(2)
+    await expect(board.locator('#activity li[data-event="exception_raised"]')).to_have_count(2)
+    # Newest first.
+    assert await board.eval_on_selector_all("[data-exception-id]", "rows => rows.map(r => r.dataset.exceptionId)") == ["x-gap-2", "x-gap-1"]
+    last = str(await board.get_attribute("body", "data-last-id"))
+    assert last != seen
+    assert await board.evaluate("id => sessionStorage.getItem(id)", f"floor.board.lastId.{live_app.warehouse}") == last
