@@ -26,6 +26,7 @@ METHODS = ("fcfs", "seed", "savings", "ls", "ils")
 FULL_NEIGHBOURHOOD = 200  # up to this many orders every order is every order's neighbour
 NEIGHBOURS = 10
 SEED_WINDOW = 20
+CHUNK_SECONDS = 0.002  # clock checks between kernel calls at least this often
 ILS_PATIENCE = 100  # stop after this many iterations per order without a new best
 
 
@@ -179,7 +180,7 @@ def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatA
             now = time.perf_counter()
             per_iteration = max(now - tick, 1e-7) / iterations
             # grow chunks while they are short, but never past the deadline
-            iterations = max(1, min(2 * iterations, int(0.9 * (deadline - now) / per_iteration)))
+            iterations = max(1, min(2 * iterations, int(min(CHUNK_SECONDS, 0.9 * (deadline - now)) / per_iteration)))
         sol = best
     return tuple(sol)
 
