@@ -69,8 +69,9 @@ class Floor:
 
     @classmethod
     def from_url(cls, url: str, default_warehouse: str = "W1") -> Floor:
-        client = aioredis.Redis.from_url(url, decode_responses=True, max_connections=256)
-        return cls(client, default_warehouse)
+        # A blocking pool: under a burst, commands wait for a free connection instead of failing.
+        pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=64, timeout=20)
+        return cls(aioredis.Redis(connection_pool=pool), default_warehouse)
 
     async def start(self) -> None:
         await self.client.ping()

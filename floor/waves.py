@@ -82,21 +82,21 @@ def allocate(
 
 
 def split_orders(orders: list[Order], pickers: int) -> list[list[Order]]:
-    """Split orders into at most ``pickers`` groups of about equal units, most urgent first."""
+    """Split orders into ``min(pickers, len(orders))`` contiguous groups, most urgent first.
+
+    Groups differ in size by at most one order (the batching kernel replaces this baseline).
+    """
     if pickers < 1:
         raise ValidationError("a wave needs at least one picker")
     ranked = sorted(orders, key=lambda o: (o.priority, o.due or 2**62, o.created_ms, o.order_id))
     groups = min(pickers, len(ranked))
-    total = sum(o.units for o in ranked)
-    target = total / groups if groups else 0
-    result: list[list[Order]] = [[] for _ in range(groups)]
-    current, load = 0, 0
-    for order in ranked:
-        if load >= target and current < groups - 1:
-            current, load = current + 1, 0
-        result[current].append(order)
-        load += order.units
-    return [group for group in result if group]
+    size, extra = divmod(len(ranked), groups) if groups else (0, 0)
+    result, start = [], 0
+    for index in range(groups):
+        end = start + size + (1 if index < extra else 0)
+        result.append(ranked[start:end])
+        start = end
+    return result
 
 
 def plan_wave(

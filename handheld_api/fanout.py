@@ -44,6 +44,7 @@ class Hub:
         self.readers: dict[str, asyncio.Task[None]] = {}
         self.pickers: dict[tuple[str, str], set[PickerCallback]] = {}
         self.boards: dict[str, set[asyncio.Queue[StreamEvent]]] = {}
+        self.lock = asyncio.Lock()
 
     async def close(self) -> None:
         for task in self.readers.values():
@@ -54,11 +55,13 @@ class Hub:
         await self.client.aclose()
 
     async def _ensure_reader(self, warehouse: str) -> None:
-        if warehouse in self.readers and not self.readers[warehouse].done():
-            return
-        start = await self.client.xrevrange(keys.key(warehouse, "events"), count=1)
-        last_id = start[0][0] if start else "0-0"
-        self.readers[warehouse] = asyncio.create_task(self._read(warehouse, last_id))
+        """Start the warehouse's one reader (once, even when many sockets arrive together)."""
+        async with self.lock:
+            if warehouse in self.readers and not self.readers[warehouse].done():
+                return
+            start = await self.client.xrevrange(keys.key(warehouse, "events"), count=1)
+            last_id = start[0][0] if start else "0-0"
+            self.readers[warehouse] = asyncio.create_task(self._read(warehouse, last_id))
 
     async def add_picker(self, warehouse: str, picker: str, callback: PickerCallback) -> None:
         self.pickers.setdefault((warehouse, picker), set()).add(callback)

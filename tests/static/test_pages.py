@@ -85,15 +85,12 @@ async def type_scan(page: Page, barcode: str) -> str:
 
 
 async def scan(page: Page, barcode: str) -> str:
-    """Scan and wait for the verdict; returns the verdict shown (the feedback's data-verdict)."""
+    """Scan and wait for its verdict; returns the verdict the page shows for that scan."""
     scan_id = await type_scan(page, barcode)
-    await page.wait_for_function(
-        "id => { const e = window.handheld.state.log.find(x => x.id === id);"
-        " return e && e.status !== 'queued' && e.status !== 'sending' }",
-        arg=scan_id, timeout=TIMEOUT_MS,
-    )
+    entry = page.locator(f'#log li[data-id="{scan_id}"]')
+    await expect(entry).not_to_have_attribute("data-status", re.compile("^(queued|sending)$"), timeout=TIMEOUT_MS)
     assert await page.evaluate("id => window.handheld.verdictCount(id)", scan_id) == 1
-    return str(await page.get_attribute("#feedback", "data-verdict"))
+    return str(await entry.get_attribute("data-status"))
 
 
 async def until(condition: Any, timeout_s: float = TIMEOUT_MS / 1000) -> None:
@@ -228,6 +225,40 @@ async def test_short_pick_shows_live_on_board_and_acknowledge(
     await expect(row).to_have_count(0, timeout=TIMEOUT_MS)
     assert (await api_get(live_app, f"/api/exceptions/{exception_id}"))["status"] == "resolved"
     await expect(board.locator("#exception-count")).to_have_text("0")
+
+    # The Problem button: a damaged item at the current step reaches the board too.
+    current = await handheld.evaluate("window.handheld.state.task.steps[window.handheld.state.task.step]")
+    await handheld.click("#problem-button")
+    await expect(handheld.locator("#problem-dialog")).to_be_visible()
+    await handheld.fill("#problem-detail", "box crushed")
+    await handheld.click('#problem-dialog [data-kind="damaged"]')
+    await expect(handheld.locator("body")).to_have_attribute("data-verdict", "report", timeout=TIMEOUT_MS)
+    damaged = board.locator('[data-exception-id][data-kind="damaged"]')
+    await expect(damaged).to_have_count(1, timeout=TIMEOUT_MS)
+    await expect(damaged).to_have_attribute("data-status", "raised")
+    await expect(damaged.locator(".x-where")).to_have_text(f"{current['location']} · {current['sku']}")
+    await expect(damaged.locator(".x-detail")).to_have_text("box crushed")
+    await expect(handheld.locator("#outbox")).to_have_text("Queue 0")
+
+
+async def test_finishing_the_task_leaves_the_picker_waiting_for_work(
+    live_app: LiveApp, phone: BrowserContext, page_errors: PageErrors, screenshots: Path
+) -> None:
+    page = await open_handheld(phone, live_app, page_errors)
+    wave = await release_wave(live_app, pickers=1, max_orders=2)
+    task = await wait_for_task(page, wave["wave_id"])
+    for index, step in enumerate(task["steps"]):
+        await expect(page.locator("body")).to_have_attribute("data-step", str(index))
+        assert await scan(page, step["location"]) == "ok"
+        for _ in range(step["quantity"]):
+            assert await scan(page, step["gtin"]) == "ok"
+    await expect(page.locator("#waiting")).to_be_visible(timeout=TIMEOUT_MS)
+    await expect(page.locator("body")).to_have_attribute("data-location", "")
+    assert await page.evaluate("window.handheld.state.lastVerdict.task_done") is True
+    server_wave = await api_get(live_app, f"/api/waves/{wave['wave_id']}")
+    assert server_wave["status"] == "completed"
+    assert server_wave["picked_units"] == sum(step["quantity"] for step in task["steps"]) == wave["units"]
+    await page.screenshot(path=str(screenshots / "handheld-waiting.png"))
 
 
 # -- (c) offline queue -----------------------------------------------------------------------------
