@@ -66,6 +66,7 @@ def job_state(redis_url: str, job_id: str) -> dict[str, Any]:
         return {"job_id": job_id, "status": "unknown"}
     status = job.get_status()
     state: dict[str, Any] = {"job_id": job_id, "status": getattr(status, "value", str(status))}
-    if job.is_failed:
-        state["error"] = (job.latest_result().exc_string or "").strip().splitlines()[-1:] if job.latest_result() else []
+    result = job.latest_result()
+    if job.is_failed and result is not None:
+        state["error"] = (result.exc_string or "").strip().splitlines()[-1:]
     return state

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
@@ -60,7 +61,8 @@ def _check_command_id(command_id: str, what: str = "command_id") -> None:
 
 class Floor:
     def __init__(self, client: aioredis.Redis, default_warehouse: str = "W1") -> None:
-        self.client = client
+        # decode_responses=True: every reply is str; redis-py's stubs say bytes | str.
+        self.client: Any = client
         self.default_warehouse = default_warehouse
         self.scripts = Scripts(client)
         self.commands = Commands(self.scripts)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 from litestar import WebSocket, websocket
@@ -50,7 +51,8 @@ async def _counts(floor: Floor, warehouse: str) -> bytes:
 async def _catch_up(send: Callable[[str], Awaitable[None]], floor: Floor, warehouse: str, last_id: str) -> str:
     stream = keys.key(warehouse, "events")
     while True:
-        entries = await floor.client.xrange(stream, min=f"({last_id}", count=1000)
+        client: Any = floor.client
+        entries = await client.xrange(stream, min=f"({last_id}", count=1000)
         if not entries:
             return last_id
         for entry_id, fields in entries:

@@ -40,7 +40,7 @@ PickerCallback = Callable[[StreamEvent], Awaitable[None]]
 class Hub:
     def __init__(self, redis_url: str) -> None:
         # A client of its own: XREAD BLOCK holds a connection per warehouse.
-        self.client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        self.client: Any = aioredis.Redis.from_url(redis_url, decode_responses=True)
         self.readers: dict[str, asyncio.Task[None]] = {}
         self.pickers: dict[tuple[str, str], set[PickerCallback]] = {}
         self.boards: dict[str, set[asyncio.Queue[StreamEvent]]] = {}

@@ -10,9 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from floor.accounts import User  # noqa: E402
 from floor.demo import demo_credentials, demo_data, load_demo  # noqa: E402
 from floor.services import Floor  # noqa: E402
-from floor.accounts import User  # noqa: E402
 from tests.live import LiveApp, ServerProcess  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 

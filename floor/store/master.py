@@ -6,6 +6,8 @@ SKU definition goes through its script because it must not disturb live stock co
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import redis.asyncio as aioredis
 
@@ -18,7 +20,8 @@ from floor.store.commands import Commands
 
 class Master:
     def __init__(self, client: aioredis.Redis, commands: Commands) -> None:
-        self.client = client
+        # decode_responses=True: every reply is str; redis-py's stubs say bytes | str.
+        self.client: Any = client
         self.commands = commands
 
     async def put_layout(self, layout: Layout) -> None:

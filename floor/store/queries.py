@@ -38,7 +38,8 @@ class WaveView(msgspec.Struct, frozen=True):
 
 class Queries:
     def __init__(self, client: aioredis.Redis) -> None:
-        self.client = client
+        # decode_responses=True: every reply is str; redis-py's stubs say bytes | str.
+        self.client: Any = client
 
     async def layout(self, warehouse: str) -> Layout:
         raw = await self.client.get(keys.key(warehouse, "layout"))

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from floor.catalog import Barcode, classify_barcode, gtin_check_digit, is_valid_gtin, make_gtin13, normalize_gtin
+from floor.catalog import (
+    Barcode,
+    classify_barcode,
+    gtin_check_digit,
+    is_valid_gtin,
+    make_gtin13,
+    normalize_gtin,
+)
 from floor.errors import ValidationError
 
 

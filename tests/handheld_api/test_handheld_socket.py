@@ -60,9 +60,7 @@ async def test_whole_task_completes_and_next_task_is_pushed(live_app: LiveApp) -
     client, _ = await handheld(live_app, picker)
     wave = live_app.release_wave(pickers=2, max_orders=4)
     task = (await client.receive_type("task"))["task"]
-    n = 0
-    for step in task["steps"]:
-        n += 1
+    for n, step in enumerate(task["steps"]):
         await client.send({"type": "scan", "scan_id": f"l{n}", "barcode": step["location"]})
         assert (await client.receive_type("verdict"))["verdict"] == "ok"
         await client.send({"type": "scan", "scan_id": f"i{n}", "barcode": step["gtin"], "quantity": step["quantity"]})
@@ -104,7 +102,7 @@ async def test_short_pick_reallocates_and_pushes_new_step(live_app: LiveApp) -> 
     headers = live_app.headers()
     index, step = 0, task["steps"][0]
     # Give the SKU a second location with a receipt, so the short pick can re-allocate.
-    spare = "%s-A04-C10" % live_app.warehouse if not step["location"].endswith("A04-C10") else "%s-A04-C09" % live_app.warehouse
+    spare = f"{live_app.warehouse}-A04-C10" if not step["location"].endswith("A04-C10") else f"{live_app.warehouse}-A04-C09"
     receipt = httpx.post(f"{live_app.url}/api/inventory/adjustments", headers=headers, json={
         "command_id": "rcpt-1", "sku": step["sku"], "location": spare, "delta": 50, "reason": "receipt",
         "warehouse": live_app.warehouse})
