@@ -200,6 +200,11 @@ function renderWaves() {
 
 const VERDICT_ORDER = ["ok", "wrong_location", "scan_location_first", "wrong_item", "wrong_lot", "expired_lot", "over_pick", "not_your_task", "unknown_barcode"];
 const WARN = new Set(["scan_location_first", "unknown_barcode"]);
+const SHORT_NAMES = {
+  ok: "ok", wrong_location: "wrong loc", scan_location_first: "loc first", wrong_item: "wrong item",
+  wrong_lot: "wrong lot", expired_lot: "expired lot", over_pick: "over pick", not_your_task: "not yours",
+  unknown_barcode: "unknown", wrong_tote: "wrong tote",
+};
 
 function renderVerdicts() {
   const names = [...new Set([...VERDICT_ORDER, ...Object.keys(state.verdicts)])];
@@ -211,9 +216,9 @@ function renderVerdicts() {
       const tone = name === "ok" ? "ok" : WARN.has(name) ? "warn" : "bad";
       return h(
         "div",
-        { class: "verdict", dataset: { verdict: name, count: String(count), tone, zero: count === 0 ? "1" : "0" } },
+        { class: "verdict", title: label(name), dataset: { verdict: name, count: String(count), tone, zero: count === 0 ? "1" : "0" } },
         h("span", { class: "verdict-count" }, String(count)),
-        h("span", { class: "verdict-name" }, label(name)),
+        h("span", { class: "verdict-name" }, SHORT_NAMES[name] || label(name)),
       );
     }),
   );

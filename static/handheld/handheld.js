@@ -114,6 +114,7 @@ function renderTask() {
   body.dataset.step = task ? String(task.step) : "";
   body.dataset.picked = task ? String(task.picked) : "";
   const location = step ? step.location : "";
+  el.shortButton.disabled = !step;
   body.dataset.location = location;
   el.location.dataset.location = location;
   if (!task) {
@@ -253,16 +254,14 @@ function onMessage(frame) {
       state.task = frame.task || null;
       state.idle = !state.task;
       renderTask();
-      if (!outbox.size && ["ready", "idle", "disconnected", "replaying", ""].includes(el.feedback.dataset.verdict || "")) {
-        setFeedback("info", prompt(), "ready");
-      }
+      if (feedbackIsNeutral()) setFeedback("info", prompt(), "ready");
       break;
     case "idle":
       if (!replayed) replay();
       state.task = null;
       state.idle = true;
       renderTask();
-      if (!outbox.size) setFeedback("info", "Waiting for work", "idle");
+      if (feedbackIsNeutral()) setFeedback("info", "Waiting for work", "idle");
       break;
     case "verdict":
       onVerdict(frame);
@@ -286,6 +285,12 @@ function shortPickMessage(frame) {
   if (frame.relocated) parts.push(`${frame.relocated} from another location`);
   if (frame.backordered) parts.push(`${frame.backordered} backordered`);
   return parts.join(" · ");
+}
+
+/** The feedback shows no verdict or answer the picker may still be reading. */
+function feedbackIsNeutral() {
+  const NEUTRAL = ["", "ready", "idle", "connecting", "disconnected", "replaying"];
+  return !outbox.size && NEUTRAL.includes(el.feedback.dataset.verdict || "");
 }
 
 function onVerdict(frame) {
