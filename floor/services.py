@@ -6,6 +6,7 @@ Redis client and the loaded scripts; it has no HTTP in it.
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from datetime import UTC, datetime
@@ -24,7 +25,8 @@ from floor.store.commands import Commands
 from floor.store.master import Master
 from floor.store.queries import Queries, WaveView
 from floor.store.scripts import Scripts
-from floor.waves import ReleaseWave, plan_wave
+from floor.wave_planning import plan_optimal_wave
+from floor.waves import PLANNERS, ReleaseWave, plan_wave
 
 STOCK_REASONS = ("receipt", "cycle_count", "damage", "correction", "return", "transfer")
 
@@ -60,10 +62,14 @@ def _check_command_id(command_id: str, what: str = "command_id") -> None:
 
 
 class Floor:
-    def __init__(self, client: aioredis.Redis, default_warehouse: str = "W1") -> None:
+    def __init__(
+        self, client: aioredis.Redis, default_warehouse: str = "W1", cart_capacity: int = 30, batch_seconds: float = 2.0
+    ) -> None:
         # decode_responses=True: every reply is str; redis-py's stubs say bytes | str.
         self.client: Any = client
         self.default_warehouse = default_warehouse
+        self.cart_capacity = cart_capacity
+        self.batch_seconds = batch_seconds
         self.scripts = Scripts(client)
         self.commands = Commands(self.scripts)
         self.queries = Queries(client)
@@ -73,7 +79,11 @@ class Floor:
     def from_url(cls, url: str, default_warehouse: str = "W1") -> Floor:
         # A blocking pool: under a burst, commands wait for a free connection instead of failing.
         pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=64, timeout=20)
-        return cls(aioredis.Redis(connection_pool=pool), default_warehouse)
+        return cls(
+            aioredis.Redis(connection_pool=pool), default_warehouse,
+            cart_capacity=int(os.environ.get("FLOOR_CART_CAPACITY", "30")),
+            batch_seconds=float(os.environ.get("FLOOR_BATCH_SECONDS", "2.0")),
+        )
 
     async def start(self) -> None:
         await self.client.ping()
@@ -150,6 +160,12 @@ class Floor:
             raise ValidationError("max_orders must be 1..10000")
         if command.order_ids is not None and not 1 <= len(command.order_ids) <= 10_000:
             raise ValidationError("order_ids must list 1..10000 orders")
+        if command.planner not in PLANNERS:
+            raise ValidationError(f"planner must be one of {', '.join(PLANNERS)}")
+        if command.cart_capacity is not None and not 1 <= command.cart_capacity <= 10_000:
+            raise ValidationError("cart_capacity must be 1..10000 items")
+        if command.tote_capacity is not None and not 1 <= command.tote_capacity <= (command.cart_capacity or self.cart_capacity):
+            raise ValidationError("tote_capacity must be 1..cart_capacity items")
         self.warehouse(command.warehouse)
 
     async def release_wave(self, command: ReleaseWave) -> tuple[bool, WaveView]:
@@ -176,7 +192,13 @@ class Floor:
             skus = sorted({line.sku for order in orders for line in order.lines})
             free = await self.queries.free_stock(warehouse, skus)
             gtins = await self.queries.gtins(warehouse, skus)
-            plan = plan_wave(command.wave_id, orders, free, gtins, layout, command.pickers)
+            if command.planner == "optimal":
+                plan = plan_optimal_wave(
+                    command.wave_id, orders, free, gtins, layout, command.cart_capacity or self.cart_capacity,
+                    command.tote_capacity, seconds=min(self.batch_seconds, 0.002 * len(orders) + 0.05),
+                )
+            else:
+                plan = plan_wave(command.wave_id, orders, free, gtins, layout, command.pickers)
             try:
                 repeat = await self.commands.release_wave(warehouse, plan)
             except ConflictError:

@@ -27,10 +27,16 @@ class ReleaseWave(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``POST /api/waves``: ``wave_id`` is the command id (a repeat returns the same wave)."""
 
     wave_id: str
-    pickers: int = 1
+    pickers: int = 1  # the "serpentine" planner splits into this many tasks
     order_ids: list[str] | None = None  # None = the most urgent reserved orders
     max_orders: int = 50
     warehouse: str | None = None
+    planner: str = "optimal"  # "optimal": batching + exact routing (kernels); "serpentine": baseline
+    cart_capacity: int | None = None  # items per tour (optimal planner); None = the server default
+    tote_capacity: int | None = None  # items per tote; None = one tote per order
+
+
+PLANNERS = ("optimal", "serpentine")
 
 
 class PlannedTask(msgspec.Struct, frozen=True):

@@ -14,11 +14,9 @@ log = logging.getLogger("floor.worker")
 
 
 def warm_kernels() -> None:
+    from floor.wave_planning import warm_up
+
     started = time.monotonic()
-    try:
-        from kernels.batching import warm_up
-    except ImportError:  # kernels not wired yet
-        return
     warm_up()
     log.info("kernels compiled in %.1f s", time.monotonic() - started)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from litestar.static_files import create_static_files_router
 
 from floor.errors import FloorError
 from floor.services import Floor
+from floor.wave_planning import warm_up
 from handheld_api.auth import TokenSigner
 from handheld_api.board import board_socket
 from handheld_api.config import Settings
@@ -65,6 +68,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     hub = Hub(settings.redis_url)
 
     async def startup(app: Litestar) -> None:
+        started = time.monotonic()
+        # Kernels are compiled (or loaded from numba's cache) here, never on a request.
+        await asyncio.to_thread(warm_up)
+        log.info("kernels ready in %.1f s", time.monotonic() - started)
         await floor.start()
         app.state.floor = floor
         app.state.hub = hub

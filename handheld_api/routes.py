@@ -15,6 +15,7 @@ from floor import jobs
 from floor.errors import ForbiddenError, ValidationError
 from floor.exceptions import ExceptionCommand, FloorException
 from floor.orders import NewOrder, Order
+from floor.route_drawing import route_svg
 from floor.services import AdjustStock, Floor, RaiseException
 from floor.store.queries import StockLevel, WaveView
 from floor.tasks import TaskView
@@ -148,13 +149,13 @@ class WaveController(Controller):
 
     @post("/", guards=[roles("supervisor")], status_code=200,
           summary="Release a wave: orders split into pick tasks, pushed to pickers (idempotent on wave_id)",
-          description="Waves of more than FLOOR_INLINE_WAVE_MAX orders (default 20) are planned by an RQ "
+          description="Waves of more than FLOOR_INLINE_WAVE_MAX orders (default 5) are planned by an RQ "
           "worker: the answer is then 202 with the job id; poll GET /api/waves/{wave_id}.")
     async def release(self, data: ReleaseWave, request: Request[Any, Any, Any]) -> Response[Any]:
         floor: Floor = request.app.state.floor
         command = msgspec.structs.replace(data, warehouse=_warehouse(request, floor, data.warehouse))
         size = len(command.order_ids) if command.order_ids is not None else command.max_orders
-        if size > int(os.environ.get("FLOOR_INLINE_WAVE_MAX", "20")):
+        if size > int(os.environ.get("FLOOR_INLINE_WAVE_MAX", "5")):
             floor.check_release(command)
             redis_url: str = request.app.state.redis_url
             job_id = await asyncio.to_thread(jobs.enqueue_release_wave, redis_url, command)
@@ -178,6 +179,18 @@ class WaveController(Controller):
         if principal.role == "picker" and task.picker != principal.subject:
             raise ForbiddenError("that task is not yours")
         return task
+
+
+    @get("/tasks/{task_id:str}/route.svg", guards=[roles("supervisor")], media_type="image/svg+xml",
+         summary="The task's planned route drawn on the layout (SVG)")
+    async def route_svg(self, task_id: str, request: Request[Any, Any, Any],
+                        warehouse: str | None = WAREHOUSE) -> Response[str]:
+        floor: Floor = request.app.state.floor
+        wh = _warehouse(request, floor, warehouse)
+        task = await floor.queries.task(wh, task_id)
+        layout = await floor.queries.layout(wh)
+        svg = route_svg(layout, task.steps, title=f"{task_id} ({task.picker or 'unassigned'})", current=task.step)
+        return Response(svg, media_type="image/svg+xml")
 
 
 class ExceptionController(Controller):

@@ -34,7 +34,7 @@ class ServerProcess:
              "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # a cold numba cache compiles the kernels first
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"web server exited; see {self.log.name}")
@@ -81,9 +81,10 @@ class LiveApp:
     def headers(self, role: str = "supervisor") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role)}"}
 
-    def release_wave(self, pickers: int = 1, max_orders: int = 5, **extra: Any) -> dict[str, Any]:
+    def release_wave(self, pickers: int = 1, max_orders: int = 5, planner: str = "serpentine", **extra: Any) -> dict[str, Any]:
+        """Release a wave through the HTTP API. The serpentine planner makes exactly ``pickers`` tasks."""
         body = {"wave_id": "wave-" + uuid.uuid4().hex[:8], "pickers": pickers, "max_orders": max_orders,
-                "warehouse": self.warehouse, **extra}
+                "warehouse": self.warehouse, "planner": planner, **extra}
         response = httpx.post(self.url + "/api/waves", json=body, headers=self.headers(), timeout=30)
         response.raise_for_status()
         return dict(response.json()["wave"])

@@ -97,7 +97,7 @@ async def test_bad_frames_get_error_frames_and_socket_stays_open(live_app: LiveA
 async def test_short_pick_reallocates_and_pushes_new_step(live_app: LiveApp) -> None:
     picker = live_app.pickers[0][0]
     client, _ = await handheld(live_app, picker)
-    live_app.release_wave(pickers=1, max_orders=20)
+    live_app.release_wave(pickers=1, max_orders=5)
     task = (await client.receive_type("task"))["task"]
     headers = live_app.headers()
     index, step = 0, task["steps"][0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.live import LiveApp
+from tests.redis_server import RedisServer
 
 
 def post(app: LiveApp, path: str, body: object, role: str = "supervisor", **params: str) -> httpx.Response:
@@ -112,7 +113,7 @@ def test_inventory_adjustments(live_app: LiveApp) -> None:
 
 
 def test_wave_release_is_idempotent_and_exceptions_follow_their_lifecycle(live_app: LiveApp) -> None:
-    body = {"wave_id": "wave-http", "pickers": 2, "max_orders": 4, "warehouse": live_app.warehouse}
+    body = {"wave_id": "wave-http", "pickers": 2, "max_orders": 4, "warehouse": live_app.warehouse, "planner": "serpentine"}
     first = post(live_app, "/api/waves", body).json()
     again = post(live_app, "/api/waves", body).json()
     assert again["repeat"] is True and again["wave"]["tasks"] == first["wave"]["tasks"]
@@ -135,3 +136,31 @@ def test_wave_release_is_idempotent_and_exceptions_follow_their_lifecycle(live_a
     assert repeat.status_code == 200
     assert post(live_app, "/api/exceptions/none/resolve", {"command_id": "c3"}, warehouse=live_app.warehouse).status_code == 404
     assert get(live_app, "/api/exceptions").json() == []
+
+
+def test_large_wave_is_planned_by_an_rq_worker_with_optimal_routes(live_app: LiveApp, redis_server: RedisServer) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.live import ROOT
+
+    body = {"wave_id": "wave-rq", "max_orders": 12, "cart_capacity": 10, "warehouse": live_app.warehouse}
+    queued = post(live_app, "/api/waves", body)
+    assert queued.status_code == 202 and queued.json()["planning"] is True, queued.text
+    assert queued.json()["status"] == "queued"
+    assert get(live_app, "/api/waves/wave-rq").status_code == 404  # not planned yet
+    worker = subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_server.url, "floor"],
+                            cwd=ROOT, env=dict(os.environ, REDIS_URL=redis_server.url), capture_output=True, text=True,
+                            timeout=300)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    wave = get(live_app, "/api/waves/wave-rq").json()
+    assert wave["status"] == "released" and len(wave["orders"]) == 12
+    for task_id in wave["tasks"]:
+        task = get(live_app, f"/api/waves/tasks/{task_id}").json()
+        assert sum(step["quantity"] for step in task["steps"]) <= 10
+    svg = httpx.get(f"{live_app.url}/api/waves/tasks/{wave['tasks'][0]}/route.svg", params={"warehouse": live_app.warehouse},
+                    headers=live_app.headers())
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.text.count("<circle") == len(get(live_app, f"/api/waves/tasks/{wave['tasks'][0]}").json()["steps"]) + 1
+    assert "<polyline" in svg.text

@@ -22,7 +22,7 @@ from floor.waves import ReleaseWave, WavePlan
 
 
 async def first_task(floor: Floor, warehouse: str, picker: str, orders: int = 3) -> dict:
-    await floor.release_wave(ReleaseWave(f"w-{picker}", pickers=1, max_orders=orders, warehouse=warehouse))
+    await floor.release_wave(ReleaseWave(f"w-{picker}", pickers=1, max_orders=orders, warehouse=warehouse, planner="serpentine"))
     task_id = await floor.commands.assign_task(warehouse, picker)
     return json.loads(json.dumps(await _task(floor, warehouse, task_id)))
 
@@ -87,7 +87,7 @@ async def test_adjust_stock_codes(small_demo: Floor, warehouse: str) -> None:
 
 
 async def test_release_wave_conflict_and_repeat(small_demo: Floor, warehouse: str) -> None:
-    repeat, wave = await small_demo.release_wave(ReleaseWave("wx", pickers=2, max_orders=4, warehouse=warehouse))
+    repeat, wave = await small_demo.release_wave(ReleaseWave("wx", pickers=2, max_orders=4, warehouse=warehouse, planner="serpentine"))
     assert not repeat and wave.tasks_open == 2
     assert await small_demo.commands.release_wave(warehouse, WavePlan("wx", [], [], [])) is True
     # A plan whose orders were released meanwhile is refused, and nothing changes.
