@@ -94,7 +94,8 @@ def plan_optimal_wave(
         for batch in batches:
             members = [small[int(i)] for i in batch.orders]
             groups.append((members, {o.order_id: int(t) + 1 for o, t in zip(members, batch.totes, strict=True)}))
-    tasks, allocations = [], {}
+    tasks: list[PlannedTask] = []
+    allocations: dict[tuple[str, str], int] = {}
     for number, (members, totes) in enumerate(groups, start=1):
         tour = [p for o in members for p in by_order[o.order_id]]
         steps, _length = route_steps(warehouse, tour, totes, gtins)

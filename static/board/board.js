@@ -9,7 +9,7 @@
 // data-last-id; rows carry data-exception-id / data-status, data-wave-id, data-picker,
 // data-verdict / data-count.
 
-import { ApiError, Session, apiFetch, login, socketUrl } from "/static/shared/api.js";
+import { ApiError, Session, apiBlob, apiFetch, login, socketUrl } from "/static/shared/api.js";
 import { $, clock, h } from "/static/shared/dom.js";
 import { uniqueId } from "/static/shared/ids.js";
 import { ReconnectingSocket } from "/static/shared/socket.js";
@@ -185,6 +185,7 @@ function renderWaves() {
           h("span", { class: "wave-id mono" }, wave.wave_id),
           h("span", { class: "status", dataset: { status: wave.status } }, wave.status),
           h("span", { class: "wave-numbers" }, `${picked} / ${units} units`, short ? ` · ${short} short` : "", ` · ${wave.tasks_open ?? 0} open`),
+          h("button", { type: "button", class: "secondary route-button", title: "Planned routes", onclick: () => showRoute(wave.wave_id) }, "Route"),
         ),
         h(
           "div",
@@ -369,6 +370,33 @@ async function act(exceptionId, action) {
     if (current) current.querySelector(".x-error").textContent = `${action} failed: ${error.message}`;
   }
 }
+
+// -- the wave's planned routes (GET /api/waves/{id}/route.svg, optional) -----------------------
+
+let routeUrl = "";
+
+async function showRoute(waveId) {
+  const dialog = $("#route-dialog");
+  const image = $("#route-image");
+  const error = $("#route-error");
+  $("#route-title").textContent = `Route — ${waveId}`;
+  image.hidden = true;
+  error.textContent = "Loading…";
+  dialog.showModal();
+  try {
+    const path = `/api/waves/${encodeURIComponent(waveId)}/route.svg?warehouse=${encodeURIComponent(state.warehouse)}`;
+    const blob = await apiBlob(path, { token: login_.token });
+    if (routeUrl) URL.revokeObjectURL(routeUrl);
+    routeUrl = URL.createObjectURL(blob); // an <img>: the SVG is shown, never run
+    image.src = routeUrl;
+    image.hidden = false;
+    error.textContent = "";
+  } catch (failure) {
+    error.textContent = failure instanceof ApiError && failure.status === 404 ? "No route map for this wave" : `Could not load the route: ${failure.message}`;
+  }
+}
+
+$("#route-close").addEventListener("click", () => $("#route-dialog").close());
 
 // -- login / logout --------------------------------------------------------------------------
 

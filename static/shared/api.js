@@ -43,6 +43,18 @@ export async function apiFetch(path, { method = "GET", body, token, signal } = {
   return data;
 }
 
+/** GET a non-JSON resource (an image) with the token; resolves to a Blob. */
+export async function apiBlob(path, { token } = {}) {
+  let response;
+  try {
+    response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: "no-store" });
+  } catch (error) {
+    throw new ApiError(0, { error: "network", reason: "cannot reach the server" }, error.message);
+  }
+  if (!response.ok) throw new ApiError(response.status, { reason: `HTTP ${response.status}` });
+  return response.blob();
+}
+
 /** POST /api/auth/login; resolves to {token, role, subject, warehouse, expires_ms}. */
 export function login(credentials) {
   return apiFetch("/api/auth/login", { method: "POST", body: credentials });
