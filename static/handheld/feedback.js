@@ -28,7 +28,7 @@ export function verdictLabel(verdict) {
   return LABELS[verdict] || verdict.replaceAll("_", " ");
 }
 
-/** One line for the picker, from a verdict frame. */
+/** One short line for the picker, from a verdict frame (the scanned code is in the scan log). */
 export function verdictMessage(frame) {
   const expected = frame.expected || {};
   const barcode = frame.barcode || "";
@@ -39,11 +39,11 @@ export function verdictMessage(frame) {
       if (frame.picked === 0) return `Step done — next: ${expected.location || ""}`.trim();
       return `Picked ${frame.picked} of ${expected.quantity ?? "?"}`;
     case "wrong_location":
-      return `Wrong location ${barcode} — go to ${expected.location || "?"}`;
+      return `Wrong location — go to ${expected.location || "?"}`;
     case "scan_location_first":
       return `Scan location ${expected.location || ""} first`.replace("  ", " ");
     case "wrong_item":
-      return `Wrong item ${barcode} — pick ${expected.sku || "?"}`;
+      return `Wrong item — pick ${expected.sku || "?"}`;
     case "wrong_lot":
       return `Wrong lot — need lot ${expected.lot || "?"}`;
     case "expired_lot":

@@ -82,7 +82,9 @@ async def test_every_verdict_of_the_protocol_has_its_colour(blank: Page) -> None
         "unknown_barcode": "warn",
     }
     assert tones["ok"][1] == "Picked 1 of 3"
-    assert tones["wrong_location"][1] == "Wrong location X — go to W1-A01-C01"
+    assert tones["wrong_location"][1] == "Wrong location — go to W1-A01-C01"
+    assert tones["wrong_item"][1] == "Wrong item — pick SKU1"
+    assert tones["unknown_barcode"][1] == "Unknown barcode X"
     assert tones["over_pick"][1] == "Too many — only 2 left here"
     assert tones["wrong_lot"][1] == "Wrong lot — need lot L7"
 

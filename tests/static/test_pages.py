@@ -100,6 +100,14 @@ async def until(condition: Any, timeout_s: float = TIMEOUT_MS / 1000) -> None:
         await asyncio.sleep(0.02)
 
 
+async def screenshot(page: Page, path: Path) -> None:
+    """A screenshot once the verdict flash / new-row highlight animations are over."""
+    await page.wait_for_function(
+        "document.getAnimations().filter(a => a.effect.getTiming().iterations !== Infinity)"
+        ".every(a => a.playState === 'finished')", timeout=TIMEOUT_MS)
+    await page.screenshot(path=str(path))
+
+
 async def feedback_colour(page: Page) -> str:
     return str(await page.eval_on_selector("#feedback", "e => getComputedStyle(e).backgroundColor"))
 
@@ -129,7 +137,7 @@ async def test_handheld_login_task_and_verdicts(
     assert await page.evaluate("document.activeElement.id") == "scan"
     location_size = await page.eval_on_selector("#location", "e => parseFloat(getComputedStyle(e).fontSize)")
     assert location_size >= 40, "the location is the biggest thing on the screen"
-    await page.screenshot(path=str(screenshots / "handheld-task.png"))
+    await screenshot(page, screenshots / "handheld-task.png")
 
     # A click anywhere leaves the scan field focused (the scanner types into it).
     await page.click("#task")
@@ -144,7 +152,7 @@ async def test_handheld_login_task_and_verdicts(
     await expect(page.locator("body")).to_have_attribute("data-verdict", "wrong_item")
     await expect(page.locator("#feedback")).to_contain_text("Wrong item")
     await expect(page.locator("#picked")).to_have_text("0")
-    await page.screenshot(path=str(screenshots / "handheld-wrong-item.png"))
+    await screenshot(page, screenshots / "handheld-wrong-item.png")
 
     for unit in range(1, first["quantity"] + 1):
         assert await scan(page, first["gtin"]) == "ok"
@@ -188,7 +196,7 @@ async def test_short_pick_shows_live_on_board_and_acknowledge(
     await handheld.click("#short-button")
     await expect(handheld.locator("#short-dialog")).to_be_visible()
     await expect(handheld.locator("#short-found")).to_have_value("0")
-    await handheld.screenshot(path=str(screenshots / "handheld-short-dialog.png"))
+    await screenshot(handheld, screenshots / "handheld-short-dialog.png")
     await handheld.click("#short-confirm")
     await expect(handheld.locator("body")).to_have_attribute("data-verdict", "short_pick", timeout=TIMEOUT_MS)
     await expect(handheld.locator("#feedback")).to_contain_text("Short pick recorded")
@@ -209,7 +217,7 @@ async def test_short_pick_shows_live_on_board_and_acknowledge(
     await expect(wave_row).to_have_attribute("data-short", str(server_wave["short_units"]), timeout=TIMEOUT_MS)
     await expect(board.locator('[data-verdict="ok"]')).to_have_attribute("data-count", "1", timeout=TIMEOUT_MS)
     assert await board.evaluate("window.board.chart.points") >= 1
-    await board.screenshot(path=str(screenshots / "board-short-pick.png"))
+    await screenshot(board, screenshots / "board-short-pick.png")
 
     await row.locator('[data-action="acknowledge"]').click()
     await expect(row).to_have_attribute("data-status", "acknowledged", timeout=TIMEOUT_MS)
@@ -219,7 +227,7 @@ async def test_short_pick_shows_live_on_board_and_acknowledge(
     assert exception["by"] == live_app.supervisor[0]
     # The acknowledged event also reached the board's event log (and its last id moved on).
     await expect(board.locator('#activity li[data-event="exception_acknowledged"]')).to_have_count(1, timeout=TIMEOUT_MS)
-    await board.screenshot(path=str(screenshots / "board-acknowledged.png"))
+    await screenshot(board, screenshots / "board-acknowledged.png")
 
     await row.locator('[data-action="resolve"]').click()
     await expect(row).to_have_count(0, timeout=TIMEOUT_MS)
@@ -258,7 +266,7 @@ async def test_finishing_the_task_leaves_the_picker_waiting_for_work(
     server_wave = await api_get(live_app, f"/api/waves/{wave['wave_id']}")
     assert server_wave["status"] == "completed"
     assert server_wave["picked_units"] == sum(step["quantity"] for step in task["steps"]) == wave["units"]
-    await page.screenshot(path=str(screenshots / "handheld-waiting.png"))
+    await screenshot(page, screenshots / "handheld-waiting.png")
 
 
 # -- (c) offline queue -----------------------------------------------------------------------------
@@ -286,7 +294,7 @@ async def test_scans_made_offline_are_queued_and_replayed_once(
         ".flatMap(k => JSON.parse(localStorage.getItem(k))).map(e => e.id)"
     )
     assert stored == [location_scan, item_scan]
-    await page.screenshot(path=str(screenshots / "handheld-offline-queued.png"))
+    await screenshot(page, screenshots / "handheld-offline-queued.png")
     # Nothing reached the server.
     server_task = await api_get(live_app, f"/api/waves/tasks/{task['task_id']}")
     assert (server_task["step"], server_task["picked"], server_task["at_location"]) == (0, 0, False)
