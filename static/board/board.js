@@ -185,7 +185,6 @@ function renderWaves() {
           h("span", { class: "wave-id mono" }, wave.wave_id),
           h("span", { class: "status", dataset: { status: wave.status } }, wave.status),
           h("span", { class: "wave-numbers" }, `${picked} / ${units} units`, short ? ` · ${short} short` : "", ` · ${wave.tasks_open ?? 0} open`),
-          h("button", { type: "button", class: "secondary route-button", title: "Planned routes", onclick: () => showRoute(wave.wave_id) }, "Route"),
         ),
         h(
           "div",
@@ -237,7 +236,9 @@ function renderPickers() {
         h("span", { class: "picker-name" }, picker.picker),
         h("span", { class: "status", dataset: { status: picker.status } }, picker.status),
         h("span", { class: "picker-task mono" }, picker.task_id || ""),
-        h("span", { class: "picker-done" }, picker.tasks_done ? `${picker.tasks_done} done` : ""),
+        picker.task_id
+          ? h("button", { type: "button", class: "secondary route-button", title: "The task's route through the aisles", onclick: () => showRoute(picker.task_id) }, "Route")
+          : h("span", { class: "picker-done" }, picker.tasks_done ? `${picker.tasks_done} done` : ""),
       ),
     ),
   );
@@ -371,20 +372,20 @@ async function act(exceptionId, action) {
   }
 }
 
-// -- the wave's planned routes (GET /api/waves/{id}/route.svg, optional) -----------------------
+// -- a task's planned route (GET /api/waves/tasks/{task_id}/route.svg) ---------------------------
 
 let routeUrl = "";
 
-async function showRoute(waveId) {
+async function showRoute(taskId) {
   const dialog = $("#route-dialog");
   const image = $("#route-image");
   const error = $("#route-error");
-  $("#route-title").textContent = `Route — ${waveId}`;
+  $("#route-title").textContent = `Route — ${taskId}`;
   image.hidden = true;
   error.textContent = "Loading…";
   dialog.showModal();
   try {
-    const path = `/api/waves/${encodeURIComponent(waveId)}/route.svg?warehouse=${encodeURIComponent(state.warehouse)}`;
+    const path = `/api/waves/tasks/${encodeURIComponent(taskId)}/route.svg?warehouse=${encodeURIComponent(state.warehouse)}`;
     const blob = await apiBlob(path, { token: login_.token });
     if (routeUrl) URL.revokeObjectURL(routeUrl);
     routeUrl = URL.createObjectURL(blob); // an <img>: the SVG is shown, never run
@@ -392,7 +393,7 @@ async function showRoute(waveId) {
     image.hidden = false;
     error.textContent = "";
   } catch (failure) {
-    error.textContent = failure instanceof ApiError && failure.status === 404 ? "No route map for this wave" : `Could not load the route: ${failure.message}`;
+    error.textContent = failure instanceof ApiError && failure.status === 404 ? "No route map for this task" : `Could not load the route: ${failure.message}`;
   }
 }
 

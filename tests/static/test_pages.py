@@ -219,6 +219,16 @@ async def test_short_pick_shows_live_on_board_and_acknowledge(
     assert await board.evaluate("window.board.chart.points") >= 1
     await screenshot(board, screenshots / "board-short-pick.png")
 
+    # The picker's task route (an SVG from the server) opens from the pickers list.
+    await board.locator(f'[data-picker="{picker_id}"] .route-button').click()
+    await expect(board.locator("#route-dialog")).to_be_visible()
+    await expect(board.locator("#route-image")).to_be_visible(timeout=TIMEOUT_MS)
+    await board.wait_for_function("document.querySelector('#route-image').naturalWidth > 0", timeout=TIMEOUT_MS)
+    await expect(board.locator("#route-error")).to_have_text("")
+    await screenshot(board, screenshots / "board-route.png")
+    await board.click("#route-close")
+    await expect(board.locator("#route-dialog")).to_be_hidden()
+
     await row.locator('[data-action="acknowledge"]').click()
     await expect(row).to_have_attribute("data-status", "acknowledged", timeout=TIMEOUT_MS)
     await expect(row.locator('[data-action="acknowledge"]')).to_be_hidden()
