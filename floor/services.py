@@ -52,6 +52,17 @@ class RaiseException(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     warehouse: str | None = None
 
 
+_day: list[float | str] = [0.0, ""]
+
+
+def _today() -> str:
+    """Today as GS1 YYMMDD (UTC), recomputed at most once a minute (it is on the scan path)."""
+    now = time.time()
+    if now - float(_day[0]) > 60:
+        _day[0], _day[1] = now, datetime.now(UTC).strftime("%y%m%d")
+    return str(_day[1])
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}{int(time.time()):x}{secrets.token_hex(4)}"
 
@@ -191,14 +202,16 @@ class Floor:
                 raise ConflictError("orders not releasable: " + "; ".join(not_ready))
             skus = sorted({line.sku for order in orders for line in order.lines})
             free = await self.queries.free_stock(warehouse, skus)
-            gtins = await self.queries.gtins(warehouse, skus)
+            labels = await self.queries.sku_labels(warehouse, skus)
+            gtins = {sku: gtin for sku, (gtin, _name) in labels.items()}
+            names = {sku: name for sku, (_gtin, name) in labels.items()}
             if command.planner == "optimal":
                 plan = plan_optimal_wave(
                     command.wave_id, orders, free, gtins, layout, command.cart_capacity or self.cart_capacity,
-                    command.tote_capacity, seconds=min(self.batch_seconds, 0.002 * len(orders) + 0.05),
+                    command.tote_capacity, seconds=min(self.batch_seconds, 0.002 * len(orders) + 0.05), names=names,
                 )
             else:
-                plan = plan_wave(command.wave_id, orders, free, gtins, layout, command.pickers)
+                plan = plan_wave(command.wave_id, orders, free, gtins, layout, command.pickers, names)
             try:
                 repeat = await self.commands.release_wave(warehouse, plan)
             except ConflictError:
@@ -214,7 +227,7 @@ class Floor:
         code: ScannedCode = classify_barcode(barcode)
         return await self.commands.scan(
             warehouse, picker, task_id, scan_id, code.kind, code.value, quantity, code.lot,
-            code.expiry, datetime.now(UTC).strftime("%y%m%d"), barcode,
+            code.expiry, _today(), barcode,
         )
 
     async def short_pick(

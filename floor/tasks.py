@@ -43,6 +43,7 @@ class Step(msgspec.Struct, frozen=True):
     line: int
     tote: int = 1
     lot: str = ""
+    name: str = ""  # the SKU's display name
 
 
 class TaskView(msgspec.Struct, frozen=True):

@@ -42,7 +42,9 @@ def _position(location: str) -> tuple[int, int]:
     return parsed.aisle - 1, parsed.cell - 1
 
 
-def route_steps(warehouse: Warehouse, picks: list[Pick], totes: dict[str, int], gtins: dict[str, str]) -> tuple[list[Step], float]:
+def route_steps(
+    warehouse: Warehouse, picks: list[Pick], totes: dict[str, int], gtins: dict[str, str], names: dict[str, str] | None = None
+) -> tuple[list[Step], float]:
     """Steps of one tour in exact-route order, and the route length."""
     positions = [_position(location) for _o, _l, _s, location, _q in picks]
     route = plan_route(
@@ -54,7 +56,8 @@ def route_steps(warehouse: Warehouse, picks: list[Pick], totes: dict[str, int], 
     for index in route.order:
         order, line, sku, location, quantity = picks[int(index)]
         steps.append(Step(location=location, sku=sku, gtin=gtins[sku], quantity=quantity,
-                          order_id=order.order_id, line=line, tote=totes[order.order_id]))
+                          order_id=order.order_id, line=line, tote=totes[order.order_id],
+                          name=(names or {}).get(sku, "")))
     return steps, route.length
 
 
@@ -67,6 +70,7 @@ def plan_optimal_wave(
     cart_capacity: int,
     tote_capacity: int | None = None,
     seconds: float = 1.0,
+    names: dict[str, str] | None = None,
 ) -> WavePlan:
     """Allocate, batch and route a wave (pure and deterministic for a given time budget)."""
     warehouse = kernel_warehouse(layout)
@@ -98,7 +102,7 @@ def plan_optimal_wave(
     allocations: dict[tuple[str, str], int] = {}
     for number, (members, totes) in enumerate(groups, start=1):
         tour = [p for o in members for p in by_order[o.order_id]]
-        steps, _length = route_steps(warehouse, tour, totes, gtins)
+        steps, _length = route_steps(warehouse, tour, totes, gtins, names)
         for _o, _l, sku, location, quantity in tour:
             allocations[(sku, location)] = allocations.get((sku, location), 0) + quantity
         tasks.append(PlannedTask(task_id=f"{wave_id}-T{number:02d}", steps=steps))

@@ -112,6 +112,7 @@ def plan_wave(
     gtins: dict[str, str],
     layout: Layout,
     pickers: int,
+    names: dict[str, str] | None = None,
 ) -> WavePlan:
     """Split, allocate and order the picks of a wave (pure)."""
     if not orders:
@@ -138,6 +139,7 @@ def plan_wave(
                     order_id=order.order_id,
                     line=line,
                     tote=totes[order.order_id],
+                    name=(names or {}).get(sku, ""),
                 )
             )
             allocations[(sku, location)] = allocations.get((sku, location), 0) + quantity

@@ -107,6 +107,7 @@ async def board_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
                 exceptions=await floor.queries.open_exceptions(warehouse),
                 waves=await floor.queries.recent_waves(warehouse),
                 verdicts=await floor.queries.verdict_counts(warehouse),
+                pickers=await floor.queries.pickers(warehouse),
                 layout=await floor.queries.layout(warehouse),
             )
             await send(snapshot.decode())

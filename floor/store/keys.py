@@ -29,6 +29,7 @@ TEMPLATES: dict[str, str] = {
     "steps": "task:{}:steps",  # list: JSON of floor.tasks.Step
     "tasks_ready": "tasks:ready",  # zset: task id waiting for a picker, by release order
     "picker": "picker:{}",  # hash: name, task (current task id)
+    "pickers": "pickers",  # set: every picker of the warehouse
     "pickers_idle": "pickers:idle",  # set: pickers connected without a task
     "scan": "scan:{}:{}",  # string: picker, scan id -> first verdict JSON (TTL)
     "command": "cmd:{}",  # string: command id -> first result JSON (TTL)

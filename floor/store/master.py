@@ -46,6 +46,7 @@ class Master:
                 },
             )
             pipe.hset(keys.key(picker.warehouse, "picker", picker.picker_id), "name", picker.name)
+            pipe.sadd(keys.key(picker.warehouse, "pickers"), picker.picker_id)
             await pipe.execute()
 
     async def check_badge(self, badge: str, pin: str) -> Picker | None:

@@ -24,6 +24,16 @@ class StockLevel(msgspec.Struct, frozen=True):
     allocated: dict[str, int]  # location -> allocated to open tasks
 
 
+class PickerView(msgspec.Struct, frozen=True):
+    picker: str
+    name: str
+    status: str  # picking | idle (connected, waiting for work) | away
+    task_id: str
+    wave_id: str
+    step: int
+    steps: int
+
+
 class WaveView(msgspec.Struct, frozen=True):
     wave_id: str
     status: str
@@ -106,11 +116,34 @@ class Queries:
         return free
 
     async def gtins(self, warehouse: str, skus: list[str]) -> dict[str, str]:
+        return {sku: gtin for sku, (gtin, _name) in (await self.sku_labels(warehouse, skus)).items()}
+
+    async def sku_labels(self, warehouse: str, skus: list[str]) -> dict[str, tuple[str, str]]:
+        """SKU -> (GTIN-14, name)."""
         async with self.client.pipeline(transaction=False) as pipe:
             for sku in skus:
-                pipe.hget(keys.key(warehouse, "sku", sku), "gtin")
+                pipe.hmget(keys.key(warehouse, "sku", sku), "gtin", "name")
             rows = await pipe.execute()
-        return dict(zip(skus, rows, strict=True))
+        return {sku: (row[0], row[1] or "") for sku, row in zip(skus, rows, strict=True)}
+
+    async def pickers(self, warehouse: str) -> list[PickerView]:
+        """Every picker of the warehouse with the task it holds (board snapshot)."""
+        ids = sorted(await self.client.smembers(keys.key(warehouse, "pickers")))
+        async with self.client.pipeline(transaction=False) as pipe:
+            for picker in ids:
+                pipe.hmget(keys.key(warehouse, "picker", picker), "name", "task")
+            pipe.smembers(keys.key(warehouse, "pickers_idle"))
+            *rows, idle = await pipe.execute()
+        async with self.client.pipeline(transaction=False) as pipe:
+            for _name, task in rows:
+                pipe.hmget(keys.key(warehouse, "task", task or "-"), "wave", "status", "step", "n_steps")
+            tasks = await pipe.execute()
+        views = []
+        for picker, (name, task_id), (wave, status, step, n_steps) in zip(ids, rows, tasks, strict=True):
+            state = "picking" if task_id and status == "assigned" else ("idle" if picker in idle else "away")
+            views.append(PickerView(picker, name or "", state, task_id or "", wave or "",
+                                    int(step or 0), int(n_steps or 0)))
+        return views
 
     async def sku_count(self, warehouse: str) -> int:
         return int(await self.client.hlen(keys.key(warehouse, "gtin")))

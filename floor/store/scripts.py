@@ -46,6 +46,11 @@ class Scripts:
         self.client = client
         self.sources = {name: script_source(name) for name in SCRIPT_NAMES}
         self.shas = {name: hashlib.sha1(src.encode()).hexdigest() for name, src in self.sources.items()}
+        self._keys: dict[str, tuple[str, str]] = {}  # warehouse -> (key prefix, stream key)
+
+    def _remember(self, warehouse: str) -> tuple[str, str]:
+        self._keys[warehouse] = (keys.prefix(warehouse), keys.key(warehouse, "events"))
+        return self._keys[warehouse]
 
     async def load(self) -> None:
         """SCRIPT LOAD every script (start-up); safe to call again."""
@@ -60,8 +65,8 @@ class Scripts:
 
     async def call(self, name: str, warehouse: str, *args: Any) -> Any:
         """Run script ``name`` for ``warehouse``; ``args`` become ARGV[3:]."""
-        argv = (keys.prefix(warehouse), int(time.time() * 1000), *args)
-        stream = keys.key(warehouse, "events")
+        prefix, stream = self._keys.get(warehouse) or self._remember(warehouse)
+        argv = (prefix, int(time.time() * 1000), *args)
         try:
             return await self.client.evalsha(self.shas[name], 1, stream, *argv)
         except NoScriptError:  # Redis restarted or flushed its script cache

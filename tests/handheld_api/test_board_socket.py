@@ -27,6 +27,7 @@ async def test_snapshot_then_live_events(live_app: LiveApp) -> None:
     snapshot = await board.receive_type("snapshot")
     assert [e["exception_id"] for e in snapshot["exceptions"]] == ["e-before"]
     assert snapshot["layout"]["aisles"] == 4
+    assert {p["picker"]: p["status"] for p in snapshot["pickers"]} == {p[0]: "away" for p in live_app.pickers}
     live_app.release_wave(pickers=1, max_orders=2)
     released = await board.until(lambda f: f.get("event") == "wave_released")
     assert released["data"]["orders"] == 2
@@ -40,6 +41,21 @@ async def test_snapshot_then_live_events(live_app: LiveApp) -> None:
     assert acknowledged["data"]["note"] == "on my way"
     counts = await board.receive_type("counts", timeout=3, skip=("event",))
     assert counts["waves"][0]["units"] > 0
+    await board.close()
+
+
+async def test_snapshot_lists_pickers_with_their_tasks(live_app: LiveApp) -> None:
+    picker = live_app.pickers[0][0]
+    hand, _ = await handheld(live_app, picker)
+    live_app.release_wave(pickers=1, max_orders=2)
+    task = (await hand.receive_type("task"))["task"]
+    assert all(step["name"].startswith("Demo item") for step in task["steps"])
+    board = await Client.open(board_url(live_app))
+    snapshot = await board.receive_type("snapshot")
+    views = {p["picker"]: p for p in snapshot["pickers"]}
+    assert views[picker]["status"] == "picking" and views[picker]["task_id"] == task["task_id"]
+    assert views[picker]["steps"] == len(task["steps"])
+    await hand.close()
     await board.close()
 
 

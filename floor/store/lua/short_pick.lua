@@ -54,7 +54,8 @@ if can_relocate > 0 then
       if take > 0 then
         redis.call('HINCRBY', K.sku_alloc(sku), other, take)
         local extra = {location = other, sku = sku, gtin = step.gtin, quantity = take,
-          order_id = step.order_id, line = step.line, tote = step.tote, lot = step.lot}
+          order_id = step.order_id, line = step.line, tote = step.tote, lot = step.lot,
+          name = step.name}
         redis.call('RPUSH', steps_key, cjson.encode(extra))
         relocated, new_steps = relocated + take, new_steps + 1
         sources[#sources + 1] = other .. ' x' .. take

@@ -1,0 +1,35 @@
+"""The demo warehouse that `make run` loads: big enough to be a real floor, valid throughout."""
+
+from __future__ import annotations
+
+from floor.catalog import is_valid_gtin
+from floor.demo import demo_credentials, demo_data, load_demo
+from floor.services import Floor
+from floor.store import keys
+
+
+def test_demo_data_is_a_real_floor() -> None:
+    data = demo_data("W1")
+    assert data.layout.aisles >= 10
+    assert len(data.skus) >= 500 and all(is_valid_gtin(s.gtin) for s in data.skus)
+    assert len({s.gtin for s in data.skus}) == len(data.skus)
+    assert len(data.orders) == 200 and len({o.channel for o in data.orders}) >= 5
+    codes = {loc for _sku, loc, _units in data.stock}
+    assert all(data.layout.check_location(code) for code in codes)
+    credentials = demo_credentials("W1")
+    assert len(credentials.pickers) == 5 and {role for _u, role, _p in credentials.users} >= {"supervisor", "admin"}
+
+
+async def test_demo_loads_and_reserves_without_overselling(floor: Floor, warehouse: str) -> None:
+    data = demo_data(warehouse)
+    await load_demo(floor, data, demo_credentials(warehouse))
+    assert await floor.queries.sku_count(warehouse) == len(data.skus)
+    reserved = await floor.queries.count(warehouse, "orders_reserved")
+    backordered = await floor.queries.count(warehouse, "orders_backordered")
+    assert reserved + backordered == 200 and reserved > 150
+    for sku in data.skus[:50]:
+        stock = await floor.queries.stock(warehouse, sku.sku)
+        assert stock.available >= 0 and stock.on_hand == sum(stock.locations.values())
+    receipts, orders = len(data.stock), len(data.orders)
+    assert await floor.client.xlen(keys.key(warehouse, "events")) >= receipts + orders
+    assert await floor.master.check_badge("B0001", "1001") is not None
