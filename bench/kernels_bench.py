@@ -33,7 +33,7 @@ from kernels.formats import read_routing  # noqa: E402
 from kernels.instances import henn_waescher  # noqa: E402
 from kernels.routing import geometry, plan_route, route_heights  # noqa: E402
 
-DATA = "/work/shared/data/sprp"
+DATA = os.environ.get("SPRP_DATA") or os.path.join(os.path.abspath(__file__).rsplit(os.sep, 3)[0], "shared", "data", "sprp")  # ../shared beside the checkout
 NAME = re.compile(r"unit_F1_m(\d+)_C(\d+)_a(\d+)_(\d+)\.txt")
 POLICIES = ("sshape", "largest-gap", "combined", "midpoint", "return")
 

@@ -121,7 +121,9 @@ def main() -> int:
             if name != "redis":
                 manager.add_process(name, entry, env=env, cwd=str(ROOT))
         manager.loop()
-        return int(manager.returncode or 0)
+        # Stopped by Ctrl-C / SIGTERM: the processes end on our signal, which is a clean stop.
+        code = int(manager.returncode or 0)
+        return 0 if code in (-signal.SIGTERM, -signal.SIGINT, 128 + signal.SIGINT) else code
     finally:
         if redis_process is not None:
             redis_process.send_signal(signal.SIGTERM)

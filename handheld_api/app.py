@@ -24,6 +24,7 @@ from handheld_api.board import board_socket
 from handheld_api.config import Settings
 from handheld_api.fanout import Hub
 from handheld_api.handheld import handheld_socket
+from handheld_api.metrics import metrics
 from handheld_api.routes import (
     AuthController,
     ExceptionController,
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             AuthController, OrderController, InventoryController, WaveController, ExceptionController,
-            healthz, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
+            healthz, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         on_startup=[startup],

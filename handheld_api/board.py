@@ -22,6 +22,7 @@ from floor.services import Floor
 from floor.store import keys
 from handheld_api.fanout import BOARD_SKIPPED, Hub, StreamEvent, decode_entry
 from handheld_api.handheld import authenticate
+from handheld_api.metrics import SOCKETS
 from handheld_api.protocol import MAX_FRAME, BoardInbound, error_frame, frame
 
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -93,6 +94,7 @@ async def board_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
 
     queue: asyncio.Queue[StreamEvent] = asyncio.Queue()
     await hub.add_board(warehouse, queue)
+    SOCKETS.labels("board").inc()
     sender: asyncio.Task[None] | None = None
     ticker: asyncio.Task[None] | None = None
     try:
@@ -143,6 +145,7 @@ async def board_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
     except WebSocketDisconnect:
         pass
     finally:
+        SOCKETS.labels("board").dec()
         hub.remove_board(warehouse, queue)
         for task in (sender, ticker):
             if task is not None:

@@ -19,6 +19,7 @@ from floor.exceptions import EXCEPTION_KINDS
 from floor.services import Floor, RaiseException
 from handheld_api.auth import Principal, TokenSigner
 from handheld_api.fanout import Hub, StreamEvent
+from handheld_api.metrics import FRAME_ERRORS, SCAN_SECONDS, SCANS_REPEATED, SOCKETS
 from handheld_api.protocol import (
     MAX_FRAME,
     HandheldInbound,
@@ -84,11 +85,13 @@ class HandheldSession:
     async def handle(self, text: str) -> None:
         if len(text) > MAX_FRAME:
             await self.send(error_frame("too_large", f"frames are limited to {MAX_FRAME} characters").decode())
+            FRAME_ERRORS.labels("too_large").inc()
             return
         try:
             message = _decoder.decode(text)
         except msgspec.DecodeError as error:
             await self.send(error_frame("bad_frame", str(error)).decode())
+            FRAME_ERRORS.labels("bad_frame").inc()
             return
         match message:
             case Scan():
@@ -103,16 +106,20 @@ class HandheldSession:
                 await self.send_task(await self.floor.commands.assign_task(self.warehouse, self.picker))
 
     async def on_scan(self, scan: Scan) -> None:
+        started = time.perf_counter()
         reason = check_scan(scan)
         if reason:
             await self.send(error_frame("bad_frame", reason, scan.scan_id[:64]).decode())
+            FRAME_ERRORS.labels("bad_frame").inc()
             return
         repeat, verdict = await self.floor.scan(
             self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity
         )
         if repeat:
             verdict = '{"duplicate":true,' + verdict[1:]
+            SCANS_REPEATED.inc()
         await self.send(verdict)
+        SCAN_SECONDS.observe(time.perf_counter() - started)
 
     async def on_short_pick(self, request: ShortPick) -> None:
         reason = check_id(request.request_id, "request_id") or check_id(request.task_id, "task_id")
@@ -158,6 +165,7 @@ async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
     hub: Hub = socket.app.state.hub
     session = HandheldSession(socket, floor, principal)
     await hub.add_picker(session.warehouse, session.picker, session.on_event)
+    SOCKETS.labels("handheld").inc()
     try:
         await session.send(
             frame("welcome", picker=session.picker, warehouse=session.warehouse,
@@ -176,6 +184,7 @@ async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
     except WebSocketDisconnect:
         pass
     finally:
+        SOCKETS.labels("handheld").dec()
         if hub.remove_picker(session.warehouse, session.picker, session.on_event):
             try:
                 await floor.picker_away(session.warehouse, session.picker)

@@ -23,6 +23,12 @@ def test_health_and_openapi_are_public(live_app: LiveApp) -> None:
     assert "/api/orders" in schema["paths"] and "BearerToken" in schema["components"]["securitySchemes"]
 
 
+def test_metrics_need_a_supervisor_token_and_count_scans(live_app: LiveApp) -> None:
+    assert httpx.get(f"{live_app.url}/metrics").status_code == 401
+    text = httpx.get(f"{live_app.url}/metrics", headers=live_app.headers()).text
+    assert "floor_scan_seconds_bucket" in text and 'floor_sockets{kind="handheld"}' in text
+
+
 def test_login_picker_and_supervisor(live_app: LiveApp) -> None:
     picker, badge, pin = live_app.pickers[0]
     ok = httpx.post(f"{live_app.url}/api/auth/login", json={"badge": badge, "pin": pin})

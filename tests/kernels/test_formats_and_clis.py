@@ -16,7 +16,7 @@ from kernels.formats import FormatError, read_batching, read_routing, write_batc
 from kernels.routing import plan_route
 from tests.kernels.reference import JIT, optimal_length
 
-DATA = "/work/shared/data/sprp"
+DATA = os.environ.get("SPRP_DATA") or os.path.join(os.path.abspath(__file__).rsplit(os.sep, 4)[0], "shared", "data", "sprp")  # ../shared beside the checkout
 NAME = re.compile(r"unit_F1_m(\d+)_C(\d+)_a(\d+)_(\d+)\.txt")
 needs_data = pytest.mark.skipif(not os.path.isdir(DATA), reason="SPRP benchmark data not present")
 
