@@ -20,7 +20,7 @@ from floor.store import keys
 
 log = logging.getLogger("floor.fanout")
 
-PICKER_EVENTS = frozenset({"task_assigned", "task_updated"})
+PICKER_EVENTS = frozenset({"task_assigned", "task_updated", "task_completed"})
 BOARD_SKIPPED = frozenset({"picked"})  # per-unit noise; boards get progress in `counts`
 
 

@@ -78,8 +78,12 @@ class HandheldSession:
     async def on_event(self, event: StreamEvent) -> None:
         """Hub callback: a task was assigned to this picker, or changed."""
         task_id = str(event.data.get("task_id", ""))
+        if event.event == "task_completed":
+            if task_id == self.task_id:  # our task is done: show the next one, or idle
+                await self.send_task(await self.floor.queries.current_task_id(self.warehouse, self.picker))
+            return
         if event.event == "task_assigned" and task_id == self.task_id:
-            return  # already sent directly
+            return  # already sent
         await self.send_task(task_id)
 
     async def handle(self, text: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.params import Parameter
 
 from floor import jobs
@@ -21,6 +21,10 @@ from floor.store.queries import StockLevel, WaveView
 from floor.tasks import TaskView
 from floor.waves import ReleaseWave
 from handheld_api.auth import Principal, TokenSigner, roles
+
+
+LOGIN_LIMIT = 5  # failed logins per badge / username ...
+LOGIN_WINDOW_S = 300  # ... within this window lock it for the rest of the window
 
 
 class Login(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -74,6 +78,16 @@ class AuthController(Controller):
     async def login(self, data: Login, request: Request[Any, Any, Any]) -> LoginResult:
         floor: Floor = request.app.state.floor
         signer: TokenSigner = request.app.state.signer
+        subject = f"badge:{data.badge}" if data.badge is not None else f"user:{data.username}"
+        if not await floor.master.login_allowed(subject[:80], LOGIN_LIMIT, LOGIN_WINDOW_S):
+            raise TooManyRequestsException(f"too many failed logins: wait {LOGIN_WINDOW_S // 60} minutes")
+        try:
+            return await self._login(data, floor, signer)
+        except NotAuthorizedException:
+            await floor.master.login_failed(subject[:80], LOGIN_WINDOW_S)
+            raise
+
+    async def _login(self, data: Login, floor: Floor, signer: TokenSigner) -> LoginResult:
         if data.badge is not None and data.pin is not None:
             if len(data.badge) > 64 or len(data.pin) > 64:
                 raise ValidationError("badge and pin are at most 64 characters")
@@ -91,6 +105,7 @@ class AuthController(Controller):
             token, principal = signer.issue(user.role, user.username, scope)
         else:
             raise ValidationError("send either badge + pin or username + password")
+        await floor.master.login_succeeded(f"badge:{data.badge}" if data.badge is not None else f"user:{data.username}")
         return LoginResult(token, principal.role, principal.subject, principal.warehouse, principal.expires_ms)
 
 

@@ -61,6 +61,11 @@ def user(username: str) -> str:
     return f"{SECONDARY_PREFIX}user:{username}"
 
 
+def login_failures(subject: str) -> str:
+    """Global: failed logins of one badge or username (expires after the lock-out window)."""
+    return f"{SECONDARY_PREFIX}loginfail:{subject}"
+
+
 def warehouses() -> str:
     return SECONDARY_PREFIX + WAREHOUSES
 

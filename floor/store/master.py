@@ -49,6 +49,20 @@ class Master:
             pipe.sadd(keys.key(picker.warehouse, "pickers"), picker.picker_id)
             await pipe.execute()
 
+    async def login_allowed(self, subject: str, limit: int, window_s: int) -> bool:
+        """False once ``subject`` failed ``limit`` times within the window (PINs are short)."""
+        failures = await self.client.get(keys.login_failures(subject))
+        return failures is None or int(failures) < limit
+
+    async def login_failed(self, subject: str, window_s: int) -> None:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(keys.login_failures(subject))
+            pipe.expire(keys.login_failures(subject), window_s)
+            await pipe.execute()
+
+    async def login_succeeded(self, subject: str) -> None:
+        await self.client.delete(keys.login_failures(subject))
+
     async def check_badge(self, badge: str, pin: str) -> Picker | None:
         fields = await self.client.hgetall(keys.badge(badge))
         if not fields or not verify_secret(pin, fields["pin"]):

@@ -70,6 +70,13 @@ async def test_whole_task_completes_and_next_task_is_pushed(live_app: LiveApp) -
     # The second task of the wave was waiting in the ready queue: it is pushed at once.
     following = await client.receive_type("task")
     assert following["task"]["task_id"] in wave["tasks"] and following["task"]["task_id"] != task["task_id"]
+    # Finish that one too: with nothing left, the handheld is told it is idle.
+    for n, step in enumerate(following["task"]["steps"]):
+        await client.send({"type": "scan", "scan_id": f"l2-{n}", "barcode": step["location"]})
+        await client.receive_type("verdict")
+        await client.send({"type": "scan", "scan_id": f"i2-{n}", "barcode": step["gtin"], "quantity": step["quantity"]})
+        assert (await client.receive_type("verdict"))["verdict"] == "ok"
+    assert (await client.receive_type("idle"))["picker"] == picker
     await client.close()
 
 

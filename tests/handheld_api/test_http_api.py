@@ -37,7 +37,11 @@ def test_login_picker_and_supervisor(live_app: LiveApp) -> None:
     username, password = live_app.supervisor
     sup = httpx.post(f"{live_app.url}/api/auth/login", json={"username": username, "password": password})
     assert sup.json()["role"] == "supervisor" and sup.json()["warehouse"] == live_app.warehouse
-    bad = httpx.post(f"{live_app.url}/api/auth/login", json={"badge": badge})
+    for _ in range(4):  # with the one above, five wrong PINs lock the badge for five minutes, even for the right PIN
+        assert httpx.post(f"{live_app.url}/api/auth/login", json={"badge": badge, "pin": "9999"}).status_code == 401
+    locked = httpx.post(f"{live_app.url}/api/auth/login", json={"badge": badge, "pin": pin})
+    assert locked.status_code == 429 and "too many failed logins" in locked.json()["reason"]
+    bad = httpx.post(f"{live_app.url}/api/auth/login", json={"badge": live_app.pickers[1][1]})
     assert bad.status_code == 422 and "badge + pin" in bad.json()["reason"]
     # The token works for its warehouse only.
     token = sup.json()["token"]
