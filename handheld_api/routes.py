@@ -22,7 +22,6 @@ from floor.tasks import TaskView
 from floor.waves import ReleaseWave
 from handheld_api.auth import Principal, TokenSigner, roles
 
-
 LOGIN_LIMIT = 5  # failed logins per badge / username ...
 LOGIN_WINDOW_S = 300  # ... within this window lock it for the rest of the window
 
