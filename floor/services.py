@@ -6,6 +6,7 @@ Redis client and the loaded scripts; it has no HTTP in it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -25,7 +26,7 @@ from floor.store.commands import Commands
 from floor.store.master import Master
 from floor.store.queries import Queries, WaveView
 from floor.store.scripts import Scripts
-from floor.wave_planning import plan_optimal_wave
+from floor.wave_planning import plan_optimal_wave, reroute_tail
 from floor.waves import PLANNERS, ReleaseWave, plan_wave
 
 STOCK_REASONS = ("receipt", "cycle_count", "damage", "correction", "return", "transfer")
@@ -235,9 +236,25 @@ class Floor:
     ) -> tuple[bool, str]:
         if found < 0:
             raise ValidationError("found must be 0 or more")
-        return await self.commands.short_pick(
+        repeat, result = await self.commands.short_pick(
             warehouse, picker, task_id, request_id, step, found, new_id("X")
         )
+        if not repeat and msgspec.json.decode(result).get("relocated", 0) > 0:
+            await self._reroute(warehouse, task_id)
+        return repeat, result
+
+    async def _reroute(self, warehouse: str, task_id: str) -> None:
+        """Put a task's unvisited steps (new ones were appended at the end) back in route order.
+
+        Best effort: if the picker scanned meanwhile the script refuses and the order stays.
+        """
+        task = await self.queries.task(warehouse, task_id)
+        if task.status != "assigned" or task.step + 2 >= len(task.steps):
+            return
+        tail = reroute_tail(await self.queries.layout(warehouse), task.steps[task.step + 1:])
+        if tail != task.steps[task.step + 1:]:
+            with contextlib.suppress(ConflictError):
+                await self.commands.reorder_steps(warehouse, task_id, task.step, len(task.steps), tail)
 
     async def picker_away(self, warehouse: str, picker: str) -> None:
         """The picker's last socket closed: stop handing it new tasks (its current one stays)."""

@@ -61,6 +61,20 @@ def route_steps(
     return steps, route.length
 
 
+def reroute_tail(layout: Layout, steps: list[Step]) -> list[Step]:
+    """The same steps in exact-route order (a depot tour through them): used for a task's
+    unvisited tail after a short pick appended re-allocated steps."""
+    if len(steps) < 2:
+        return list(steps)
+    positions = [_position(step.location) for step in steps]
+    route = plan_route(
+        kernel_warehouse(layout),
+        np.array([a for a, _ in positions], dtype=np.int64),
+        np.array([c for _, c in positions], dtype=np.int64),
+    )
+    return [steps[int(index)] for index in route.order]
+
+
 def plan_optimal_wave(
     wave_id: str,
     orders: list[Order],

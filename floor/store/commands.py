@@ -17,6 +17,7 @@ from floor.errors import (
 from floor.exceptions import EXCEPTION_LIFECYCLE
 from floor.orders import ORDER_LIFECYCLE
 from floor.store.scripts import Scripts
+from floor.tasks import Step
 from floor.waves import WavePlan
 
 COMMAND_TTL = 7 * 24 * 3600  # how long command and scan ids are remembered
@@ -159,6 +160,11 @@ class Commands:
             return bool(result[0]), result[1]
         _raise_for(result[0], result[1])
         raise AssertionError("unreachable")
+
+    async def reorder_steps(self, warehouse: str, task_id: str, current: int, count: int, tail: list[Step]) -> None:
+        """Rewrite steps current+1..count-1 in a new order; ConflictError if the task moved on."""
+        body = msgspec.json.encode([msgspec.json.encode(step).decode() for step in tail])
+        _unwrap(await self.scripts.call("reorder_steps", warehouse, task_id, current, count, body))
 
     async def raise_exception(
         self, warehouse: str, exception_id: str, kind: str, picker: str = "", task_id: str = "",

@@ -29,6 +29,7 @@ SCRIPT_NAMES = (
     "short_pick",
     "raise_exception",
     "transition_exception",
+    "reorder_steps",
 )
 
 

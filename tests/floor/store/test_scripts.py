@@ -18,6 +18,7 @@ from floor.exceptions import ExceptionCommand
 from floor.orders import NewOrder, OrderLine
 from floor.services import AdjustStock, Floor, RaiseException
 from floor.store import keys
+from floor.wave_planning import reroute_tail
 from floor.waves import ReleaseWave, WavePlan
 
 
@@ -176,6 +177,25 @@ async def test_short_pick_codes_and_backorder(small_demo: Floor, warehouse: str)
     assert after.available >= 0 and step["location"] not in after.locations
     exception = (await small_demo.queries.open_exceptions(warehouse))[0]
     assert exception.kind == "short_pick" and "backordered" in exception.detail
+
+
+async def test_short_pick_reroutes_the_unvisited_tail(small_demo: Floor, warehouse: str) -> None:
+    picker = f"{warehouse}p1"
+    task = await first_task(small_demo, warehouse, picker, orders=5)
+    step = task["steps"][0]
+    spare = f"{warehouse}-A02-C05" if step["location"] != f"{warehouse}-A02-C05" else f"{warehouse}-A02-C06"
+    await small_demo.adjust_stock(AdjustStock("spare", step["sku"], spare, 50, "receipt", warehouse), "t")
+    _, result = await small_demo.short_pick(warehouse, picker, task["task_id"], "rr1", 0, 0)
+    assert json.loads(result)["relocated"] == step["quantity"]
+    after = await small_demo.queries.task(warehouse, task["task_id"])
+    assert after.step == 1  # nothing found: the short step is done
+    # Same steps as before plus the re-allocated one; the unvisited tail is in exact-route order.
+    assert sorted(s.location for s in after.steps[1:]) == sorted([s["location"] for s in task["steps"][1:]] + [spare])
+    layout = await small_demo.queries.layout(warehouse)
+    tail = list(after.steps[after.step + 1:])
+    assert [s.location for s in reroute_tail(layout, tail)] == [s.location for s in tail]
+    with pytest.raises(ConflictError):  # the task moved on: a stale reorder is refused
+        await small_demo.commands.reorder_steps(warehouse, task["task_id"], 5, len(after.steps), list(after.steps[6:]))
 
 
 async def test_exception_scripts(small_demo: Floor, warehouse: str) -> None:
