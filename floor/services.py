@@ -20,7 +20,7 @@ from floor.catalog import ScannedCode, classify_barcode
 from floor.errors import ConflictError, NotFoundError, ValidationError
 from floor.exceptions import EXCEPTION_KINDS, ExceptionCommand, FloorException
 from floor.layout import check_warehouse_id
-from floor.orders import NewOrder, Order, validate_new_order
+from floor.orders import ORDER_LIFECYCLE, NewOrder, Order, validate_new_order
 from floor.store import keys
 from floor.store.commands import Commands
 from floor.store.master import Master
@@ -198,7 +198,10 @@ class Floor:
             missing = set(order_ids) - {o.order_id for o in orders}
             if missing:
                 raise NotFoundError(f"unknown orders: {', '.join(sorted(missing))}")
-            not_ready = [o.order_id + " is " + o.status for o in orders if o.status != "reserved"]
+            if not orders:
+                raise ValidationError("no reserved orders to release")
+            releasable = ORDER_LIFECYCLE.sources("release")
+            not_ready = [o.order_id + " is " + o.status for o in orders if o.status not in releasable]
             if not_ready:
                 raise ConflictError("orders not releasable: " + "; ".join(not_ready))
             skus = sorted({line.sku for order in orders for line in order.lines})

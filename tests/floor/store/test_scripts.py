@@ -98,6 +98,9 @@ async def test_release_wave_conflict_and_repeat(small_demo: Floor, warehouse: st
     assert not await small_demo.client.exists(keys.key(warehouse, "wave", "wy"))
     with pytest.raises(ConflictError, match="not releasable"):
         await small_demo.release_wave(ReleaseWave("wz", order_ids=wave.orders[:1], warehouse=warehouse))
+    await small_demo.release_wave(ReleaseWave("all", max_orders=10_000, warehouse=warehouse, cart_capacity=60))
+    with pytest.raises(ValidationError, match="no reserved orders"):  # nothing left to release
+        await small_demo.release_wave(ReleaseWave("empty", warehouse=warehouse))
 
 
 async def test_scan_verdicts_cover_every_rule(small_demo: Floor, warehouse: str) -> None:
