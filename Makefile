@@ -38,7 +38,7 @@ system-chromium:
 	$(call ensure_deb,chromium,chromium)
 
 run: $(STAMP) system-redis
-	$(BIN)/python -m floor.launch
+	$(BIN)/python -m floor.run.launch
 
 test: $(STAMP) system-redis system-chromium
 	$(BIN)/python -m pytest

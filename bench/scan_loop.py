@@ -34,35 +34,37 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.stack import Redis, WebNode, cpu_seconds  # noqa: E402
-from floor.accounts import Picker  # noqa: E402
-from floor.catalog import Sku, make_gtin13  # noqa: E402
-from floor.layout import Layout  # noqa: E402
-from floor.orders import NewOrder, OrderLine  # noqa: E402
-from floor.services import AdjustStock, Floor  # noqa: E402
-from floor.waves import ReleaseWave  # noqa: E402
+from floor.accounts.model import Picker  # noqa: E402
+from floor.catalog.model import Sku, make_gtin13  # noqa: E402
+from floor.floor import Floor
+from floor.inventory.model import AdjustStock  # noqa: E402
+from floor.layout.model import Layout  # noqa: E402
+from floor.orders.model import NewOrder, OrderLine  # noqa: E402
+from floor.waves.model import ReleaseWave  # noqa: E402
 
 WAREHOUSE = "B1"
 
 
 async def load(redis_url: str, pickers: int, steps_per_picker: int, seed: int) -> None:
     rng = random.Random(seed)
-    floor = Floor.from_url(redis_url, WAREHOUSE)
+    floor = Floor.from_url(redis_url, default_warehouse=WAREHOUSE)
     await floor.start()
     layout = Layout(WAREHOUSE, aisles=40, cells=50)
-    await floor.master.put_layout(layout)
+    await floor.layouts.put(layout)
     skus = [Sku(f"S{n:05d}", make_gtin13("690500", n).zfill(14), f"item {n}") for n in range(1, 2001)]
-    await floor.master.put_skus(WAREHOUSE, skus)
+    for sku in skus:
+        await floor.catalog.define(WAREHOUSE, sku)
     codes = [layout.location(a, c).code for a in range(1, 41) for c in range(1, 51)]
     units_needed = pickers * steps_per_picker
     per_location = max(100, 3 * units_needed // len(skus))
     for n, sku in enumerate(skus):
-        await floor.adjust_stock(AdjustStock(f"in-{n}", sku.sku, codes[n], per_location, "receipt", WAREHOUSE), "bench")
+        await floor.inventory.adjust(WAREHOUSE, AdjustStock(f"in-{n}", sku.sku, codes[n], per_location, "receipt"), "bench")
     for n in range(pickers):
-        await floor.master.put_picker(Picker(f"p{n}", WAREHOUSE, f"BB{n:04d}", f"Picker {n}"), f"{1000 + n % 9000}")
+        await floor.accounts.put_picker(Picker(f"p{n}", WAREHOUSE, f"BB{n:04d}", f"Picker {n}"), f"{1000 + n % 9000}")
     orders, units = 0, 0
     while units < units_needed * 1.3:  # tasks vary in size: every picker must have enough scans
         lines = {rng.choice(skus).sku for _ in range(rng.randint(1, 4))}
-        await floor.intake_order(NewOrder("jd", f"bench-{orders}", [OrderLine(s, 1) for s in lines], WAREHOUSE))
+        await floor.orders.intake(WAREHOUSE, NewOrder("jd", f"bench-{orders}", [OrderLine(s, 1) for s in lines]))
         orders, units = orders + 1, units + len(lines)
     per_wave = max(1, min(pickers, 10_000 * pickers // orders))
     remaining = pickers
@@ -71,7 +73,7 @@ async def load(redis_url: str, pickers: int, steps_per_picker: int, seed: int) -
         group = min(per_wave, remaining)
         share = orders * group // pickers
         # One long task per picker (the serpentine planner): this benchmark measures the scan path.
-        await floor.release_wave(ReleaseWave(f"bw{wave}", pickers=group, max_orders=max(1, min(share, 10_000)),
+        await floor.waves.release(WAREHOUSE, ReleaseWave(f"bw{wave}", pickers=group, max_orders=max(1, min(share, 10_000)),
                                              warehouse=WAREHOUSE, planner="serpentine"))
         remaining -= group
         wave += 1

@@ -15,38 +15,44 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from floor.errors import FloorError
-from floor.services import Floor
-from floor.wave_planning import warm_up
+from floor.core.errors import FloorError
+from floor.core.settings import Settings
+from floor.floor import Floor
+from floor.waves.optimal import warm_up
 from handheld_api.auth import TokenSigner
-from handheld_api.board import board_socket
-from handheld_api.config import Settings
-from handheld_api.fanout import Hub
-from handheld_api.handheld import handheld_socket
-from handheld_api.metrics import metrics
-from handheld_api.routes import (
-    AuthController,
-    ExceptionController,
-    InventoryController,
-    OrderController,
-    WaveController,
-    healthz,
-)
+from handheld_api.http.auth import AuthController
+from handheld_api.http.common import ErrorBody
+from handheld_api.http.health import live, ready
+from handheld_api.http.incidents import ExceptionController
+from handheld_api.http.inventory import InventoryController
+from handheld_api.http.metrics import metrics
+from handheld_api.http.orders import OrderController
+from handheld_api.http.waves import WaveController
+from handheld_api.ws.board import board_socket
+from handheld_api.ws.handheld import handheld_socket
+from handheld_api.ws.hub import Hub
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 log = logging.getLogger("floor.app")
 
 
-def floor_error(_request: Request[Any, Any, Any], error: FloorError) -> Response[Any]:
-    return Response({"error": error.code, "reason": error.reason}, status_code=error.status)
+def floor_error(_request: Request[Any, Any, Any], error: FloorError) -> Response[ErrorBody]:
+    return Response(ErrorBody(error.code, error.reason), status_code=error.status)
 
 
-def http_error(_request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
-    body: dict[str, Any] = {"error": type(error).__name__, "reason": error.detail}
-    if error.extra:
-        body["details"] = error.extra
-    return Response(body, status_code=error.status_code, headers=error.headers)
+def http_error(_request: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorBody]:
+    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+            413: "too_large", 429: "too_many_attempts"}.get(error.status_code, "error")
+    return Response(ErrorBody(code, str(error.detail), error.extra or None), status_code=error.status_code,
+                    headers=error.headers)
+
+
+def store_down(_request: Request[Any, Any, Any], _error: Exception) -> Response[ErrorBody]:
+    return Response(ErrorBody("unavailable", "the store is unreachable; try again shortly"), status_code=503,
+                    headers={"Retry-After": "1"})
 
 
 @get("/", include_in_schema=False)
@@ -65,18 +71,17 @@ def _page(name: str):  # type: ignore[no-untyped-def]
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    floor = Floor.from_url(settings.redis_url, settings.default_warehouse)
+    floor = Floor.from_settings(settings)
     hub = Hub(settings.redis_url)
 
     async def startup(app: Litestar) -> None:
         started = time.monotonic()
-        # Kernels are compiled (or loaded from numba's cache) here, never on a request.
+        # Kernels are compiled at set-up (python -m kernels.warm) and loaded here, never on a request.
         await asyncio.to_thread(warm_up)
         log.info("kernels ready in %.1f s", time.monotonic() - started)
         await floor.start()
         app.state.floor = floor
         app.state.hub = hub
-        app.state.redis_url = settings.redis_url
         app.state.signer = TokenSigner(settings.secret, settings.token_ttl_s)
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
@@ -87,15 +92,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             AuthController, OrderController, InventoryController, WaveController, ExceptionController,
-            healthz, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
+            live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         on_startup=[startup],
         on_shutdown=[shutdown],
-        exception_handlers={FloorError: floor_error, HTTPException: http_error},
+        exception_handlers={
+            FloorError: floor_error, HTTPException: http_error,
+            RedisConnectionError: store_down, RedisTimeoutError: store_down,
+        },
+        request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Warehouse floor server",
-            version="0.1.0",
+            version="0.2.0",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
             components=Components(

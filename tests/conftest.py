@@ -5,14 +5,15 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from floor.accounts import User  # noqa: E402
-from floor.demo import demo_credentials, demo_data, load_demo  # noqa: E402
-from floor.services import Floor  # noqa: E402
+from floor.accounts.model import User  # noqa: E402
+from floor.floor import Floor  # noqa: E402
+from floor.run.demo import demo_credentials, demo_data, load_demo  # noqa: E402
 from tests.live import LiveApp, ServerProcess  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
@@ -49,7 +50,7 @@ async def small_demo(floor: Floor, warehouse: str) -> Floor:
     creds = demo_credentials(warehouse, pickers=3)
     creds.pickers = [(f"{warehouse}p{n}", f"{warehouse}B{n}", f"{1000 + n}") for n in range(1, 4)]
     await load_demo(floor, data, creds)
-    floor.default_warehouse = warehouse
+    floor.settings = msgspec.structs.replace(floor.settings, default_warehouse=warehouse)
     return floor
 
 
@@ -66,6 +67,6 @@ def web_nodes(redis_server: RedisServer) -> Iterator[list[ServerProcess]]:
 async def live_app(web_nodes: list[ServerProcess], small_demo: Floor, warehouse: str) -> LiveApp:
     """Node A of the running server with a small demo warehouse of this test's own."""
     username, password = f"sup-{warehouse}", "sup-pass"
-    await small_demo.master.put_user(User(username, "supervisor", [warehouse]), password)
+    await small_demo.accounts.put_user(User(username, "supervisor", [warehouse]), password)
     pickers = [(f"{warehouse}p{n}", f"{warehouse}B{n}", f"{1000 + n}") for n in range(1, 4)]
     return LiveApp(web_nodes[0].url, warehouse, pickers, (username, password))

@@ -1,75 +1,156 @@
 """Load the Lua scripts once and call them by SHA.
 
-Each ``lua/<name>.lua`` is sent to Redis as: the generated key table (:func:`keys.lua_preamble`),
-then ``lua/common.lua``, then the script. Every script takes the warehouse's event stream as
-``KEYS[1]`` (so Redis Cluster routes it to the warehouse's slot), the key prefix as ``ARGV[1]``
-and the time in milliseconds as ``ARGV[2]``.
+Each capability keeps its scripts in ``floor/<capability>/lua/<name>.lua``. A script names the
+shared library files it uses in its header (``-- requires: events, stock``); the loader sends
+Redis: the generated key table (:func:`keys.lua_preamble`), each required ``store/lua/lib``
+file (with its own requirements first, each once), then the script. A Lua runtime error names
+the file and line it happened in (:func:`Script.explain`), not the line of the combined text.
+
+Every script takes the warehouse's event stream as ``KEYS[1]`` (so Redis Cluster routes it to
+the warehouse's slot) and the key prefix as ``ARGV[1]``; its own arguments start at ``ARGV[2]``.
+Script time comes from Redis ``TIME`` (``lib/events.lua``), never from a web node's clock.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
+import re
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from floor.store import keys
 
-SCRIPT_NAMES = (
-    "define_sku",
-    "intake_order",
-    "retry_backorder",
-    "adjust_stock",
-    "release_wave",
-    "assign_task",
-    "scan",
-    "short_pick",
-    "raise_exception",
-    "transition_exception",
-    "reorder_steps",
-)
+_REQUIRES = re.compile(r"^-- requires:\s*(.*)$", re.MULTILINE)
+_LINE = re.compile(r"user_script:(\d+)")
 
 
-def script_source(name: str) -> str:
-    folder = resources.files("floor.store") / "lua"
-    common = (folder / "common.lua").read_text()
-    body = (folder / f"{name}.lua").read_text()
-    return keys.lua_preamble() + common + body
+def _library(name: str) -> str:
+    return (resources.files("floor.store") / "lua" / "lib" / f"{name}.lua").read_text()
+
+
+def _requires(source: str) -> list[str]:
+    match = _REQUIRES.search(source)
+    if match is None:
+        raise ValueError("a Lua file must declare '-- requires: ...' (or '(none)') in its header")
+    names = [n.strip() for n in match.group(1).split(",")]
+    return [n for n in names if n and n != "(none)"]
+
+
+@dataclass(frozen=True)
+class Script:
+    """One script as sent to Redis, with a map from combined lines back to source files."""
+
+    name: str
+    source: str
+    sha: str
+    segments: tuple[tuple[int, str], ...]  # (first combined line, file name), in order
+
+    def locate(self, line: int) -> str:
+        """``file.lua:N`` for line ``line`` (1-based) of the combined source."""
+        start, file = 1, "preamble"
+        for first, name in self.segments:
+            if first > line:
+                break
+            start, file = first, name
+        return f"{file}:{line - start + 1}"
+
+    def explain(self, message: str) -> str:
+        """A Redis error message with ``user_script:N`` rewritten to the source file and line."""
+        return _LINE.sub(lambda m: self.locate(int(m.group(1))), message)
+
+
+def build(name: str, body: str) -> Script:
+    """Assemble script ``name`` from its body and the libraries it requires (transitively)."""
+    ordered: list[str] = []
+
+    def visit(library: str, trail: tuple[str, ...]) -> None:
+        if library in ordered:
+            return
+        if library in trail:
+            raise ValueError(f"Lua library cycle: {' -> '.join((*trail, library))}")
+        for dependency in _requires(_library(library)):
+            visit(dependency, (*trail, library))
+        ordered.append(library)
+
+    for library in _requires(body):
+        visit(library, (name,))
+    parts: list[tuple[str, str]] = [("preamble", keys.lua_preamble())]
+    parts += [(f"lib/{library}.lua", _library(library)) for library in ordered]
+    parts.append((f"{name}.lua", body))
+    segments, line, chunks = [], 1, []
+    for file, text in parts:
+        text = text if text.endswith("\n") else text + "\n"
+        segments.append((line, file))
+        line += text.count("\n")
+        chunks.append(text)
+    source = "".join(chunks)
+    return Script(name, source, hashlib.sha1(source.encode()).hexdigest(), tuple(segments))
+
+
+def discover(packages: tuple[str, ...]) -> dict[str, Script]:
+    """Every ``lua/*.lua`` of the given capability packages, by script name (names are unique)."""
+    scripts: dict[str, Script] = {}
+    for package in packages:
+        folder = resources.files(package) / "lua"
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".lua"):
+                continue
+            name = entry.name[:-4]
+            if name in scripts:
+                raise ValueError(f"two capabilities define the Lua script {name!r}")
+            scripts[name] = build(name, entry.read_text())
+    return scripts
+
+
+class ScriptError(RuntimeError):
+    """A Lua runtime error, located in its source file (a bug in a script: not the caller's fault)."""
 
 
 class Scripts:
-    """The project's Lua scripts, loaded on one Redis client."""
+    """The project's Lua scripts, loaded on one Redis client (plain or cluster)."""
 
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: Any, packages: tuple[str, ...]) -> None:
         self.client = client
-        self.sources = {name: script_source(name) for name in SCRIPT_NAMES}
-        self.shas = {name: hashlib.sha1(src.encode()).hexdigest() for name, src in self.sources.items()}
-        self._keys: dict[str, tuple[str, str]] = {}  # warehouse -> (key prefix, stream key)
+        self.scripts = discover(packages)
+        self._stream: dict[str, tuple[str, str]] = {}  # warehouse -> (key prefix, stream key)
 
-    def _remember(self, warehouse: str) -> tuple[str, str]:
-        self._keys[warehouse] = (keys.prefix(warehouse), keys.key(warehouse, "events"))
-        return self._keys[warehouse]
+    @property
+    def shas(self) -> dict[str, str]:
+        return {name: script.sha for name, script in self.scripts.items()}
+
+    def _keys(self, warehouse: str) -> tuple[str, str]:
+        found = self._stream.get(warehouse)
+        if found is None:
+            found = self._stream[warehouse] = (keys.prefix(warehouse), keys.key(warehouse, "events"))
+        return found
 
     async def load(self) -> None:
-        """SCRIPT LOAD every script (start-up); safe to call again."""
-        for name, source in self.sources.items():
-            sha = await self.client.script_load(source)
-            if sha != self.shas[name]:  # pragma: no cover - Redis computes the same SHA1
-                raise RuntimeError(f"unexpected SHA for script {name}")
+        """SCRIPT LOAD every script (on every master of a cluster); safe to call again."""
+        for script in self.scripts.values():
+            sha = await self.client.script_load(script.source)
+            if sha != script.sha:  # pragma: no cover - Redis computes the same SHA1
+                raise RuntimeError(f"unexpected SHA for script {script.name}")
 
     async def loaded(self) -> bool:
         flags = await self.client.script_exists(*self.shas.values())
-        return all(flags)
+        return bool(flags) and all(flags)
 
     async def call(self, name: str, warehouse: str, *args: Any) -> Any:
-        """Run script ``name`` for ``warehouse``; ``args`` become ARGV[3:]."""
-        prefix, stream = self._keys.get(warehouse) or self._remember(warehouse)
-        argv = (prefix, int(time.time() * 1000), *args)
+        """Run script ``name`` for ``warehouse``; ``args`` become ARGV[2:]."""
+        script = self.scripts[name]
+        prefix, stream = self._keys(warehouse)
         try:
-            return await self.client.evalsha(self.shas[name], 1, stream, *argv)
-        except NoScriptError:  # Redis restarted or flushed its script cache
-            await self.load()
-            return await self.client.evalsha(self.shas[name], 1, stream, *argv)
+            try:
+                return await self.client.evalsha(script.sha, 1, stream, prefix, *args)
+            except NoScriptError:  # Redis restarted or flushed its script cache
+                await self.load()
+                return await self.client.evalsha(script.sha, 1, stream, prefix, *args)
+        except ResponseError as error:
+            if "user_script" in str(error):
+                raise ScriptError(f"Lua error in {name}: {script.explain(str(error))}") from error
+            raise

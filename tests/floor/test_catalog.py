@@ -2,15 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from floor.catalog import (
-    Barcode,
-    classify_barcode,
-    gtin_check_digit,
-    is_valid_gtin,
-    make_gtin13,
-    normalize_gtin,
-)
-from floor.errors import ValidationError
+from floor.catalog.barcodes import Barcode, classify_barcode
+from floor.catalog.model import gtin_check_digit, is_valid_gtin, make_gtin13, normalize_gtin
+from floor.core.errors import ValidationError
 
 
 @pytest.mark.parametrize("gtin", ["96385074", "036000291452", "4006381333931", "09501101530003", "10614141000415"])

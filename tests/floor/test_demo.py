@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from floor.catalog import is_valid_gtin
-from floor.demo import demo_credentials, demo_data, load_demo
-from floor.services import Floor
+from floor.catalog.model import is_valid_gtin
+from floor.floor import Floor
+from floor.run.demo import demo_credentials, demo_data, load_demo
 from floor.store import keys
 
 
@@ -23,13 +23,13 @@ def test_demo_data_is_a_real_floor() -> None:
 async def test_demo_loads_and_reserves_without_overselling(floor: Floor, warehouse: str) -> None:
     data = demo_data(warehouse)
     await load_demo(floor, data, demo_credentials(warehouse))
-    assert await floor.queries.sku_count(warehouse) == len(data.skus)
-    reserved = await floor.queries.count(warehouse, "orders_reserved")
-    backordered = await floor.queries.count(warehouse, "orders_backordered")
+    assert await floor.catalog.count(warehouse) == len(data.skus)
+    reserved = await floor.orders.store.count(warehouse, "orders_reserved")
+    backordered = await floor.orders.store.count(warehouse, "orders_backordered")
     assert reserved + backordered == 200 and reserved > 150
     for sku in data.skus[:50]:
-        stock = await floor.queries.stock(warehouse, sku.sku)
+        stock = await floor.inventory.level(warehouse, sku.sku)
         assert stock.available >= 0 and stock.on_hand == sum(stock.locations.values())
     receipts, orders = len(data.stock), len(data.orders)
     assert await floor.client.xlen(keys.key(warehouse, "events")) >= receipts + orders
-    assert await floor.master.check_badge("B0001", "1001") is not None
+    assert (await floor.accounts.login_picker("B0001", "1001", "127.0.0.1")).warehouse == warehouse

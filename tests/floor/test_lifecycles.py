@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from floor.errors import IllegalTransitionError
-from floor.exceptions import EXCEPTION_LIFECYCLE
-from floor.lifecycle import Lifecycle
-from floor.orders import ORDER_LIFECYCLE
-from floor.tasks import TASK_LIFECYCLE
-from floor.waves import WAVE_LIFECYCLE
+from floor.core.errors import IllegalTransitionError
+from floor.core.lifecycle import Lifecycle
+from floor.incidents.model import EXCEPTION_LIFECYCLE
+from floor.orders.model import ORDER_LIFECYCLE
+from floor.picking.model import TASK_LIFECYCLE
+from floor.waves.model import WAVE_LIFECYCLE
 
 LIFECYCLES = [ORDER_LIFECYCLE, WAVE_LIFECYCLE, TASK_LIFECYCLE, EXCEPTION_LIFECYCLE]
 
@@ -49,11 +49,12 @@ def test_sources_feed_the_lua_checks() -> None:
 
 def test_statuses_written_by_lua_are_states_of_the_tables() -> None:
     import re
-    from importlib import resources
+    from pathlib import Path
 
-    folder = resources.files("floor.store") / "lua"
-    text = "".join((folder / name).read_text() for name in ("intake_order.lua", "common.lua", "release_wave.lua",
-                                                              "short_pick.lua", "retry_backorder.lua", "assign_task.lua"))
+    floor = Path(__file__).resolve().parents[2] / "floor"
+    files = sorted(floor.glob("*/lua/*.lua")) + sorted(floor.glob("store/lua/lib/*.lua"))
+    assert len(files) >= 15
+    text = "".join(path.read_text() for path in files)
     written = set(re.findall(r"'HSET', [^\n]*?'status', '([a-z_]+)'", text)) | set(re.findall(r"status = '([a-z_]+)'", text))
     known = ORDER_LIFECYCLE.states | WAVE_LIFECYCLE.states | TASK_LIFECYCLE.states | EXCEPTION_LIFECYCLE.states
     assert written and written <= known

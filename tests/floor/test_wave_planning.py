@@ -7,10 +7,10 @@ import random
 import numpy as np
 import pytest
 
-from floor.layout import Layout, parse_location
-from floor.orders import Order, OrderLine
-from floor.wave_planning import kernel_warehouse, plan_optimal_wave
-from floor.waves import plan_wave
+from floor.layout.model import Layout, parse_location
+from floor.orders.model import Order, OrderLine
+from floor.waves.optimal import kernel_warehouse, plan_optimal_wave
+from floor.waves.serpentine import plan_wave
 from kernels.routing import plan_route
 
 

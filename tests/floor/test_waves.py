@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from floor.errors import InsufficientStockError, ValidationError
-from floor.layout import Layout, parse_location
-from floor.orders import Order, OrderLine
-from floor.waves import allocate, plan_wave, split_orders
+from floor.core.errors import InsufficientStockError, ValidationError
+from floor.layout.model import Layout, parse_location
+from floor.orders.model import Order, OrderLine
+from floor.waves.serpentine import allocate, plan_wave, split_orders
 
 
 def order(order_id: str, *lines: tuple[str, int], priority: int = 5) -> Order:

@@ -25,7 +25,7 @@ async def test_snapshot_then_live_events(live_app: LiveApp) -> None:
     raise_exception(live_app, "e-before")
     board = await Client.open(board_url(live_app))
     snapshot = await board.receive_type("snapshot")
-    assert [e["exception_id"] for e in snapshot["exceptions"]] == ["e-before"]
+    assert [e["reference"] for e in snapshot["exceptions"]] == ["e-before"]
     assert snapshot["layout"]["aisles"] == 4
     assert {p["picker"]: p["status"] for p in snapshot["pickers"]} == {p[0]: "away" for p in live_app.pickers}
     live_app.release_wave(pickers=1, max_orders=2)
@@ -33,8 +33,8 @@ async def test_snapshot_then_live_events(live_app: LiveApp) -> None:
     assert released["data"]["orders"] == 2
     raise_exception(live_app, "e-live")
     raised = await board.until(lambda f: f.get("event") == "exception_raised")
-    assert raised["data"]["exception_id"] == "e-live" and raised["id"] > snapshot["last_id"]
-    ack = httpx.post(f"{live_app.url}/api/exceptions/e-live/acknowledge", params={"warehouse": live_app.warehouse},
+    assert raised["data"]["reference"] == "e-live" and raised["id"] > snapshot["last_id"]
+    ack = httpx.post(f"{live_app.url}/api/exceptions/{raised['data']['exception_id']}/acknowledge", params={"warehouse": live_app.warehouse},
                      headers=live_app.headers(), json={"command_id": "ack-1", "note": "on my way"})
     assert ack.json()["status"] == "acknowledged"
     acknowledged = await board.until(lambda f: f.get("event") == "exception_acknowledged")
@@ -74,11 +74,11 @@ async def test_reconnect_with_last_id_misses_nothing(live_app: LiveApp) -> None:
         frame = await again.receive(timeout=5)
         if frame["type"] == "event":
             seen.append(frame)
-    assert [f["data"]["exception_id"] for f in seen] == ["e2", "e3", "e4"]
+    assert [f["data"]["reference"] for f in seen] == ["e2", "e3", "e4"]
     assert [f["id"] for f in seen] == sorted(f["id"] for f in seen) and seen[0]["id"] > first["id"] > snapshot["last_id"]
     raise_exception(live_app, "e5")
     live = await again.until(lambda f: f.get("type") == "event")
-    assert live["data"]["exception_id"] == "e5"  # nothing doubled between catch-up and live
+    assert live["data"]["reference"] == "e5"  # nothing doubled between catch-up and live
     await again.close()
 
 
@@ -111,9 +111,9 @@ async def test_two_nodes_work_as_one_system(live_app: LiveApp, web_nodes: list[S
     await board.receive_type("snapshot")
     await hand.send({"type": "report", "request_id": "r-b1", "kind": "blocked_location",
                      "location": task["steps"][0]["location"], "detail": "pallet in the aisle"})
-    assert (await hand.receive_type("report_recorded"))["exception_id"] == "r-b1"
+    recorded = await hand.receive_type("report_recorded")
     raised = await board.until(lambda f: f.get("event") == "exception_raised")
-    assert raised["data"]["exception_id"] == "r-b1" and raised["data"]["picker"] == picker
+    assert raised["data"]["exception_id"] == recorded["exception_id"] and raised["data"]["reference"] == "r-b1" and raised["data"]["picker"] == picker
     await hand.close()
     await board.close()
 

@@ -6,8 +6,9 @@ import asyncio
 
 import httpx
 
-from floor.catalog import make_gtin13
-from floor.services import AdjustStock, Floor
+from floor.catalog.model import Sku, make_gtin13
+from floor.floor import Floor
+from floor.inventory.model import AdjustStock
 from tests.live import LiveApp, ServerProcess
 
 
@@ -15,8 +16,8 @@ async def test_200_concurrent_intakes_reserve_exactly_100(
     live_app: LiveApp, web_nodes: list[ServerProcess], small_demo: Floor
 ) -> None:
     wh = live_app.warehouse
-    await small_demo.commands.define_sku(wh, "HOT", make_gtin13("690999", 1).zfill(14), "hot item", 100)
-    await small_demo.adjust_stock(AdjustStock("hot-in", "HOT", f"{wh}-A01-C05", 100, "receipt", wh), "test")
+    await small_demo.catalog.define(wh, Sku("HOT", make_gtin13("690999", 1).zfill(14), "hot item", 100))
+    await small_demo.inventory.adjust(wh, AdjustStock("hot-in", "HOT", f"{wh}-A01-C05", 100, "receipt"), "test")
     headers = live_app.headers("channel")
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as client:
 
@@ -30,5 +31,5 @@ async def test_200_concurrent_intakes_reserve_exactly_100(
     assert all(r.status_code == 200 for r in responses)
     statuses = [r.json()["order"]["status"] for r in responses]
     assert statuses.count("reserved") == 100 and statuses.count("backordered") == 100
-    stock = await small_demo.queries.stock(wh, "HOT")
+    stock = await small_demo.inventory.level(wh, "HOT")
     assert (stock.on_hand, stock.reserved, stock.available) == (100, 100, 0)

@@ -137,7 +137,7 @@ def test_wave_release_is_idempotent_and_exceptions_follow_their_lifecycle(live_a
 
     exc = post(live_app, "/api/exceptions", {"exception_id": "ex-1", "kind": "damaged", "warehouse": live_app.warehouse}).json()
     assert exc["status"] == "raised"
-    path = "/api/exceptions/ex-1"
+    path = f"/api/exceptions/{exc['exception_id']}"
     resolved = post(live_app, f"{path}/resolve", {"command_id": "c1"}, warehouse=live_app.warehouse).json()
     assert resolved["status"] == "resolved"
     illegal = post(live_app, f"{path}/acknowledge", {"command_id": "c2"}, warehouse=live_app.warehouse)
@@ -157,15 +157,17 @@ def test_large_wave_is_planned_by_an_rq_worker_with_optimal_routes(live_app: Liv
 
     body = {"wave_id": "wave-rq", "max_orders": 12, "cart_capacity": 10, "warehouse": live_app.warehouse}
     queued = post(live_app, "/api/waves", body)
-    assert queued.status_code == 202 and queued.json()["planning"] is True, queued.text
-    assert queued.json()["status"] == "queued"
-    assert get(live_app, "/api/waves/wave-rq").status_code == 404  # not planned yet
+    assert queued.status_code == 202 and queued.json()["state"] == "queued", queued.text
+    pending = get(live_app, "/api/waves/wave-rq")
+    assert pending.status_code == 202 and pending.json()["state"] == "queued"  # not planned yet
     worker = subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_server.url, "floor"],
                             cwd=ROOT, env=dict(os.environ, REDIS_URL=redis_server.url), capture_output=True, text=True,
                             timeout=300)
     assert worker.returncode == 0, worker.stderr[-2000:]
     wave = get(live_app, "/api/waves/wave-rq").json()
     assert wave["status"] == "released" and len(wave["orders"]) == 12
+    again = post(live_app, "/api/waves", body)  # a repeat after commit returns the wave
+    assert again.status_code == 200 and again.json()["repeat"] is True
     for task_id in wave["tasks"]:
         task = get(live_app, f"/api/waves/tasks/{task_id}").json()
         assert sum(step["quantity"] for step in task["steps"]) <= 10

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
 
-from floor.catalog import make_gtin13
+from floor.catalog.model import make_gtin13
 from tests.live import LiveApp
 from tests.static.conftest import PageErrors
 
@@ -408,12 +408,14 @@ async def test_board_catches_up_with_last_id_after_a_disconnect(
     await expect(board.locator("body")).not_to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
     # Meanwhile on the floor: two problems raised, the first acknowledged.
     async with httpx.AsyncClient(base_url=live_app.url, headers=live_app.headers(), timeout=10) as client:
-        for exception_id, location in (("x-gap-1", "A01-C02"), ("x-gap-2", "A02-C03")):
+        ids = {}
+        for reference, location in (("x-gap-1", "A01-C02"), ("x-gap-2", "A02-C03")):
             response = await client.post("/api/exceptions", json={
-                "exception_id": exception_id, "kind": "blocked_location", "detail": "pallet in the aisle",
+                "exception_id": reference, "kind": "blocked_location", "detail": "pallet in the aisle",
                 "location": f"{live_app.warehouse}-{location}", "warehouse": live_app.warehouse})
             assert response.status_code == 200, response.text
-        response = await client.post("/api/exceptions/x-gap-1/acknowledge", params={"warehouse": live_app.warehouse},
+            ids[reference] = response.json()["exception_id"]
+        response = await client.post(f"/api/exceptions/{ids['x-gap-1']}/acknowledge", params={"warehouse": live_app.warehouse},
                                      json={"command_id": "ack-gap-1", "note": "forklift on its way"})
         assert response.status_code == 200, response.text
     await board.wait_for_timeout(200)
@@ -422,12 +424,13 @@ async def test_board_catches_up_with_last_id_after_a_disconnect(
     await desktop.set_offline(False)
     await expect(board.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
     assert len(urls) >= 2 and f"last_id={seen}" in urls[-1]
-    await expect(board.locator('[data-exception-id="x-gap-1"]')).to_have_attribute("data-status", "acknowledged", timeout=TIMEOUT_MS)
-    await expect(board.locator('[data-exception-id="x-gap-2"]')).to_have_attribute("data-status", "raised")
+    await expect(board.locator(f'[data-exception-id="{ids["x-gap-1"]}"]')).to_have_attribute(
+        "data-status", "acknowledged", timeout=TIMEOUT_MS)
+    await expect(board.locator(f'[data-exception-id="{ids["x-gap-2"]}"]')).to_have_attribute("data-status", "raised")
     await expect(board.locator("[data-exception-id]")).to_have_count(2)
     await expect(board.locator('#activity li[data-event="exception_raised"]')).to_have_count(2)
     # Newest first.
-    assert await board.eval_on_selector_all("[data-exception-id]", "rows => rows.map(r => r.dataset.exceptionId)") == ["x-gap-2", "x-gap-1"]
+    assert await board.eval_on_selector_all("[data-exception-id]", "rows => rows.map(r => r.dataset.exceptionId)") == [ids["x-gap-2"], ids["x-gap-1"]]
     last = str(await board.get_attribute("body", "data-last-id"))
     assert last != seen
     assert await board.evaluate("id => sessionStorage.getItem(id)", f"floor.board.lastId.{live_app.warehouse}") == last

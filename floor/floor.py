@@ -1,0 +1,93 @@
+"""The floor: a thin composition of the capability services over one Redis client.
+
+This is the one module that knows every capability. Adding a capability adds its package
+(model, service, store, lua/) and a line or two here; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from floor.accounts.service import Accounts
+from floor.accounts.store import AccountStore
+from floor.catalog.store import CatalogStore
+from floor.core.settings import Settings
+from floor.incidents.service import Incidents
+from floor.incidents.store import IncidentStore
+from floor.inventory.service import Inventory
+from floor.inventory.store import StockStore
+from floor.layout.model import check_warehouse_id
+from floor.layout.store import LayoutStore
+from floor.orders.service import Orders
+from floor.orders.store import OrderStore
+from floor.picking.service import Picking
+from floor.picking.store import PickingStore
+from floor.store.client import connect
+from floor.store.scripts import Scripts
+from floor.store.stream import EventLog
+from floor.waves.service import Waves
+from floor.waves.store import WaveStore
+
+# Packages whose lua/ folder holds scripts (each script named once across all of them).
+CAPABILITIES = (
+    "floor.catalog",
+    "floor.orders",
+    "floor.inventory",
+    "floor.waves",
+    "floor.picking",
+    "floor.incidents",
+)
+
+
+class Floor:
+    """What the web app, the jobs and the demo loader hold. No HTTP in it."""
+
+    def __init__(self, client: Any, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.client = client
+        self.scripts = Scripts(client, CAPABILITIES)
+        self.layouts = LayoutStore(client)
+        self.catalog = CatalogStore(client, self.scripts)
+        self.events = EventLog(client)
+        self.accounts = Accounts(
+            AccountStore(client), self.settings.login_limit, self.settings.login_address_limit,
+            self.settings.login_window_s,
+        )
+        self.orders = Orders(OrderStore(client, self.scripts), self.layouts)
+        self.stock = StockStore(client, self.scripts)
+        self.inventory = Inventory(self.stock, self.layouts, self.orders)
+        self.waves = Waves(
+            WaveStore(client, self.scripts), self.orders.store, self.stock, self.catalog, self.layouts,
+            self.settings.cart_capacity, self.settings.batch_seconds,
+        )
+        self.picking = Picking(PickingStore(client, self.scripts), self.layouts)
+        self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Floor:
+        return cls(connect(settings.redis_url), settings)
+
+    @classmethod
+    def from_url(cls, url: str, **overrides: Any) -> Floor:
+        return cls.from_settings(Settings(redis_url=url, **overrides))
+
+    @property
+    def default_warehouse(self) -> str:
+        return self.settings.default_warehouse
+
+    def warehouse(self, requested: str | None) -> str:
+        return check_warehouse_id(requested or self.settings.default_warehouse)
+
+    async def start(self) -> None:
+        await self.client.ping()
+        await self.scripts.load()
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def healthy(self) -> dict[str, bool]:
+        try:
+            await self.client.ping()
+            return {"redis": True, "scripts": await self.scripts.loaded()}
+        except Exception:
+            return {"redis": False, "scripts": False}

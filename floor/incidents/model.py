@@ -1,0 +1,67 @@
+"""Floor exceptions: short picks, wrong items, damaged goods ... as data with a lifecycle.
+
+(Python errors live in :mod:`floor.errors`; these are things that happen on the floor.)
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from floor.core.lifecycle import Lifecycle
+
+EXCEPTION_KINDS = (
+    "short_pick",
+    "wrong_item",
+    "damaged",
+    "blocked_location",
+    "device_fault",
+    "low_stock",
+    "other",
+)
+
+EXCEPTION_LIFECYCLE = Lifecycle(
+    name="exception",
+    initial="raised",
+    table={
+        ("raised", "acknowledge"): "acknowledged",
+        ("raised", "resolve"): "resolved",
+        ("acknowledged", "resolve"): "resolved",
+    },
+)
+
+
+class FloorException(msgspec.Struct, frozen=True):
+    exception_id: str
+    warehouse: str
+    kind: str
+    status: str
+    raised_ms: int
+    picker: str = ""
+    task_id: str = ""
+    location: str = ""
+    sku: str = ""
+    detail: str = ""
+    by: str = ""  # who acknowledged / resolved last
+    note: str = ""
+    raised_by: str = ""  # the sender (user, device or picker)
+    reference: str = ""  # the sender's own id for it (its idempotency key)
+
+
+class ExceptionCommand(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Acknowledge or resolve: ``command_id`` makes a repeat harmless."""
+
+    command_id: str
+    note: str = ""
+
+
+class RaiseException(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Raise a floor exception. ``exception_id`` is the sender's id for it (scoped to the sender:
+    a repeat returns the first exception; another sender's equal id is another exception)."""
+
+    exception_id: str
+    kind: str
+    location: str = ""
+    sku: str = ""
+    task_id: str = ""
+    detail: str = ""
+    warehouse: str | None = None

@@ -1,0 +1,82 @@
+"""RQ entry points for waves: ids in, idempotent, with a visible planning state.
+
+A large wave is enqueued with a deterministic job id (``wave-<warehouse>-<wave id>``) and its
+planning state (``queued`` -> ``planning`` -> ``committed`` | ``failed`` with the reason) is kept
+next to the wave in the floor store, so ``GET /api/waves/{id}`` can say where it is. A failed wave
+can be released again with the same id: the failed job is replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import msgspec
+from redis import Redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from floor.core.errors import FloorError
+from floor.core.settings import Settings
+from floor.floor import Floor
+from floor.waves.model import ReleaseWave
+
+QUEUE = "floor"
+
+
+def wave_job_id(warehouse: str, wave_id: str) -> str:
+    return f"wave-{warehouse}-{wave_id}"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def release_wave(warehouse: str, command_json: str) -> dict[str, Any]:
+    """Plan and commit a wave in the worker (slow for large waves: never on a web request)."""
+    command = msgspec.json.decode(command_json, type=ReleaseWave)
+
+    async def run() -> dict[str, Any]:
+        floor = Floor.from_settings(Settings.from_env())
+        await floor.start()
+        store = floor.waves.store
+        try:
+            await store.set_planning(warehouse, command.wave_id, "planning", "", _now_ms())
+            try:
+                repeat, wave = await floor.waves.release(warehouse, command)
+            except FloorError as error:
+                await store.set_planning(warehouse, command.wave_id, "failed", error.reason, _now_ms())
+                return {"failed": error.reason}
+            except Exception as error:
+                await store.set_planning(warehouse, command.wave_id, "failed", f"{type(error).__name__}: {error}",
+                                         _now_ms())
+                raise
+            await store.set_planning(warehouse, command.wave_id, "committed", "", _now_ms())
+            return {"repeat": repeat, "wave": msgspec.to_builtins(wave)}
+        finally:
+            await floor.close()
+
+    return asyncio.run(run())
+
+
+def enqueue_release_wave(jobs_redis_url: str, warehouse: str, command: ReleaseWave) -> str:
+    """Enqueue once; a wave whose earlier job failed is enqueued again under the same id."""
+    connection = Redis.from_url(jobs_redis_url)
+    job_id = wave_job_id(warehouse, command.wave_id)
+    try:
+        try:
+            job = Job.fetch(job_id, connection=connection)
+            if not (job.is_failed or job.is_finished):
+                return job_id
+            job.delete()
+        except NoSuchJobError:
+            pass
+        Queue(QUEUE, connection=connection).enqueue(
+            release_wave, warehouse, msgspec.json.encode(command).decode(), job_id=job_id, result_ttl=86400,
+            failure_ttl=86400, job_timeout=600,
+        )
+        return job_id
+    finally:
+        connection.close()

@@ -1,0 +1,99 @@
+"""Orders: the canonical shape every channel is normalised into, and the order lifecycle."""
+
+from __future__ import annotations
+
+import msgspec
+
+from floor.core.lifecycle import Lifecycle
+
+CHANNELS = ("tmall", "taobao", "jd", "pinduoduo", "douyin", "shopify", "own_site", "manual")
+
+ORDER_LIFECYCLE = Lifecycle(
+    name="order",
+    initial="received",
+    table={
+        ("received", "reserve"): "reserved",
+        ("received", "backorder"): "backordered",
+        ("backordered", "reserve"): "reserved",
+        ("backordered", "cancel"): "cancelled",
+        ("reserved", "cancel"): "cancelled",
+        ("reserved", "backorder"): "backordered",
+        ("reserved", "release"): "released",
+        ("released", "pick"): "picked",
+        ("released", "pick_short"): "picked_short",
+    },
+)
+
+
+class OrderLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    sku: str
+    quantity: int
+
+
+class NewOrder(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/orders``: idempotent on (channel, external_id)."""
+
+    channel: str
+    external_id: str
+    lines: list[OrderLine]
+    warehouse: str | None = None
+    priority: int = 5  # 1 = most urgent
+    due: int | None = None  # epoch seconds (cut-off); None = no deadline
+    customer: str = ""
+
+
+class Order(msgspec.Struct, frozen=True):
+    order_id: str
+    warehouse: str
+    channel: str
+    external_id: str
+    status: str
+    lines: list[OrderLine]
+    priority: int
+    due: int | None
+    reason: str = ""
+    units: int = 0
+    picked_units: int = 0
+    short_units: int = 0
+    created_ms: int = 0
+    wave_id: str = ""
+
+
+MAX_LINES = 200
+MAX_QUANTITY = 10_000
+
+
+def validate_new_order(order: NewOrder) -> list[str]:
+    """Reasons ``order`` is unacceptable (empty list = fine). Pure: no store look-ups."""
+    problems: list[str] = []
+    if order.channel not in CHANNELS:
+        problems.append(f"unknown channel '{order.channel}' (known: {', '.join(CHANNELS)})")
+    if not order.external_id or len(order.external_id) > 64:
+        problems.append("external_id must be 1-64 characters")
+    if not order.lines:
+        problems.append("an order needs at least one line")
+    if len(order.lines) > MAX_LINES:
+        problems.append(f"an order may have at most {MAX_LINES} lines")
+    for index, line in enumerate(order.lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            problems.append(f"line {index}: quantity must be 1..{MAX_QUANTITY}")
+        if not line.sku or len(line.sku) > 40:
+            problems.append(f"line {index}: sku must be 1-40 characters")
+    if order.due is not None and not MIN_DUE <= order.due <= MAX_DUE:
+        problems.append(f"due must be epoch seconds between {MIN_DUE} and {MAX_DUE}")
+    if len(order.customer) > 200 or any(ord(c) < 32 for c in order.customer):
+        problems.append("customer must be at most 200 characters without control characters")
+    if not order.external_id.isascii() or not order.external_id.isprintable():
+        problems.append("external_id must be printable ASCII")
+    if not 1 <= order.priority <= 9:
+        problems.append("priority must be 1 (most urgent) .. 9")
+    return problems
+
+
+MIN_DUE = 1_500_000_000  # 2017-07: anything earlier is a unit mistake (ms? days?)
+MAX_DUE = 4_102_444_800  # 2100-01-01
+
+
+def urgency(priority: int, due: int | None) -> int:
+    """Sort score of a reserved order: priority first, then due time (epoch seconds)."""
+    return priority * 10**10 + (due if due is not None else 9_999_999_999)

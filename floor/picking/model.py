@@ -1,0 +1,69 @@
+"""Pick tasks: one picker tour, a list of steps (go to location, scan item, quantity, tote)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from floor.core.lifecycle import Lifecycle
+
+TASK_LIFECYCLE = Lifecycle(
+    name="task",
+    initial="ready",
+    table={
+        ("ready", "assign"): "assigned",
+        ("assigned", "complete"): "completed",
+        ("assigned", "unassign"): "ready",
+        ("ready", "cancel"): "cancelled",
+        ("assigned", "cancel"): "cancelled",
+    },
+)
+
+# Verdicts a scan can receive (docs/protocol.md explains each).
+VERDICTS = (
+    "ok",
+    "wrong_location",
+    "scan_location_first",
+    "wrong_item",
+    "wrong_lot",
+    "expired_lot",
+    "over_pick",
+    "not_your_task",
+    "unknown_barcode",
+)
+
+
+class Step(msgspec.Struct, frozen=True):
+    """One visit of a task: pick ``quantity`` of ``sku`` at ``location`` into ``tote``."""
+
+    location: str
+    sku: str
+    gtin: str
+    quantity: int
+    order_id: str
+    line: int
+    tote: int = 1
+    lot: str = ""
+    name: str = ""  # the SKU's display name
+
+
+class TaskView(msgspec.Struct, frozen=True):
+    """A task as the handheld and the board see it."""
+
+    task_id: str
+    wave_id: str
+    picker: str
+    status: str
+    step: int  # index of the current step (== len(steps) when done)
+    picked: int  # units picked at the current step
+    at_location: bool  # the picker has scanned the current step's location
+    steps: list[Step]
+
+
+class PickerView(msgspec.Struct, frozen=True):
+    picker: str
+    name: str
+    status: str  # picking | idle (connected, waiting for work) | away
+    task_id: str
+    wave_id: str
+    step: int
+    steps: int

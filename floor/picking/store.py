@@ -1,0 +1,99 @@
+"""Picking in Redis: tasks (``task:<id>`` hash + ``task:<id>:steps`` list), the ready queue,
+pickers (``picker:<id>``, the ``pickers`` and ``pickers:idle`` sets), scan records and the
+verdict counters. Every change is one script in ``picking/lua``."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import msgspec
+
+from floor.core.errors import NotFoundError
+from floor.picking.model import PickerView, Step, TaskView
+from floor.store import keys
+from floor.store.results import COMMAND_TTL, raise_for, unwrap
+from floor.store.scripts import Scripts
+
+_step_decoder = msgspec.json.Decoder(Step)
+
+
+def _fail(result: list[Any]) -> NoReturn:
+    raise_for(result[0], result[1])
+
+
+class PickingStore:
+    def __init__(self, client: Any, scripts: Scripts) -> None:
+        self.client = client
+        self.scripts = scripts
+
+    async def assign(self, warehouse: str, picker: str) -> str:
+        """The picker's current or next task id ('' when there is no work: the picker waits idle)."""
+        _repeat, task_id = unwrap(await self.scripts.call("assign_task", warehouse, picker))
+        return str(task_id)
+
+    async def scan(
+        self, warehouse: str, picker: str, task_id: str, scan_id: str, kind: str, code: str, quantity: int,
+        lot: str, expiry: str, today: str, raw: str,
+    ) -> tuple[bool, str]:
+        """Returns (repeat, verdict JSON). The JSON is the frame sent to the handheld as is."""
+        repeat, verdict = await self.scripts.call(
+            "scan", warehouse, picker, task_id, scan_id, kind, code, quantity, lot, expiry, today, COMMAND_TTL, raw,
+        )
+        return bool(repeat), verdict
+
+    async def short_pick(
+        self, warehouse: str, picker: str, task_id: str, request_id: str, step: int, found: int, exception_id: str,
+    ) -> tuple[bool, str]:
+        result = await self.scripts.call(
+            "short_pick", warehouse, picker, task_id, request_id, step, found, exception_id, COMMAND_TTL
+        )
+        if result[0] in (0, 1):
+            return bool(result[0]), result[1]
+        _fail(result)
+
+    async def reorder_steps(self, warehouse: str, task_id: str, current: int, count: int, tail: list[Step]) -> None:
+        """Rewrite steps current+1..count-1 in a new order; ConflictError if the task moved on."""
+        body = msgspec.json.encode([msgspec.json.encode(step).decode() for step in tail])
+        unwrap(await self.scripts.call("reorder_steps", warehouse, task_id, current, count, body))
+
+    async def task(self, warehouse: str, task_id: str) -> TaskView:
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.key(warehouse, "task", task_id))
+            pipe.lrange(keys.key(warehouse, "steps", task_id), 0, -1)
+            fields, steps = await pipe.execute()
+        if not fields:
+            raise NotFoundError(f"task '{task_id}' does not exist in {warehouse}")
+        return TaskView(
+            task_id=task_id, wave_id=fields["wave"], picker=fields["picker"], status=fields["status"],
+            step=int(fields["step"]), picked=int(fields["picked"]), at_location=fields["at_loc"] == "1",
+            steps=[_step_decoder.decode(s) for s in steps],
+        )
+
+    async def current_task_id(self, warehouse: str, picker: str) -> str:
+        return str(await self.client.hget(keys.key(warehouse, "picker", picker), "task") or "")
+
+    async def pickers(self, warehouse: str) -> list[PickerView]:
+        """Every picker of the warehouse with the task it holds (board snapshot)."""
+        ids = sorted(await self.client.smembers(keys.key(warehouse, "pickers")))
+        async with self.client.pipeline(transaction=False) as pipe:
+            for picker in ids:
+                pipe.hmget(keys.key(warehouse, "picker", picker), "name", "task")
+            pipe.smembers(keys.key(warehouse, "pickers_idle"))
+            *rows, idle = await pipe.execute()
+        async with self.client.pipeline(transaction=False) as pipe:
+            for _name, task in rows:
+                pipe.hmget(keys.key(warehouse, "task", task or "-"), "wave", "status", "step", "n_steps")
+            tasks = await pipe.execute()
+        views = []
+        for picker, (name, task_id), (wave, status, step, n_steps) in zip(ids, rows, tasks, strict=True):
+            state = "picking" if task_id and status == "assigned" else ("idle" if picker in idle else "away")
+            views.append(PickerView(picker, name or "", state, task_id or "", wave or "", int(step or 0),
+                                    int(n_steps or 0)))
+        return views
+
+    async def verdict_counts(self, warehouse: str) -> dict[str, int]:
+        counts = await self.client.hgetall(keys.key(warehouse, "verdicts"))
+        return {verdict: int(n) for verdict, n in sorted(counts.items())}
+
+    async def picker_away(self, warehouse: str, picker: str) -> None:
+        await self.client.srem(keys.key(warehouse, "pickers_idle"), picker)

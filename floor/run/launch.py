@@ -1,0 +1,135 @@
+"""``make run``: the whole stack on one machine.
+
+Starts a local redis-server (AOF on, data under ``var/redis``) unless ``REDIS_URL`` is set, loads
+the demo warehouse when the store is empty, prints the URLs and dev credentials, then runs the
+``web`` and ``worker`` lines of the Procfile with honcho. Ctrl-C stops everything; the data stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from floor.floor import Floor
+from floor.run.demo import DemoCredentials, demo_credentials, demo_data, load_demo
+from floor.store import keys
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+VAR = ROOT / "var"
+
+
+def start_redis(port: int) -> subprocess.Popen[bytes]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        sys.exit("redis-server is not installed: `make run` installs it as root (apt-get install redis-server)")
+    data = VAR / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--appendonly", "yes",
+         "--logfile", str(data / "redis.log")],
+    )
+    return process
+
+
+async def wait_and_seed(url: str, warehouse: str) -> DemoCredentials | None:
+    floor = Floor.from_url(url, default_warehouse=warehouse)
+    for _ in range(100):
+        try:
+            await floor.client.ping()
+            break
+        except Exception:
+            await asyncio.sleep(0.1)
+    await floor.start()
+    try:
+        credentials_file = VAR / "demo-credentials.json"
+        if await floor.client.exists(keys.key(warehouse, "layout")):
+            if credentials_file.exists():
+                return DemoCredentials(**json.loads(credentials_file.read_text()))
+            return None
+        print(f"empty store: loading the demo warehouse {warehouse} ...", flush=True)
+        credentials = demo_credentials(warehouse)
+        started = time.monotonic()
+        await load_demo(floor, demo_data(warehouse), credentials)
+        VAR.mkdir(exist_ok=True)
+        credentials_file.write_text(json.dumps({"pickers": credentials.pickers, "users": credentials.users}))
+        credentials_file.chmod(0o600)
+        print(f"demo loaded in {time.monotonic() - started:.1f} s", flush=True)
+        return credentials
+    finally:
+        await floor.close()
+
+
+def banner(port: int, credentials: DemoCredentials | None) -> str:
+    base = f"http://127.0.0.1:{port}"
+    lines = [
+        "",
+        "=" * 72,
+        f"  handheld page  {base}/handheld/",
+        f"  board          {base}/board/",
+        f"  API docs       {base}/schema  (OpenAPI: {base}/schema/openapi.json)",
+        f"  health         {base}/healthz",
+    ]
+    if credentials:
+        lines.append("  dev credentials (demo only):")
+        for picker, badge, pin in credentials.pickers:
+            lines.append(f"    picker {picker:10s} badge {badge}  PIN {pin}")
+        for username, role, password in credentials.users:
+            lines.append(f"    {role:10s} user {username:10s} password {password}")
+    else:
+        lines.append("  (store was not seeded by this launcher: no demo credentials to show)")
+    lines += ["  Ctrl-C stops everything; the data stays in var/", "=" * 72, ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    from honcho.environ import parse_procfile
+    from honcho.manager import Manager
+
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("PORT", "8000")
+    env.setdefault("NUMBA_NUM_THREADS", "1")
+    warehouse = env.setdefault("FLOOR_DEFAULT_WAREHOUSE", "W1")
+    VAR.mkdir(exist_ok=True)
+    if not env.get("FLOOR_SECRET"):
+        secret_file = VAR / "dev-secret"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_hex(32))
+            secret_file.chmod(0o600)
+        env["FLOOR_SECRET"] = secret_file.read_text().strip()
+        print("FLOOR_SECRET not set: using the dev secret in var/dev-secret", flush=True)
+    redis_process = None
+    if not env.get("REDIS_URL"):
+        port = int(env.get("FLOOR_REDIS_PORT", "6390"))
+        redis_process = start_redis(port)
+        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        print(f"started redis-server on 127.0.0.1:{port} (AOF, data in var/redis)", flush=True)
+    try:
+        credentials = asyncio.run(wait_and_seed(env["REDIS_URL"], warehouse))
+        print(banner(int(env["PORT"]), credentials), flush=True)
+        procfile = parse_procfile((ROOT / "Procfile").read_text())
+        manager = Manager()
+        for name, entry in procfile.processes.items():
+            if name != "redis":
+                manager.add_process(name, entry, env=env, cwd=str(ROOT))
+        manager.loop()
+        # Stopped by Ctrl-C / SIGTERM: the processes end on our signal, which is a clean stop.
+        code = int(manager.returncode or 0)
+        return 0 if code in (-signal.SIGTERM, -signal.SIGINT, 128 + signal.SIGINT) else code
+    finally:
+        if redis_process is not None:
+            redis_process.send_signal(signal.SIGTERM)
+            redis_process.wait(20)
+            print("redis-server stopped (data kept in var/redis)", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

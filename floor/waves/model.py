@@ -1,0 +1,61 @@
+"""Waves: a set of reserved orders released together as pick tasks; the plan a planner makes
+(:mod:`floor.waves.serpentine`, :mod:`floor.waves.optimal`) and what the board sees of a wave."""
+
+from __future__ import annotations
+
+import msgspec
+
+from floor.core.lifecycle import Lifecycle
+from floor.picking.model import Step
+
+WAVE_LIFECYCLE = Lifecycle(
+    name="wave",
+    initial="released",
+    table={("released", "complete"): "completed"},
+)
+
+
+class ReleaseWave(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/waves``: ``wave_id`` is the command id (a repeat returns the same wave)."""
+
+    wave_id: str
+    pickers: int = 1  # the "serpentine" planner splits into this many tasks
+    order_ids: list[str] | None = None  # None = the most urgent reserved orders
+    max_orders: int = 50
+    warehouse: str | None = None
+    planner: str = "optimal"  # "optimal": batching + exact routing (kernels); "serpentine": baseline
+    cart_capacity: int | None = None  # items per tour (optimal planner); None = the server default
+    tote_capacity: int | None = None  # items per tote; None = one tote per order
+
+
+PLANNERS = ("optimal", "serpentine")
+
+
+class PlannedTask(msgspec.Struct, frozen=True):
+    task_id: str
+    steps: list[Step]
+
+
+class Allocation(msgspec.Struct, frozen=True, array_like=True):
+    sku: str
+    location: str
+    quantity: int
+
+
+class WavePlan(msgspec.Struct, frozen=True):
+    wave_id: str
+    order_ids: list[str]
+    tasks: list[PlannedTask]
+    allocations: list[Allocation]
+
+
+class WaveView(msgspec.Struct, frozen=True):
+    wave_id: str
+    status: str
+    orders: list[str]
+    tasks: list[str]
+    units: int
+    picked_units: int
+    short_units: int
+    tasks_open: int
+    released_ms: int
