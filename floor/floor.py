@@ -60,7 +60,7 @@ class Floor:
             WaveStore(client, self.scripts), self.orders.store, self.stock, self.catalog, self.layouts,
             self.settings.cart_capacity, self.settings.batch_seconds,
         )
-        self.picking = Picking(PickingStore(client, self.scripts), self.layouts)
+        self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
 
     @classmethod

@@ -35,6 +35,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_address_limit: int = 50  # FLOOR_LOGIN_ADDRESS_LIMIT: failures per client address
     login_window_s: int = 300  # FLOOR_LOGIN_WINDOW
     max_body_bytes: int = 1_048_576  # FLOOR_MAX_BODY: request body limit (imports: 64 MiB)
+    scan_ttl_s: int = 24 * 3600  # FLOOR_SCAN_TTL: how long a scan id's verdict is kept (offline replay window)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +69,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             login_address_limit=int(number("FLOOR_LOGIN_ADDRESS_LIMIT", 50)),
             login_window_s=int(number("FLOOR_LOGIN_WINDOW", 300)),
             max_body_bytes=int(number("FLOOR_MAX_BODY", 1_048_576)),
+            scan_ttl_s=int(number("FLOOR_SCAN_TTL", 24 * 3600)),
         )
 
     @property

@@ -22,9 +22,10 @@ def _fail(result: list[Any]) -> NoReturn:
 
 
 class PickingStore:
-    def __init__(self, client: Any, scripts: Scripts) -> None:
+    def __init__(self, client: Any, scripts: Scripts, scan_ttl_s: int = COMMAND_TTL) -> None:
         self.client = client
         self.scripts = scripts
+        self.scan_ttl_s = scan_ttl_s  # how long a scan id's first verdict is remembered
 
     async def assign(self, warehouse: str, picker: str) -> str:
         """The picker's current or next task id ('' when there is no work: the picker waits idle)."""
@@ -37,7 +38,7 @@ class PickingStore:
     ) -> tuple[bool, str]:
         """Returns (repeat, verdict JSON). The JSON is the frame sent to the handheld as is."""
         repeat, verdict = await self.scripts.call(
-            "scan", warehouse, picker, task_id, scan_id, kind, code, quantity, lot, expiry, today, COMMAND_TTL, raw,
+            "scan", warehouse, picker, task_id, scan_id, kind, code, quantity, lot, expiry, today, self.scan_ttl_s, raw,
         )
         return bool(repeat), verdict
 
@@ -45,7 +46,7 @@ class PickingStore:
         self, warehouse: str, picker: str, task_id: str, request_id: str, step: int, found: int, exception_id: str,
     ) -> tuple[bool, str]:
         result = await self.scripts.call(
-            "short_pick", warehouse, picker, task_id, request_id, step, found, exception_id, COMMAND_TTL
+            "short_pick", warehouse, picker, task_id, request_id, step, found, exception_id, self.scan_ttl_s
         )
         if result[0] in (0, 1):
             return bool(result[0]), result[1]
