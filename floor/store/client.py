@@ -17,7 +17,9 @@ Invariants the callers rely on:
   so the caller answers ``unavailable`` and the device retries with the same command id.
   Only a refused/reset connection is retried, once, at once (a stale pooled socket after a restart).
 - At most ``max_connections`` commands are in flight per client; more wait (up to ``pool_timeout``)
-  instead of failing, on a plain Redis and on a cluster alike.
+  instead of failing, on a plain Redis and on a cluster alike. (On a cluster, pipelines are not
+  queued: they take node connections directly, up to ``4 * max_connections`` per node.)
+- Catch :data:`UNAVAILABLE_ERRORS` to answer "unavailable, retry".
 - A blocking read (``XREAD BLOCK``) must not share these clients: its reply legitimately takes up to the
   block time, longer than ``socket_timeout``. Use :func:`connect_reader`, whose socket timeout is the
   block time plus :data:`READ_MARGIN_S`, so the read never races its own timeout.
@@ -38,8 +40,15 @@ from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ClusterDownError, SlotNotCoveredError
+from redis.exceptions import (
+    ClusterDownError,
+    MasterDownError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry as SyncRetry
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
@@ -47,6 +56,15 @@ SOCKET_TIMEOUT_S = 1.0
 CONNECT_TIMEOUT_S = 1.0
 POOL_TIMEOUT_S = 20.0
 READ_MARGIN_S = 1.0
+
+# "Redis is unavailable, retry later" on a plain Redis or a cluster. Catch these, not ResponseError:
+# ClusterDownError, TryAgainError and MasterDownError *are* ResponseErrors, and a cluster whose every
+# seed is down raises RedisClusterException (neither a ConnectionError nor a ResponseError).
+# ConnectionError covers MaxConnectionsError, BusyLoadingError and a refused/reset connection.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    RedisConnectionError, RedisTimeoutError, RedisClusterException, ClusterDownError, TryAgainError,
+    MasterDownError,
+)
 
 
 def is_cluster_url(url: str) -> bool:
@@ -123,7 +141,7 @@ def connect(url: str, *, max_connections: int = 64, socket_timeout: float = SOCK
         return FloorCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in seeds],
             decode_responses=True, max_in_flight=max_connections, gate_timeout=pool_timeout,
-            max_connections=max_connections + 16,  # per node; headroom for pipelines, which bypass the gate
+            max_connections=4 * max_connections,  # per node, opened lazily; pipelines bypass the gate
             socket_timeout=socket_timeout, socket_connect_timeout=connect_timeout,
             retry=Retry(NoBackoff(), 1), **options,
         )
@@ -134,8 +152,12 @@ def connect(url: str, *, max_connections: int = 64, socket_timeout: float = SOCK
     return aioredis.Redis(connection_pool=pool)
 
 
-def connect_reader(url: str, block_ms: int, *, max_connections: int = 4) -> Any:
-    """An asyncio client for ``XREAD BLOCK block_ms``: its socket timeout is the block time + 1 s."""
+def connect_reader(url: str, block_ms: int, *, max_connections: int = 64) -> Any:
+    """An asyncio client for ``XREAD BLOCK block_ms``: its socket timeout is the block time + 1 s.
+
+    Each blocked read holds a connection for up to ``block_ms``: ``max_connections`` must be at least
+    the number of streams read at once (one per warehouse), or the extra reads wait for a free one.
+    """
     timeout = block_ms / 1000 + READ_MARGIN_S
     return connect(url, max_connections=max_connections, socket_timeout=timeout)
 

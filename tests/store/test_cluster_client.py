@@ -16,7 +16,15 @@ from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.exceptions import MaxConnectionsError, NoScriptError, RedisClusterException
 from rq import Queue, SimpleWorker
 
-from floor.store.client import cluster_seeds, connect, connect_reader, connect_sync, is_cluster, jobs_url
+from floor.store.client import (
+    UNAVAILABLE_ERRORS,
+    cluster_seeds,
+    connect,
+    connect_reader,
+    connect_sync,
+    is_cluster,
+    jobs_url,
+)
 from floor.store.cluster_calls import load_scripts, ping_all, run_script, xread_stream
 from tests.redis_cluster import RedisCluster
 from tests.redis_server import RedisServer, free_port
@@ -84,8 +92,9 @@ async def test_unreachable_redis_fails_within_a_second() -> None:
                        (f"redis+cluster://127.0.0.1:{free_port()}", RedisClusterException)):
         client = connect(url)
         started = time.perf_counter()
-        with pytest.raises(error):
+        with pytest.raises(error) as raised:
             await client.get("k")
+        assert isinstance(raised.value, UNAVAILABLE_ERRORS)
         assert time.perf_counter() - started < 1.0
         await client.aclose()
 
