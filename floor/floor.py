@@ -23,6 +23,7 @@ from floor.orders.store import OrderStore
 from floor.picking.service import Picking
 from floor.picking.store import PickingStore
 from floor.store.client import connect
+from floor.store.cluster_calls import ping_all
 from floor.store.scripts import Scripts
 from floor.store.stream import EventLog
 from floor.waves.service import Waves
@@ -64,12 +65,14 @@ class Floor:
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Floor:
-        return cls(connect(settings.redis_url), settings)
+    def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:
+        """Web nodes keep the 1 s command timeout (a down Redis is answered 'unavailable' at once);
+        jobs and loaders that run long scripts pass a longer one."""
+        return cls(connect(settings.redis_url, socket_timeout=socket_timeout), settings)
 
     @classmethod
-    def from_url(cls, url: str, **overrides: Any) -> Floor:
-        return cls.from_settings(Settings(redis_url=url, **overrides))
+    def from_url(cls, url: str, *, socket_timeout: float = 30.0, **overrides: Any) -> Floor:
+        return cls.from_settings(Settings(redis_url=url, **overrides), socket_timeout=socket_timeout)
 
     @property
     def default_warehouse(self) -> str:
@@ -86,8 +89,12 @@ class Floor:
         await self.client.aclose()
 
     async def healthy(self) -> dict[str, bool]:
+        """Redis reachable (every master) and every script loaded. Scripts missing after a Redis restart
+        or SCRIPT FLUSH are loaded again here, so the node is healthy again at the next check."""
         try:
-            await self.client.ping()
+            await ping_all(self.client)
+            if not await self.scripts.loaded():
+                await self.scripts.load()
             return {"redis": True, "scripts": await self.scripts.loaded()}
         except Exception:
             return {"redis": False, "scripts": False}

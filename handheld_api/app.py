@@ -15,12 +15,11 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
+from floor.store.client import UNAVAILABLE_ERRORS
 from floor.waves.optimal import warm_up
 from handheld_api.auth import TokenSigner
 from handheld_api.http.auth import AuthController
@@ -99,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[shutdown],
         exception_handlers={
             FloorError: floor_error, HTTPException: http_error,
-            RedisConnectionError: store_down, RedisTimeoutError: store_down,
+            **{error: store_down for error in UNAVAILABLE_ERRORS},
         },
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -74,4 +74,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def jobs_redis_url(self) -> str:
-        return self.rq_redis_url or self.redis_url
+        """The plain Redis for RQ: RQ_REDIS_URL, else REDIS_URL (which must then not be a cluster)."""
+        if self.rq_redis_url:
+            return self.rq_redis_url
+        if "+cluster://" in self.redis_url:
+            raise SystemExit("REDIS_URL is a Redis Cluster: set RQ_REDIS_URL to a plain Redis for the job queue")
+        return self.redis_url

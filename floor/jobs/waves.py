@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 import msgspec
-from redis import Redis
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -21,6 +20,7 @@ from rq.job import Job
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
+from floor.store.client import connect_sync
 from floor.waves.model import ReleaseWave
 
 QUEUE = "floor"
@@ -39,7 +39,7 @@ def release_wave(warehouse: str, command_json: str) -> dict[str, Any]:
     command = msgspec.json.decode(command_json, type=ReleaseWave)
 
     async def run() -> dict[str, Any]:
-        floor = Floor.from_settings(Settings.from_env())
+        floor = Floor.from_settings(Settings.from_env(), socket_timeout=60.0)
         await floor.start()
         store = floor.waves.store
         try:
@@ -63,7 +63,7 @@ def release_wave(warehouse: str, command_json: str) -> dict[str, Any]:
 
 def enqueue_release_wave(jobs_redis_url: str, warehouse: str, command: ReleaseWave) -> str:
     """Enqueue once; a wave whose earlier job failed is enqueued again under the same id."""
-    connection = Redis.from_url(jobs_redis_url)
+    connection = connect_sync(jobs_redis_url, decode_responses=False)
     job_id = wave_job_id(warehouse, command.wave_id)
     try:
         try:

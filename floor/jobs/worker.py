@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import time
 
-from redis import Redis
 from rq import Queue, Worker
 
 from floor.core.settings import Settings
 from floor.jobs.waves import QUEUE
+from floor.store.client import connect_sync
 
 log = logging.getLogger("floor.worker")
 
@@ -29,7 +29,7 @@ def warm_kernels() -> None:
 def main() -> None:
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    connection = Redis.from_url(settings.jobs_redis_url)
+    connection = connect_sync(settings.jobs_redis_url, decode_responses=False)
     warm_kernels()
     Worker([Queue(QUEUE, connection=connection)], connection=connection).work(with_scheduler=False)
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import ResponseError
 
 from floor.store import keys
+from floor.store.cluster_calls import run_script
 
 _REQUIRES = re.compile(r"^-- requires:\s*(.*)$", re.MULTILINE)
 _LINE = re.compile(r"user_script:(\d+)")
@@ -77,7 +78,8 @@ def build(name: str, body: str) -> Script:
 
     for library in _requires(body):
         visit(library, (name,))
-    parts: list[tuple[str, str]] = [("preamble", keys.lua_preamble())]
+    # "#!lua": Redis 7 then refuses any key outside the declared key's slot, on every cluster layout.
+    parts: list[tuple[str, str]] = [("shebang", "#!lua\n"), ("preamble", keys.lua_preamble())]
     parts += [(f"lib/{library}.lua", _library(library)) for library in ordered]
     parts.append((f"{name}.lua", body))
     segments, line, chunks = [], 1, []
@@ -145,11 +147,9 @@ class Scripts:
         script = self.scripts[name]
         prefix, stream = self._keys(warehouse)
         try:
-            try:
-                return await self.client.evalsha(script.sha, 1, stream, prefix, *args)
-            except NoScriptError:  # Redis restarted or flushed its script cache
-                await self.load()
-                return await self.client.evalsha(script.sha, 1, stream, prefix, *args)
+            # EVALSHA routed by the stream key's slot; after a restart or SCRIPT FLUSH of that master,
+            # EVAL of the source on the same key (which caches it there again).
+            return await run_script(self.client, script.sha, script.source, [stream], [prefix, *args])
         except ResponseError as error:
             if "user_script" in str(error):
                 raise ScriptError(f"Lua error in {name}: {script.explain(str(error))}") from error
