@@ -96,8 +96,9 @@ def test_a_clean_exit_of_a_required_program_still_stops_the_stack_with_an_error(
 
 def test_the_worker_is_restarted_with_a_growing_backoff(tmp_path: Path) -> None:
     starts = tmp_path / "starts"
-    worker = py(f"import sys, time; open({str(starts)!r}, 'a').write(f'{{time.monotonic()}}\\n'); sys.exit(1)")
-    web = py("import sys, time; time.sleep(2.0); sys.exit(4)")
+    # shell commands: a start costs milliseconds even on a loaded machine, so the timing is the backoff's
+    worker = f"date +%s.%N >> {starts}; exit 1"
+    web = "sleep 2; exit 4"
     out = io.StringIO()
     code = Supervisor([Program("web", web), Program("worker", worker, restart=True)],
                       out=out, backoff_s=0.1, max_backoff_s=0.4, stable_s=30).run()
@@ -115,8 +116,8 @@ def test_the_worker_is_restarted_with_a_growing_backoff(tmp_path: Path) -> None:
 
 def test_a_stable_worker_starts_its_backoff_over(tmp_path: Path) -> None:
     out = io.StringIO()
-    worker = py("import sys, time; time.sleep(0.3); sys.exit(1)")
-    Supervisor([Program("web", py("import time, sys; time.sleep(1.6); sys.exit(2)")),
+    worker = "sleep 0.3; exit 1"
+    Supervisor([Program("web", "sleep 1.6; exit 2"),
                 Program("worker", worker, restart=True)],
                out=out, backoff_s=0.1, stable_s=0.2).run()
     restarts = [line for line in out.getvalue().splitlines() if line.startswith("restarting worker")]
