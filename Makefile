@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# numba's cache of the compiled kernels (kernels/__pycache__) is rebuilt when a kernel source changes.
+KERNELS_STAMP := $(VENV)/.kernels-stamp
 
 .PHONY: run test check bench venv system-redis system-chromium clean
 
@@ -29,7 +31,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-venv: $(STAMP)
+$(KERNELS_STAMP): $(STAMP) $(wildcard kernels/*.py)
+	$(BIN)/python -m kernels.warm
+	@touch $(KERNELS_STAMP)
+
+venv: $(STAMP) $(KERNELS_STAMP)
 
 system-redis:
 	$(call ensure_deb,redis-server,redis-server redis-tools)
@@ -37,10 +43,10 @@ system-redis:
 system-chromium:
 	$(call ensure_deb,chromium,chromium)
 
-run: $(STAMP) system-redis
+run: $(STAMP) $(KERNELS_STAMP) system-redis
 	$(BIN)/python -m floor.run.launch
 
-test: $(STAMP) system-redis system-chromium
+test: $(STAMP) $(KERNELS_STAMP) system-redis system-chromium
 	$(BIN)/python -m pytest
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest tests/kernels
 
@@ -48,7 +54,7 @@ check: $(STAMP)
 	$(BIN)/ruff check floor handheld_api kernels tests bench
 	$(BIN)/mypy floor kernels handheld_api
 
-bench: $(STAMP) system-redis
+bench: $(STAMP) $(KERNELS_STAMP) system-redis
 	$(BIN)/python bench/scan_loop.py
 
 clean:
