@@ -179,11 +179,11 @@ async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
     await hub.add_picker(session.warehouse, session.picker, session.on_event)
     SOCKETS.labels("handheld").inc()
     try:
-        await keeper.join()  # a lease of this socket's own, renewed every ttl/3
         await session.send(
             frame("welcome", picker=session.picker, warehouse=session.warehouse,
                   server_time_ms=int(time.time() * 1000)).decode()
         )
+        await keeper.join()  # a lease of this socket's own, renewed every ttl/3
         await session.send_task(await floor.picking.assign(session.warehouse, session.picker))
         while True:
             text = await socket.receive_text()
