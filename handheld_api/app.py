@@ -29,10 +29,12 @@ from handheld_api.http.incidents import ExceptionController
 from handheld_api.http.inventory import InventoryController
 from handheld_api.http.metrics import metrics
 from handheld_api.http.orders import OrderController
+from handheld_api.http.tasks import TaskController
 from handheld_api.http.waves import WaveController
 from handheld_api.ws.board import board_socket
 from handheld_api.ws.handheld import handheld_socket
 from handheld_api.ws.hub import Hub
+from handheld_api.ws.presence import PresenceSweeper
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 log = logging.getLogger("floor.app")
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     floor = Floor.from_settings(settings)
     hub = Hub(settings.redis_url)
+    sweeper = PresenceSweeper(floor)
 
     async def startup(app: Litestar) -> None:
         started = time.monotonic()
@@ -82,15 +85,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.floor = floor
         app.state.hub = hub
         app.state.signer = TokenSigner(settings.secret, settings.token_ttl_s)
+        sweeper.start()
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
     async def shutdown(_app: Litestar) -> None:
+        await sweeper.stop()
         await hub.close()
         await floor.close()
 
     return Litestar(
         route_handlers=[
-            AuthController, OrderController, InventoryController, WaveController, ExceptionController,
+            AuthController, OrderController, InventoryController, WaveController, TaskController, ExceptionController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

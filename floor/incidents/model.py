@@ -16,6 +16,7 @@ EXCEPTION_KINDS = (
     "blocked_location",
     "device_fault",
     "low_stock",
+    "picker_absent",  # raised by the presence sweep: an absent picker holds a started task
     "other",
 )
 

@@ -67,3 +67,40 @@ class PickerView(msgspec.Struct, frozen=True):
     wave_id: str
     step: int
     steps: int
+    present: bool = False  # holds a presence lease (a socket on some node)
+
+
+class ReassignTask(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A supervisor moves a task: to ``picker`` (who must be present), or back to the ready queue
+    (``picker`` = ''). ``command_id`` is the sender's id: its repeat returns the first result."""
+
+    command_id: str
+    picker: str = ""
+
+
+class TaskReassigned(msgspec.Struct, frozen=True):
+    """What a reassign did: the task's status and picker after it, and who held it before."""
+
+    repeat: bool
+    task_id: str
+    status: str
+    picker: str  # '' while the task waits in the ready queue
+    previous: str
+    changed: bool  # False when the task already was where it was asked to go
+
+
+class SweepReport(msgspec.Struct, frozen=True):
+    """One presence sweep: pickers found absent, unstarted tasks taken back, exceptions raised."""
+
+    absent: int = 0
+    unassigned: int = 0
+    raised: int = 0
+
+
+class Presence(msgspec.Struct, frozen=True):
+    """A picker's presence as recorded: present (a lease), or absent since ``absent_since_ms``."""
+
+    picker: str
+    present: bool
+    sockets: int  # leases held (expired ones linger until the next sweep or renewal)
+    absent_since_ms: int = 0  # 0 while present, or when never seen

@@ -16,9 +16,9 @@ import msgspec
 from floor.catalog.barcodes import classify_barcode
 from floor.core.clock import DEFAULT_TIME_ZONE, expiry_key, local_today
 from floor.core.errors import ConflictError, ValidationError
-from floor.core.ids import new_id
+from floor.core.ids import check_id, new_id
 from floor.layout.store import LayoutStore
-from floor.picking.model import TaskView
+from floor.picking.model import Presence, ReassignTask, SweepReport, TaskReassigned, TaskView
 from floor.picking.store import PickingStore
 from floor.waves.optimal import reroute_tail
 
@@ -90,6 +90,43 @@ class Picking:
             with contextlib.suppress(ConflictError):
                 await self.store.reorder_steps(warehouse, task_id, task.step, len(task.steps), tail)
 
-    async def picker_away(self, warehouse: str, picker: str) -> None:
-        """The picker's last socket on this node closed: stop handing it new tasks."""
-        await self.store.picker_away(warehouse, picker)
+    # -- presence: a picker is present while a socket on any node holds an unexpired lease --------
+
+    async def join(self, warehouse: str, picker: str, socket_id: str, ttl_ms: int) -> bool:
+        """A socket of the picker opened on this node: its lease starts. The caller then asks
+        :meth:`assign` and renews the lease every third of ``ttl_ms``. True if it was absent."""
+        return await self.store.join(warehouse, picker, socket_id, _check_ttl(ttl_ms))
+
+    async def renew(self, warehouse: str, picker: str, socket_id: str, ttl_ms: int) -> bool:
+        """Heartbeat. True when the lease had run out (the picker is present again and, if it held
+        no task, got the next one through a task_assigned event)."""
+        return await self.store.renew(warehouse, picker, socket_id, _check_ttl(ttl_ms))
+
+    async def leave(self, warehouse: str, picker: str, socket_id: str) -> bool:
+        """The socket closed: only its own lease goes. True when the picker is absent now."""
+        return await self.store.leave(warehouse, picker, socket_id)
+
+    async def sweep(self, warehouse: str, grace_ms: int) -> SweepReport:
+        """Expire leases; after ``grace_ms`` of absence take back unstarted tasks and raise a
+        ``picker_absent`` exception for started ones. Idempotent: every node runs it every ~2 s."""
+        if grace_ms < 0:
+            raise ValidationError("grace must not be negative")
+        return await self.store.sweep(warehouse, grace_ms, new_id("X"))
+
+    async def presence(self, warehouse: str, picker: str) -> Presence:
+        return await self.store.presence(warehouse, picker)
+
+    async def reassign(self, warehouse: str, task_id: str, command: ReassignTask, sender: str) -> TaskReassigned:
+        """A supervisor moves a task to a present picker (or back to the queue with ``picker`` '').
+        Idempotent on (sender, command_id). ConflictError (``not_present``) for an absent picker."""
+        check_id(command.command_id)
+        check_id(task_id, "task_id")
+        if command.picker:
+            check_id(command.picker, "picker")
+        return await self.store.reassign(warehouse, task_id, command.picker, sender, command.command_id)
+
+
+def _check_ttl(ttl_ms: int) -> int:
+    if not 100 <= ttl_ms <= 3_600_000:
+        raise ValidationError("a presence lease lasts 100 ms .. 1 h")
+    return ttl_ms

@@ -1,5 +1,6 @@
 """Picking in Redis: tasks (``task:<id>`` hash + ``task:<id>:steps`` list), the ready queue,
-pickers (``picker:<id>``, the ``pickers`` and ``pickers:idle`` sets), scan records and the
+pickers (``picker:<id>``, the ``pickers`` and ``pickers:idle`` sets), presence leases
+(``presence:<picker>`` and the ``pickers:present|absent|grace`` zsets), scan records and the
 verdict counters. Every change is one script in ``picking/lua``."""
 
 from __future__ import annotations
@@ -9,12 +10,23 @@ from typing import Any, NoReturn
 import msgspec
 
 from floor.core.errors import NotFoundError
-from floor.picking.model import PickerView, Step, TaskView
+from floor.picking.model import (
+    TASK_LIFECYCLE,
+    PickerView,
+    Presence,
+    Step,
+    SweepReport,
+    TaskReassigned,
+    TaskView,
+)
 from floor.store import keys
 from floor.store.results import COMMAND_TTL, raise_for, unwrap
 from floor.store.scripts import Scripts
 
 _step_decoder = msgspec.json.Decoder(Step)
+_sweep_decoder = msgspec.json.Decoder(SweepReport)
+_UNASSIGN_FROM = msgspec.json.encode(TASK_LIFECYCLE.sources("unassign")).decode()
+_ASSIGN_FROM = msgspec.json.encode(TASK_LIFECYCLE.sources("assign")).decode()
 
 
 def _fail(result: list[Any]) -> NoReturn:
@@ -80,7 +92,9 @@ class PickingStore:
             for picker in ids:
                 pipe.hmget(keys.key(warehouse, "picker", picker), "name", "task")
             pipe.smembers(keys.key(warehouse, "pickers_idle"))
-            *rows, idle = await pipe.execute()
+            pipe.zrange(keys.key(warehouse, "pickers_present"), 0, -1)
+            *rows, idle, present_list = await pipe.execute()
+        present = set(present_list)
         async with self.client.pipeline(transaction=False) as pipe:
             for _name, task in rows:
                 pipe.hmget(keys.key(warehouse, "task", task or "-"), "wave", "status", "step", "n_steps")
@@ -89,12 +103,54 @@ class PickingStore:
         for picker, (name, task_id), (wave, status, step, n_steps) in zip(ids, rows, tasks, strict=True):
             state = "picking" if task_id and status == "assigned" else ("idle" if picker in idle else "away")
             views.append(PickerView(picker, name or "", state, task_id or "", wave or "", int(step or 0),
-                                    int(n_steps or 0)))
+                                    int(n_steps or 0), picker in present))
         return views
 
     async def verdict_counts(self, warehouse: str) -> dict[str, int]:
         counts = await self.client.hgetall(keys.key(warehouse, "verdicts"))
         return {verdict: int(n) for verdict, n in sorted(counts.items())}
 
-    async def picker_away(self, warehouse: str, picker: str) -> None:
-        await self.client.srem(keys.key(warehouse, "pickers_idle"), picker)
+    async def join(self, warehouse: str, picker: str, socket_id: str, ttl_ms: int) -> bool:
+        """Take the socket's lease; True when the picker was absent before (present again now)."""
+        _repeat, returned = unwrap(await self.scripts.call("presence_join", warehouse, picker, socket_id, ttl_ms))
+        return bool(returned)
+
+    async def renew(self, warehouse: str, picker: str, socket_id: str, ttl_ms: int) -> bool:
+        """Extend the socket's lease; True when it had run out and the picker was marked absent."""
+        _repeat, returned = unwrap(await self.scripts.call("presence_renew", warehouse, picker, socket_id, ttl_ms))
+        return bool(returned)
+
+    async def leave(self, warehouse: str, picker: str, socket_id: str) -> bool:
+        """Drop the socket's own lease; True when the picker has no lease left (absent now)."""
+        _repeat, absent = unwrap(await self.scripts.call("presence_leave", warehouse, picker, socket_id))
+        return bool(absent)
+
+    async def sweep(self, warehouse: str, grace_ms: int, exception_id: str, limit: int = 500) -> SweepReport:
+        _repeat, report = unwrap(
+            await self.scripts.call("presence_sweep", warehouse, grace_ms, exception_id, _UNASSIGN_FROM, limit)
+        )
+        return _sweep_decoder.decode(report)
+
+    async def reassign(
+        self, warehouse: str, task_id: str, picker: str, sender: str, command_id: str
+    ) -> TaskReassigned:
+        result = await self.scripts.call(
+            "reassign_task", warehouse, task_id, picker, sender, command_id, _UNASSIGN_FROM, _ASSIGN_FROM,
+            COMMAND_TTL,
+        )
+        if result[0] == "illegal_transition":
+            TASK_LIFECYCLE.next_state(result[1], "unassign")  # raises the precise error
+        repeat, payload = unwrap(result)
+        fields = msgspec.json.decode(payload)
+        return TaskReassigned(
+            repeat=repeat, task_id=fields["task_id"], status=fields["status"], picker=fields["picker"] or "",
+            previous=fields["previous"] or "", changed=bool(fields["changed"]),
+        )
+
+    async def presence(self, warehouse: str, picker: str) -> Presence:
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.zscore(keys.key(warehouse, "pickers_present"), picker)
+            pipe.zscore(keys.key(warehouse, "pickers_absent"), picker)
+            pipe.zcard(keys.key(warehouse, "presence", picker))
+            present, absent, sockets = await pipe.execute()
+        return Presence(picker, present is not None, int(sockets), int(absent or 0))

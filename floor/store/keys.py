@@ -33,7 +33,11 @@ TEMPLATES: dict[str, str] = {
     "tasks_ready": "tasks:ready",  # zset: task id waiting for a picker, by release order
     "picker": "picker:{}",  # hash: name, task (current task id)
     "pickers": "pickers",  # set: every picker of the warehouse
-    "pickers_idle": "pickers:idle",  # set: pickers connected without a task
+    "pickers_idle": "pickers:idle",  # set: present pickers without a task (waiting for work)
+    "presence": "presence:{}",  # zset: picker -> its sockets' ids by lease expiry (ms, Redis TIME)
+    "pickers_present": "pickers:present",  # zset: present picker by its latest lease expiry (ms)
+    "pickers_absent": "pickers:absent",  # zset: absent picker by the time its last lease ended (ms)
+    "pickers_grace": "pickers:grace",  # zset: absent picker by absent-since, until the grace check ran
     "scan": "scan:{}:{}",  # string: picker, scan id -> first verdict JSON (TTL)
     "command": "cmd:{}:{}:{}",  # string: command type, sender, sender's id -> first result (TTL)
     "exception_ref": "excref:{}:{}",  # string: sender, sender's exception id -> exception id

@@ -23,6 +23,7 @@ from floor.incidents.service import RAISABLE_KINDS
 from handheld_api.auth import Principal, authenticate
 from handheld_api.http.metrics import FRAME_ERRORS, SCAN_SECONDS, SCANS_REPEATED, SOCKETS
 from handheld_api.ws.hub import Hub, StreamEvent
+from handheld_api.ws.presence import PresenceKeeper
 from handheld_api.ws.protocol import (
     MAX_FRAME,
     HandheldInbound,
@@ -66,8 +67,8 @@ class HandheldSession:
     async def on_event(self, event: StreamEvent) -> None:
         """Hub callback: a task was assigned to this picker, or changed."""
         task_id = str(event.data.get("task_id", ""))
-        if event.event == "task_completed":
-            if task_id == self.task_id:  # our task is done: show the next one, or idle
+        if event.event in ("task_completed", "task_unassigned"):
+            if task_id == self.task_id:  # our task is done or taken away: show the next one, or idle
                 await self.send_task(await self.floor.picking.store.current_task_id(self.warehouse, self.picker))
             return
         if event.event == "task_assigned" and task_id == self.task_id:
@@ -174,6 +175,7 @@ async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
     floor: Floor = socket.app.state.floor
     hub: Hub = socket.app.state.hub
     session = HandheldSession(socket, floor, principal)
+    keeper = PresenceKeeper(floor, session.warehouse, session.picker)
     await hub.add_picker(session.warehouse, session.picker, session.on_event)
     SOCKETS.labels("handheld").inc()
     try:
@@ -181,6 +183,7 @@ async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
             frame("welcome", picker=session.picker, warehouse=session.warehouse,
                   server_time_ms=int(time.time() * 1000)).decode()
         )
+        await keeper.join()  # a lease of this socket's own, renewed every ttl/3
         await session.send_task(await floor.picking.assign(session.warehouse, session.picker))
         while True:
             text = await socket.receive_text()
@@ -189,8 +192,5 @@ async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
         pass
     finally:
         SOCKETS.labels("handheld").dec()
-        if hub.remove_picker(session.warehouse, session.picker, session.on_event):
-            try:
-                await floor.picking.picker_away(session.warehouse, session.picker)
-            except Exception:
-                log.warning("could not mark %s away", session.picker)
+        hub.remove_picker(session.warehouse, session.picker, session.on_event)
+        await keeper.leave()  # drops this socket's lease only; the picker may be on another node

@@ -20,7 +20,7 @@ from floor.store import keys
 
 log = logging.getLogger("floor.fanout")
 
-PICKER_EVENTS = frozenset({"task_assigned", "task_updated", "task_completed"})
+PICKER_EVENTS = frozenset({"task_assigned", "task_updated", "task_completed", "task_unassigned"})
 BOARD_SKIPPED: frozenset[str] = frozenset()  # unit-level events go to the `units` Stream, not here
 
 

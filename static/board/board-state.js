@@ -12,7 +12,7 @@ export function createState() {
     exceptions: new Map(), // exception_id -> exception (open ones: raised | acknowledged)
     waves: new Map(), // wave_id -> {wave_id, status, units, picked_units, short_units, tasks_open, ...}
     verdicts: {}, // verdict -> cumulative count
-    pickers: new Map(), // picker -> {picker, status: picking|idle, task_id, wave_id, since_ms, tasks_done}
+    pickers: new Map(), // picker -> {picker, status: picking|idle|away, present, task_id, wave_id, since_ms, tasks_done}
     activity: [], // newest first: {id, event, text, at}
     resolved: 0, // exceptions resolved while this board was open
   };
@@ -114,6 +114,23 @@ export function applyEvent(state, frame) {
       result.changed.push("pickers");
       break;
     }
+    case "task_unassigned": {
+      const picker = pickerOf(state, data.picker);
+      if (picker.task_id === data.task_id) {
+        Object.assign(picker, { status: picker.present === false ? "away" : "idle", task_id: "", since_ms: at });
+      }
+      result.changed.push("pickers");
+      break;
+    }
+    case "picker_present":
+    case "picker_absent": {
+      const picker = pickerOf(state, data.picker);
+      picker.present = frame.event === "picker_present";
+      picker.absent_since_ms = picker.present ? 0 : data.since_ms || at;
+      if (!picker.task_id) picker.status = picker.present ? "idle" : "away";
+      result.changed.push("pickers");
+      break;
+    }
     case "task_completed": {
       const picker = pickerOf(state, data.picker);
       picker.tasks_done = (picker.tasks_done || 0) + 1;
@@ -182,6 +199,14 @@ export function describe(frame) {
       return `${d.task_id} changed (${d.picker})`;
     case "task_completed":
       return `${d.task_id} done by ${d.picker}`;
+    case "task_unassigned":
+      return `${d.task_id} taken from ${d.picker}${d.reason === "picker_absent" ? " (absent)" : ""}`;
+    case "task_reassigned":
+      return `${d.task_id} reassigned ${d.previous || "queue"} → ${d.picker}${d.by ? ` by ${d.by}` : ""}`;
+    case "picker_present":
+      return `${d.picker} present`;
+    case "picker_absent":
+      return `${d.picker} absent`;
     case "order_received":
       return `order ${d.external_id || short(d.order_id)} received${d.channel ? ` from ${d.channel}` : ""}`;
     case "order_reserved":

@@ -232,12 +232,17 @@ function renderPickers() {
     ...pickers.map((picker) =>
       h(
         "li",
-        { dataset: { picker: picker.picker, status: picker.status, taskId: picker.task_id || "" } },
-        h("span", { class: "picker-name" }, picker.picker),
+        { dataset: { picker: picker.picker, status: picker.status, taskId: picker.task_id || "", present: picker.present === false ? "0" : "1" } },
+        h("span", { class: "picker-name" }, picker.picker, picker.present === false ? h("small", { class: "picker-absent" }, ` ${tr("absent")}`) : ""),
         h("span", { class: "status", dataset: { status: picker.status } }, picker.status),
         h("span", { class: "picker-task mono" }, picker.task_id || ""),
         picker.task_id
-          ? h("button", { type: "button", class: "secondary route-button", title: "The task's route through the aisles", onclick: () => showRoute(picker.task_id) }, "Route")
+          ? h(
+              "span",
+              { class: "picker-actions" },
+              h("button", { type: "button", class: "secondary route-button", title: "The task's route through the aisles", onclick: () => showRoute(picker.task_id) }, "Route"),
+              h("button", { type: "button", class: "secondary reassign-button", onclick: () => openReassign(picker) }, tr("reassign")),
+            )
           : h("span", { class: "picker-done" }, picker.tasks_done ? `${picker.tasks_done} done` : ""),
       ),
     ),
@@ -371,6 +376,66 @@ async function act(exceptionId, action) {
     if (current) current.querySelector(".x-error").textContent = `${action} failed: ${error.message}`;
   }
 }
+
+// -- reassign a task (POST /api/waves/tasks/{task_id}/reassign) ---------------------------------
+
+const TEXT = {
+  en: {
+    reassign: "Reassign", title: "Reassign task", to: "To", queue: "Back to the queue", confirm: "Reassign",
+    cancel: "Cancel", absent: "absent", failed: "Reassign failed", none: "No present picker is free: the task can go back to the queue",
+  },
+  "zh-CN": {
+    reassign: "改派", title: "改派任务", to: "改派给", queue: "退回任务队列", confirm: "确认改派",
+    cancel: "取消", absent: "离线", failed: "改派失败", none: "没有空闲的在线拣货员：可退回任务队列",
+  },
+};
+const LANG = (params.get("lang") || navigator.language || "en").toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+const tr = (key) => TEXT[LANG][key] || TEXT.en[key];
+
+let reassigning = null; // {task_id, picker} of the open dialog
+
+function openReassign(picker) {
+  reassigning = { task_id: picker.task_id, picker: picker.picker };
+  const dialog = $("#reassign-dialog");
+  $("#reassign-title").textContent = `${tr("title")} ${picker.task_id} (${picker.picker})`;
+  $("#reassign-to-label").textContent = tr("to");
+  $("#reassign-confirm").textContent = tr("confirm");
+  $("#reassign-cancel").textContent = tr("cancel");
+  const free = [...state.pickers.values()].filter((p) => p.picker !== picker.picker && !p.task_id && p.present !== false);
+  $("#reassign-to").replaceChildren(
+    ...free.map((p) => h("option", { value: p.picker }, p.picker)),
+    h("option", { value: "" }, tr("queue")),
+  );
+  $("#reassign-error").textContent = free.length ? "" : tr("none");
+  $("#reassign-confirm").disabled = false;
+  dialog.showModal();
+}
+
+async function confirmReassign() {
+  if (!reassigning) return;
+  const button = $("#reassign-confirm");
+  button.disabled = true;
+  try {
+    const path = `/api/waves/tasks/${encodeURIComponent(reassigning.task_id)}/reassign?warehouse=${encodeURIComponent(state.warehouse)}`;
+    await apiFetch(path, { method: "POST", token: login_.token, body: { command_id: uniqueId("rea"), picker: $("#reassign-to").value } });
+    reassigning = null;
+    $("#reassign-dialog").close(); // the events that follow update the pickers list
+  } catch (error) {
+    button.disabled = false;
+    if (error instanceof ApiError && error.status === 401) {
+      $("#reassign-dialog").close();
+      logout("Session expired — log in again");
+      return;
+    }
+    $("#reassign-error").textContent = `${tr("failed")}: ${error.message}`;
+  }
+}
+
+$("#reassign-confirm").addEventListener("click", confirmReassign);
+$("#reassign-cancel").addEventListener("click", () => {
+  reassigning = null;
+  $("#reassign-dialog").close();
+});
 
 // -- a task's planned route (GET /api/waves/tasks/{task_id}/route.svg) ---------------------------
 

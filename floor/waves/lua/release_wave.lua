@@ -53,9 +53,5 @@ redis.call('HSET', K.wave(wave_id), 'status', 'released', 'orders', cjson.encode
   'tasks_open', #task_ids, 'released_ms', NOW)
 redis.call('ZADD', K.waves(), NOW, wave_id)
 emit('wave_released', {wave_id = wave_id, orders = #plan.orders, tasks = #task_ids, units = units})
-while redis.call('ZCARD', K.tasks_ready()) > 0 do
-  local picker = redis.call('SPOP', K.pickers_idle())
-  if not picker then break end
-  assign_next(picker)
-end
+hand_out()  -- to idle pickers that are present (absent ones leave the idle set)
 return {'ok', wave_id}

@@ -27,6 +27,7 @@ from floor.waves.optimal import reroute_tail
 
 async def first_task(floor: Floor, warehouse: str, picker: str, orders: int = 3) -> dict:
     await floor.waves.release(warehouse, ReleaseWave(f"w-{picker}", pickers=1, max_orders=orders, warehouse=warehouse, planner="serpentine"))
+    await floor.picking.join(warehouse, picker, f"sock-{picker}", 600_000)  # only present pickers get work
     task_id = await floor.picking.assign(warehouse, picker)
     return json.loads(json.dumps(await _task(floor, warehouse, task_id)))
 

@@ -1,19 +1,52 @@
--- lib/tasks.lua: handing tasks to pickers and closing them.
--- requires: events
--- Give `picker` the next ready task, or mark the picker idle. Returns the task id or false.
-local function assign_next(picker)
-  local popped = redis.call('ZPOPMIN', K.tasks_ready())
-  if #popped == 0 then
-    redis.call('SADD', K.pickers_idle(), picker)
-    return false
-  end
-  local task_id = popped[1]
+-- lib/tasks.lua: handing tasks to pickers, taking them back and closing them.
+-- requires: events, presence
+-- Hand the ready task `task_id` (already off the ready queue) to `picker`.
+local function give_task(task_id, picker)
   redis.call('HSET', K.task(task_id), 'status', 'assigned', 'picker', picker, 'assigned_ms', NOW)
   redis.call('HSET', K.picker(picker), 'task', task_id)
   redis.call('SREM', K.pickers_idle(), picker)
   emit('task_assigned', {task_id = task_id, picker = picker,
     wave_id = redis.call('HGET', K.task(task_id), 'wave')})
-  return task_id
+end
+
+-- Give `picker` the next ready task, or mark the picker idle. Returns the task id or false.
+-- Only a present picker (an unexpired lease) gets work; an absent one leaves the idle set.
+local function assign_next(picker)
+  if not is_present(picker) then
+    redis.call('SREM', K.pickers_idle(), picker)
+    return false
+  end
+  local popped = redis.call('ZPOPMIN', K.tasks_ready())
+  if #popped == 0 then
+    redis.call('SADD', K.pickers_idle(), picker)
+    return false
+  end
+  give_task(popped[1], picker)
+  return popped[1]
+end
+
+-- Hand ready tasks to idle pickers while both last (absent pickers drop out of the idle set).
+local function hand_out()
+  while redis.call('ZCARD', K.tasks_ready()) > 0 do
+    local picker = redis.call('SPOP', K.pickers_idle())
+    if not picker then break end
+    assign_next(picker)
+  end
+end
+
+-- The lifecycle's 'unassign' (the caller checked the from-state): the task goes back to the
+-- ready queue at its release position. Step, picked units and every order and wave counter stay
+-- as they are (units already picked stay counted); the next picker starts at the location scan.
+local function unassign_task(task_id, picker, wave_id, reason, by)
+  redis.call('HSET', K.task(task_id), 'status', 'ready', 'picker', '', 'at_loc', 0,
+    'unassigned_ms', NOW)
+  if redis.call('HGET', K.picker(picker), 'task') == task_id then
+    redis.call('HDEL', K.picker(picker), 'task')
+  end
+  local position = tonumber(redis.call('HGET', K.task(task_id), 'released_ms') or NOW)
+  redis.call('ZADD', K.tasks_ready(), position, task_id)
+  emit('task_unassigned', {task_id = task_id, picker = picker, wave_id = wave_id,
+    reason = reason, by = by})
 end
 
 -- Close a finished task, progress its wave, and hand the picker the next task.
