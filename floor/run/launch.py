@@ -2,7 +2,10 @@
 
 Starts a local redis-server (AOF on, data under ``var/redis``) unless ``REDIS_URL`` is set, loads
 the demo warehouse when the store is empty, prints the URLs and dev credentials, then runs the
-``web`` and ``worker`` lines of the Procfile with honcho. Ctrl-C stops everything; the data stays.
+``web`` and ``worker`` lines of the Procfile under :mod:`floor.run.supervise` (which names a process
+that dies; the worker is restarted, a dead web server stops the stack). Ports already taken by
+something this launcher did not start are refused with a clear message. Ctrl-C stops everything;
+the data stays.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from pathlib import Path
 
 from floor.floor import Floor
 from floor.run.demo import DemoCredentials, demo_credentials, demo_data, load_demo
+from floor.run.ports import Owner, PortTakenError, check_port_free, claim_redis_port
+from floor.run.supervise import Program, Supervisor, parse_procfile
 from floor.store import keys
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -34,7 +39,10 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
     data.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--appendonly", "yes",
-         "--logfile", str(data / "redis.log")],
+         # every acknowledged write is on disk before its answer: a kill -9 loses no acknowledged scan
+         "--appendfsync", os.environ.get("FLOOR_REDIS_FSYNC", "always"),
+         "--pidfile", str(data / "redis.pid"), "--logfile", str(data / "redis.log")],
+        process_group=0,  # Ctrl-C reaches the launcher, which stops redis last
     )
     return process
 
@@ -90,9 +98,6 @@ def banner(port: int, credentials: DemoCredentials | None) -> str:
 
 
 def main() -> int:
-    from honcho.environ import parse_procfile
-    from honcho.manager import Manager
-
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("PORT", "8000")
@@ -107,23 +112,27 @@ def main() -> int:
         env["FLOOR_SECRET"] = secret_file.read_text().strip()
         print("FLOOR_SECRET not set: using the dev secret in var/dev-secret", flush=True)
     redis_process = None
-    if not env.get("REDIS_URL"):
-        port = int(env.get("FLOOR_REDIS_PORT", "6390"))
-        redis_process = start_redis(port)
-        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-        print(f"started redis-server on 127.0.0.1:{port} (AOF, data in var/redis)", flush=True)
+    try:
+        check_port_free(env.get("HOST", "0.0.0.0"), int(env["PORT"]), "the web server", setting="PORT")
+        if not env.get("REDIS_URL"):
+            port = int(env.get("FLOOR_REDIS_PORT", "6390"))
+            listener = claim_redis_port("127.0.0.1", port, VAR / "redis")
+            if listener.owner is Owner.OURS:
+                print(f"reusing the floor's redis-server already on 127.0.0.1:{port} ({listener.describe()})",
+                      flush=True)
+            else:
+                redis_process = start_redis(port)
+                print(f"started redis-server on 127.0.0.1:{port} (AOF, data in var/redis)", flush=True)
+            env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    except PortTakenError as error:
+        print(error, file=sys.stderr, flush=True)
+        return 2
     try:
         credentials = asyncio.run(wait_and_seed(env["REDIS_URL"], warehouse))
         print(banner(int(env["PORT"]), credentials), flush=True)
-        procfile = parse_procfile((ROOT / "Procfile").read_text())
-        manager = Manager()
-        for name, entry in procfile.processes.items():
-            if name != "redis":
-                manager.add_process(name, entry, env=env, cwd=str(ROOT))
-        manager.loop()
-        # Stopped by Ctrl-C / SIGTERM: the processes end on our signal, which is a clean stop.
-        code = int(manager.returncode or 0)
-        return 0 if code in (-signal.SIGTERM, -signal.SIGINT, 128 + signal.SIGINT) else code
+        programs = [Program(name, command, restart=name == "worker")
+                    for name, command in parse_procfile((ROOT / "Procfile").read_text()).items() if name != "redis"]
+        return Supervisor(programs, env=env, cwd=str(ROOT)).run()
     finally:
         if redis_process is not None:
             redis_process.send_signal(signal.SIGTERM)
