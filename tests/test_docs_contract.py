@@ -118,4 +118,4 @@ def test_events_doc_lists_every_event_with_its_fields() -> None:
 
 
 def test_events_doc_is_what_the_generator_writes() -> None:
-    assert EVENTS == render(), "docs/events.md is out of date: run python bench/gen_event_docs.py"
+    assert render() == EVENTS, "docs/events.md is out of date: run python bench/gen_event_docs.py"

@@ -17,7 +17,7 @@ typed event; a :class:`EventContractError` means a script and this catalogue dis
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import msgspec
 
@@ -34,7 +34,7 @@ class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="
 # --- orders (floor/orders/lua, floor/store/lua/lib/orders.lua) -------------------------------
 
 
-class OrderReceived(Event, tag="order_received"):
+class OrderReceived(Event, tag="order_received", frozen=True):
     """An order was accepted by intake: fully reserved, or held backordered with the reason."""
 
     order_id: str
@@ -45,20 +45,20 @@ class OrderReceived(Event, tag="order_received"):
     reason: str  # '' when reserved
 
 
-class OrderReserved(Event, tag="order_reserved"):
+class OrderReserved(Event, tag="order_reserved", frozen=True):
     """A backordered order was reserved after all (a receipt made its stock available)."""
 
     order_id: str
 
 
-class OrderBackordered(Event, tag="order_backordered"):
+class OrderBackordered(Event, tag="order_backordered", frozen=True):
     """A reserved, not yet released order lost its reservation (stock was lost at a short pick)."""
 
     order_id: str
     reason: str
 
 
-class OrderPicked(Event, tag="order_picked"):
+class OrderPicked(Event, tag="order_picked", frozen=True):
     """Every unit of a released order is picked or backordered (``picked_short`` if any was)."""
 
     order_id: str
@@ -70,7 +70,7 @@ class OrderPicked(Event, tag="order_picked"):
 # --- inventory (floor/inventory/lua, floor/picking/lua/short_pick.lua) -----------------------
 
 
-class StockAdjusted(Event, tag="stock_adjusted"):
+class StockAdjusted(Event, tag="stock_adjusted", frozen=True):
     """Stock of one SKU at one location changed by ``delta`` (a receipt, an adjustment, or the
     loss booked by a short pick, reason ``short_pick``). ``on_hand`` and ``available`` are the
     SKU's totals after the change; ``command_id`` is the sender's id (the request id of a short
@@ -89,7 +89,7 @@ class StockAdjusted(Event, tag="stock_adjusted"):
 # --- waves (floor/waves/lua, floor/store/lua/lib/tasks.lua) -----------------------------------
 
 
-class WaveReleased(Event, tag="wave_released"):
+class WaveReleased(Event, tag="wave_released", frozen=True):
     """A wave was committed: its orders released, its tasks queued (counts, not ids)."""
 
     wave_id: str
@@ -98,7 +98,7 @@ class WaveReleased(Event, tag="wave_released"):
     units: int
 
 
-class WaveCompleted(Event, tag="wave_completed"):
+class WaveCompleted(Event, tag="wave_completed", frozen=True):
     """The last open task of the wave was completed."""
 
     wave_id: str
@@ -107,7 +107,7 @@ class WaveCompleted(Event, tag="wave_completed"):
 # --- picking (floor/picking/lua, floor/store/lua/lib/tasks.lua) -------------------------------
 
 
-class TaskAssigned(Event, tag="task_assigned"):
+class TaskAssigned(Event, tag="task_assigned", frozen=True):
     """A ready task was handed to a picker (the picker's socket shows it)."""
 
     task_id: str
@@ -115,14 +115,14 @@ class TaskAssigned(Event, tag="task_assigned"):
     wave_id: str
 
 
-class TaskUpdated(Event, tag="task_updated"):
+class TaskUpdated(Event, tag="task_updated", frozen=True):
     """The steps of an assigned task changed (short pick re-allocation or re-routing)."""
 
     task_id: str
     picker: str
 
 
-class TaskCompleted(Event, tag="task_completed"):
+class TaskCompleted(Event, tag="task_completed", frozen=True):
     """Every step of the task is picked (or shorted); the picker gets the next task or idles."""
 
     task_id: str
@@ -138,7 +138,7 @@ class TaskCompleted(Event, tag="task_completed"):
 # --- incidents (floor/incidents/lua, floor/picking/lua/short_pick.lua) ------------------------
 
 
-class ExceptionRaised(Event, tag="exception_raised"):
+class ExceptionRaised(Event, tag="exception_raised", frozen=True):
     """A floor exception was recorded: reported by a sender, or a short pick. ``raised_by`` is
     the sender (user, device or picker), ``reference`` the sender's own id for it."""
 
@@ -155,7 +155,7 @@ class ExceptionRaised(Event, tag="exception_raised"):
     reference: str
 
 
-class ExceptionAcknowledged(Event, tag="exception_acknowledged"):
+class ExceptionAcknowledged(Event, tag="exception_acknowledged", frozen=True):
     """A supervisor acknowledged a floor exception (it stays open)."""
 
     exception_id: str
@@ -164,7 +164,7 @@ class ExceptionAcknowledged(Event, tag="exception_acknowledged"):
     note: str
 
 
-class ExceptionResolved(Event, tag="exception_resolved"):
+class ExceptionResolved(Event, tag="exception_resolved", frozen=True):
     """A supervisor resolved a floor exception (it is closed)."""
 
     exception_id: str
@@ -176,7 +176,7 @@ class ExceptionResolved(Event, tag="exception_resolved"):
 # --- the units Stream ---------------------------------------------------------------------------
 
 
-class Picked(Event, tag="picked"):
+class Picked(Event, tag="picked", frozen=True):
     """``quantity`` units of ``sku`` were picked at ``location`` by one scan (``{W}:units``)."""
 
     stream: ClassVar[str] = UNITS_STREAM
@@ -240,10 +240,10 @@ def decode_event(entry_id: str, fields: dict[str, str] | dict[bytes, bytes]) -> 
     if decoder is None:
         raise EventContractError(f"entry {entry_id}: unknown event type {kind!r}")
     try:
-        event: AnyEvent = decoder.decode(data)
+        event = decoder.decode(data)
     except msgspec.DecodeError as error:
         raise EventContractError(f"entry {entry_id} ({kind}): {error}") from error
-    return event
+    return cast(AnyEvent, event)
 
 
 def data_of(event: Event) -> dict[str, Any]:

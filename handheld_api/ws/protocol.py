@@ -105,7 +105,7 @@ class Outbound(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Base of every server -> client frame (tag field ``type``)."""
 
 
-class Welcome(Outbound, tag="welcome"):
+class Welcome(Outbound, tag="welcome", frozen=True):
     """Once, right after a handheld connects."""
 
     picker: str
@@ -113,19 +113,19 @@ class Welcome(Outbound, tag="welcome"):
     server_time_ms: int = msgspec.field(default_factory=_now_ms)
 
 
-class TaskFrame(Outbound, tag="task"):
+class TaskFrame(Outbound, tag="task", frozen=True):
     """The picker's whole current task (on connect, on assignment, when its steps change)."""
 
     task: TaskView
 
 
-class Idle(Outbound, tag="idle"):
+class Idle(Outbound, tag="idle", frozen=True):
     """The picker has no task; a ``task`` frame follows when one is assigned."""
 
     picker: str
 
 
-class ExpectedStep(Step, forbid_unknown_fields=True):
+class ExpectedStep(Step, forbid_unknown_fields=True, frozen=True):
     """The step a verdict says the picker is on now (a Step, re-encoded by scan.lua)."""
 
 
@@ -135,7 +135,7 @@ VerdictWord = Literal[
 ]
 
 
-class Verdict(Outbound, tag="verdict", omit_defaults=True):
+class Verdict(Outbound, tag="verdict", omit_defaults=True, frozen=True):
     """Built by scan.lua. ``step``..``task_done`` are absent for ``not_your_task``; ``expected``
     is absent when the task is done; ``duplicate`` is added (true) to a repeated scan_id's answer."""
 
@@ -151,7 +151,7 @@ class Verdict(Outbound, tag="verdict", omit_defaults=True):
     duplicate: bool = False
 
 
-class ShortPickRecorded(Outbound, tag="short_pick_recorded", omit_defaults=True):
+class ShortPickRecorded(Outbound, tag="short_pick_recorded", omit_defaults=True, frozen=True):
     """Built by short_pick.lua: the answer to ``short_pick``."""
 
     request_id: str
@@ -163,17 +163,17 @@ class ShortPickRecorded(Outbound, tag="short_pick_recorded", omit_defaults=True)
     duplicate: bool = False
 
 
-class ReportRecorded(Outbound, tag="report_recorded"):
+class ReportRecorded(Outbound, tag="report_recorded", frozen=True):
     request_id: str
     exception_id: str
 
 
-class Pong(Outbound, tag="pong"):
+class Pong(Outbound, tag="pong", frozen=True):
     id: str = ""
     server_time_ms: int = msgspec.field(default_factory=_now_ms)
 
 
-class ErrorFrame(Outbound, tag="error"):
+class ErrorFrame(Outbound, tag="error", frozen=True):
     """``ref``: the id of the frame this answers (scan_id / request_id / id), '' if none.
     ``retry``: true when sending the same frame again later may succeed (the store was down)."""
 
@@ -183,7 +183,7 @@ class ErrorFrame(Outbound, tag="error"):
     retry: bool = False
 
 
-class Snapshot(Outbound, tag="snapshot"):
+class Snapshot(Outbound, tag="snapshot", frozen=True):
     """A board's first frame (without ``last_id``): the floor as it is at ``last_id``."""
 
     warehouse: str
@@ -195,7 +195,7 @@ class Snapshot(Outbound, tag="snapshot"):
     layout: Layout
 
 
-class EventFrame(Outbound, tag="event"):
+class EventFrame(Outbound, tag="event", frozen=True):
     """One entry of the warehouse's floor Stream: ``event`` is its type, ``data`` its fields
     (docs/events.md; floor.core.events decodes it)."""
 
@@ -213,7 +213,7 @@ class WaveProgress(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tasks_open: int
 
 
-class Counts(Outbound, tag="counts"):
+class Counts(Outbound, tag="counts", frozen=True):
     """Every second on a board: cumulative verdict counts and recent waves' progress."""
 
     verdicts: dict[str, int]
