@@ -21,6 +21,7 @@ from floor.core.settings import Settings
 from floor.floor import Floor
 from floor.store.client import UNAVAILABLE_ERRORS
 from floor.waves.optimal import warm_up
+from handheld_api import openapi
 from handheld_api.auth import TokenSigner
 from handheld_api.http.auth import AuthController
 from handheld_api.http.common import ErrorBody
@@ -54,6 +55,12 @@ def http_error(_request: Request[Any, Any, Any], error: HTTPException) -> Respon
 def store_down(_request: Request[Any, Any, Any], _error: Exception) -> Response[ErrorBody]:
     return Response(ErrorBody("unavailable", "the store is unreachable; try again shortly"), status_code=503,
                     headers={"Retry-After": "1"})
+
+
+def server_error(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:
+    """A bug, not an answer: logged with its traceback; the client gets the one error body."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return Response(ErrorBody("server_error", "the server could not handle that request"), status_code=500)
 
 
 @get("/", include_in_schema=False)
@@ -93,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await hub.close()
         await floor.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController, OrderController, InventoryController, WaveController, TaskController, ExceptionController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
@@ -103,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[shutdown],
         exception_handlers={
             FloorError: floor_error, HTTPException: http_error,
-            **{error: store_down for error in UNAVAILABLE_ERRORS},
+            **{error: store_down for error in UNAVAILABLE_ERRORS}, Exception: server_error,
         },
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -118,3 +125,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    openapi.document(app)
+    return app

@@ -27,7 +27,11 @@ QUEUE = "floor"
 
 
 def wave_job_id(warehouse: str, wave_id: str) -> str:
-    return f"wave-{warehouse}-{wave_id}"
+    """The RQ job id of a wave: RQ takes only letters, digits, '_' and '-', and a wave id may hold
+    any printable ASCII, so other characters are written as ``_xx`` (hex) and '_' as ``__``."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c == "-") else ("__" if c == "_" else f"_{ord(c):02x}")
+                   for c in wave_id)
+    return f"wave-{warehouse}-{safe}"
 
 
 def _now_ms() -> int:

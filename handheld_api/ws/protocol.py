@@ -1,14 +1,28 @@
-"""WebSocket messages, as tagged-union Structs (``type`` is the tag). See docs/protocol.md.
+"""WebSocket messages, inbound and outbound, as tagged-union Structs (``type`` is the tag).
 
-Inbound frames are decoded by one reused Decoder per socket kind. Outbound frames that come
-straight from a Lua script (verdicts, short-pick results) are sent as the script wrote them.
+The one catalogue of frames (docs/protocol.md is checked against it by a test):
+
+- inbound, decoded by one reused Decoder per socket kind: ``HandheldInbound``, ``BoardInbound``;
+- outbound, built as Structs and encoded with the one reused ``ENCODER``: ``HandheldOutbound``,
+  ``BoardOutbound``. Two outbound frames are built in Lua and sent as the script wrote them
+  (``verdict`` by scan.lua, ``short_pick_recorded`` by short_pick.lua): their Structs here model
+  that exact shape, and tests/floor/test_events_contract.py decodes the scripts' JSON strictly.
+
+``frame(kind, **fields)`` and ``error_frame(...)`` build the Struct for ``kind`` and encode it,
+so a call with a field the frame does not have fails at once (TypeError), never on a client.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Literal
 
 import msgspec
+
+from floor.incidents.model import FloorException
+from floor.layout.model import Layout
+from floor.picking.model import PickerView, Step, TaskView
+from floor.waves.model import WaveView
 
 MAX_FRAME = 4096  # characters; larger frames get an error frame, the socket stays open
 MAX_ID = 64
@@ -80,10 +94,168 @@ def reference_of(message: object) -> str:
     return ""
 
 
+# --- outbound frames ---------------------------------------------------------------------------
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Outbound(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Base of every server -> client frame (tag field ``type``)."""
+
+
+class Welcome(Outbound, tag="welcome", frozen=True):
+    """Once, right after a handheld connects."""
+
+    picker: str
+    warehouse: str
+    server_time_ms: int = msgspec.field(default_factory=_now_ms)
+
+
+class TaskFrame(Outbound, tag="task", frozen=True):
+    """The picker's whole current task (on connect, on assignment, when its steps change)."""
+
+    task: TaskView
+
+
+class Idle(Outbound, tag="idle", frozen=True):
+    """The picker has no task; a ``task`` frame follows when one is assigned."""
+
+    picker: str
+
+
+class ExpectedStep(Step, forbid_unknown_fields=True, frozen=True):
+    """The step a verdict says the picker is on now (a Step, re-encoded by scan.lua)."""
+
+
+VerdictWord = Literal[
+    "ok", "wrong_location", "scan_location_first", "wrong_item", "wrong_lot", "expired_lot", "over_pick",
+    "not_your_task", "unknown_barcode",
+]
+
+
+class Verdict(Outbound, tag="verdict", omit_defaults=True, frozen=True):
+    """Built by scan.lua. ``step``..``task_done`` are absent for ``not_your_task``; ``expected``
+    is absent when the task is done; ``duplicate`` is added (true) to a repeated scan_id's answer."""
+
+    scan_id: str
+    task_id: str
+    barcode: str
+    verdict: VerdictWord
+    step: int | None = None
+    picked: int | None = None
+    at_location: bool | None = None
+    task_done: bool | None = None
+    expected: ExpectedStep | None = None
+    duplicate: bool = False
+
+
+class ShortPickRecorded(Outbound, tag="short_pick_recorded", omit_defaults=True, frozen=True):
+    """Built by short_pick.lua: the answer to ``short_pick``."""
+
+    request_id: str
+    task_id: str
+    exception_id: str
+    relocated: int
+    backordered: int
+    task_done: bool
+    duplicate: bool = False
+
+
+class ReportRecorded(Outbound, tag="report_recorded", frozen=True):
+    request_id: str
+    exception_id: str
+
+
+class Pong(Outbound, tag="pong", frozen=True):
+    id: str = ""
+    server_time_ms: int = msgspec.field(default_factory=_now_ms)
+
+
+class ErrorFrame(Outbound, tag="error", frozen=True):
+    """``ref``: the id of the frame this answers (scan_id / request_id / id), '' if none.
+    ``retry``: true when sending the same frame again later may succeed (the store was down)."""
+
+    code: str
+    reason: str
+    ref: str = ""
+    retry: bool = False
+
+
+class Snapshot(Outbound, tag="snapshot", frozen=True):
+    """A board's first frame (without ``last_id``): the floor as it is at ``last_id``."""
+
+    warehouse: str
+    last_id: str
+    exceptions: list[FloorException]
+    waves: list[WaveView]
+    verdicts: dict[str, int]
+    pickers: list[PickerView]
+    layout: Layout
+
+
+class EventFrame(Outbound, tag="event", frozen=True):
+    """One entry of the warehouse's floor Stream: ``event`` is its type, ``data`` its fields
+    (docs/events.md; floor.core.events decodes it)."""
+
+    id: str
+    event: str
+    data: dict[str, Any]
+
+
+class WaveProgress(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    wave_id: str
+    status: str
+    units: int
+    picked_units: int
+    short_units: int
+    tasks_open: int
+
+
+class Counts(Outbound, tag="counts", frozen=True):
+    """Every second on a board: cumulative verdict counts and recent waves' progress."""
+
+    verdicts: dict[str, int]
+    waves: list[WaveProgress]
+
+
+# A ``resync`` frame (slow consumer / catch-up older than the Stream) is added by the fan-out
+# work: define it here as an Outbound Struct and add it to both unions below.
+
+HandheldOutbound = Welcome | TaskFrame | Idle | Verdict | ShortPickRecorded | ReportRecorded | Pong | ErrorFrame
+BoardOutbound = Snapshot | EventFrame | Counts | Pong | ErrorFrame
+AnyOutbound = HandheldOutbound | Snapshot | EventFrame | Counts
+AnyFrame = HandheldInbound | AnyOutbound  # every frame of both sockets, both ways (unique tags)
+
+INBOUND: tuple[type[msgspec.Struct], ...] = (Scan, ShortPick, Report, Ping, Sync)
+OUTBOUND: tuple[type[Outbound], ...] = (
+    Welcome, TaskFrame, Idle, Verdict, ShortPickRecorded, ReportRecorded, Pong, ErrorFrame, Snapshot, EventFrame,
+    Counts,
+)
+
+
+def frame_name(cls: type[msgspec.Struct]) -> str:
+    tag = cls.__struct_config__.tag
+    assert isinstance(tag, str)
+    return tag
+
+
+_OUTBOUND_BY_NAME: dict[str, type[Outbound]] = {frame_name(cls): cls for cls in OUTBOUND}
+ENCODER = msgspec.json.Encoder()
+OUTBOUND_DECODER = msgspec.json.Decoder(AnyOutbound)  # for clients and tests: strict
+
+
+def encode(message: msgspec.Struct) -> bytes:
+    return ENCODER.encode(message)
+
+
 def error_frame(code: str, reason: str, ref: str = "", retry: bool = False) -> bytes:
     """``retry``: true when sending the same frame again later may succeed (the store was down)."""
-    return msgspec.json.encode({"type": "error", "code": code, "reason": reason, "ref": ref, "retry": retry})
+    return ENCODER.encode(ErrorFrame(code, reason, ref, retry))
 
 
 def frame(kind: str, **fields: Any) -> bytes:
-    return msgspec.json.encode({"type": kind, **fields})
+    """Build the outbound frame ``kind`` from ``fields`` and encode it (TypeError on a field it
+    does not have; KeyError on an unknown kind)."""
+    return ENCODER.encode(_OUTBOUND_BY_NAME[kind](**fields))

@@ -42,3 +42,14 @@ async def test_rq_worker_releases_a_large_wave_once(small_demo: Floor, warehouse
     )
     assert rerun.stdout.strip() == "True", rerun.stderr[-2000:]
     assert (await small_demo.waves.get(warehouse, "big-1")).orders == wave.orders
+
+
+def test_wave_job_ids_are_rq_safe_and_distinct_for_any_wave_id() -> None:
+    """A wave id may hold any printable ASCII; RQ takes only [A-Za-z0-9_-] (a 500 found by schemathesis)."""
+    from rq.job import validate_job_id
+
+    ids = ["big-1", "#h~%[,", "a_b", "a_5f", "a b", "a__b", "_", "__"]
+    job_ids = [jobs.wave_job_id("W1", wave_id) for wave_id in ids]
+    for job_id in job_ids:
+        validate_job_id(job_id)
+    assert len(set(job_ids)) == len(ids) and job_ids[0] == "wave-W1-big-1"

@@ -38,8 +38,8 @@ if redis.call('HINCRBY', K.sku_alloc(sku), loc, -missing) <= 0 then
 end
 shed_reservations(sku, 'stock of ' .. sku .. ' lost at ' .. loc .. ' (short pick)')
 local reserved = tonumber(redis.call('HGET', K.sku(sku), 'reserved'))
-emit('stock_adjusted', {sku = sku, location = loc, delta = -lost, reason = 'short_pick',
-  by = picker, on_hand = on_hand, available = on_hand - reserved})
+emit('stock_adjusted', {command_id = request_id, sku = sku, location = loc, delta = -lost,
+  reason = 'short_pick', by = picker, on_hand = on_hand, available = on_hand - reserved})
 
 -- Re-allocate what other locations can give, without letting available go below zero.
 local can_relocate = missing - math.max(0, reserved - on_hand)
@@ -90,10 +90,11 @@ if backordered > 0 then detail = detail .. '; backordered ' .. backordered end
 local exception_id = ARGV[7]
 redis.call('HSET', K.exception(exception_id), 'kind', 'short_pick', 'status', 'raised',
   'raised_ms', NOW, 'picker', picker, 'task_id', task_id, 'location', loc, 'sku', sku,
-  'detail', detail, 'by', '', 'note', '')
+  'detail', detail, 'by', '', 'note', '', 'raised_by', picker, 'ref', request_id)
 redis.call('ZADD', K.exceptions_open(), NOW, exception_id)
 emit('exception_raised', {exception_id = exception_id, kind = 'short_pick', status = 'raised',
-  raised_ms = NOW, picker = picker, task_id = task_id, location = loc, sku = sku, detail = detail})
+  raised_ms = NOW, picker = picker, task_id = task_id, location = loc, sku = sku, detail = detail,
+  raised_by = picker, reference = request_id})
 if task_done then
   complete_task(task_id, picker, t[6])
 else

@@ -1,0 +1,188 @@
+"""The OpenAPI document against a real uvicorn node, with schemathesis.
+
+Every operation of the served document gets (1) known-good requests built from the test's own
+small demo warehouse, so 200/202 bodies are checked against their schemas, (2) a request without
+a token where the route is guarded, and (3) generated requests, schema-conforming and not, a
+bounded number each. Every response must have a documented status
+(``status_code_conformance``), a body matching the documented schema for that status
+(``response_schema_conformance``) and no 5xx (``not_a_server_error``).
+
+Generated requests carry an admin token scoped to the test's warehouse, so they can only touch
+that warehouse; generated log-ins raise the shared per-address lock-out counter, which the test
+clears afterwards so later tests can still log in.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from floor.floor import Floor
+from floor.store import keys
+from tests.live import LiveApp
+
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+EXAMPLES = int(os.environ.get("FLOOR_SCHEMATHESIS_EXAMPLES", "25"))  # per operation and generation mode
+PUBLIC = {("POST", "/api/auth/login"), ("GET", "/healthz"), ("GET", "/healthz/ready"), ("GET", "/healthz/live")}
+
+
+def _schema(live_app: LiveApp) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(live_app.url + "/schema/openapi.json")
+
+
+def _operations(schema: schemathesis.BaseSchema) -> list[schemathesis.APIOperation]:
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def test_the_document_lists_errors_and_public_routes(live_app: LiveApp) -> None:
+    document = httpx.get(live_app.url + "/schema/openapi.json", timeout=10).json()
+    error_ref = {"$ref": "#/components/schemas/ErrorBody"}
+    assert set(document["components"]["schemas"]["ErrorBody"]["required"]) == {"error", "reason"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            key = (method.upper(), path)
+            responses = operation["responses"]
+            if key in PUBLIC:
+                assert operation.get("security") == [], f"{key} is public: security must be []"
+            else:
+                assert "security" not in operation and {"401", "403"} <= set(responses), key
+            if path.startswith("/api/") and key[1] != "/api/auth/login":
+                assert {"400", "404", "422", "503"} <= set(responses), key
+            if method == "post":
+                assert "413" in responses, key
+            for status, response in responses.items():
+                if status.startswith(("4", "5")) and not path.startswith("/healthz"):
+                    assert response["content"]["application/json"]["schema"] == error_ref, (key, status)
+    assert {"401", "429"} <= set(document["paths"]["/api/auth/login"]["post"]["responses"])
+
+
+Good = tuple[str, str, dict[str, Any], int]  # method, path, {path, query, body}, the status it must get
+
+
+def _good_cases(live_app: LiveApp, ids: dict[str, str]) -> list[Good]:
+    """Known-good requests (and a few with a known refusal), in the order they must run."""
+    w = live_app.warehouse
+    run = uuid.uuid4().hex[:6]
+    inline, planned, task = f"ci-{run}", f"cw-{run}", f"ci-{run}-T01"
+    q = {"warehouse": w}
+    xid = {"exception_id": ids["exception_id"]}
+    return [
+        ("POST", "/api/auth/login", {"body": {"badge": live_app.pickers[0][1], "pin": live_app.pickers[0][2]}}, 200),
+        ("POST", "/api/auth/login", {"body": {"username": live_app.supervisor[0], "password": live_app.supervisor[1]}}, 200),
+        *[("POST", "/api/auth/login", {"body": {"badge": live_app.pickers[1][1], "pin": "0000"}}, 401)] * 5,
+        ("POST", "/api/auth/login", {"body": {"badge": live_app.pickers[1][1], "pin": "0000"}}, 429),
+        ("POST", "/api/orders", {"body": {"channel": "tmall", "external_id": f"conf-{run}", "warehouse": w,
+                                          "lines": [{"sku": "SKU00001", "quantity": 1}]}}, 200),
+        ("POST", "/api/orders", {"body": {"channel": "tmall", "external_id": f"big-{run}", "warehouse": w,
+                                          "lines": [{"sku": "SKU00001", "quantity": 1}], "customer": "x" * 2_000_000}}, 413),
+        ("GET", "/api/orders/{order_id}", {"path": {"order_id": ids["order_id"]}, "query": q}, 200),
+        ("POST", "/api/inventory/adjustments", {"body": {"command_id": f"conf-{run}", "sku": "SKU00001", "delta": 1,
+                                                         "location": f"{w}-A01-C01", "reason": "receipt", "warehouse": w}}, 200),
+        ("POST", "/api/inventory/adjustments", {"body": {"command_id": f"conf2-{run}", "sku": "SKU00001", "delta": -9999,
+                                                         "location": f"{w}-A01-C01", "reason": "damage", "warehouse": w}}, 409),
+        ("GET", "/api/inventory/skus/{sku}", {"path": {"sku": "SKU00001"}, "query": q}, 200),
+        ("GET", "/api/inventory/locations/{location}", {"path": {"location": f"{w}-A01-C01"}, "query": q}, 200),
+        ("POST", "/api/waves", {"body": {"wave_id": inline, "pickers": 1, "max_orders": 2, "warehouse": w,
+                                         "planner": "serpentine"}}, 200),
+        ("POST", "/api/waves", {"body": {"wave_id": planned, "pickers": 1, "max_orders": 8, "warehouse": w}}, 202),
+        ("GET", "/api/waves/{wave_id}", {"path": {"wave_id": inline}, "query": q}, 200),
+        ("GET", "/api/waves/{wave_id}", {"path": {"wave_id": planned}, "query": q}, 202),
+        ("GET", "/api/waves/tasks/{task_id}", {"path": {"task_id": task}, "query": q}, 200),
+        ("GET", "/api/waves/tasks/{task_id}/route.svg", {"path": {"task_id": task}, "query": q}, 200),
+        ("POST", "/api/exceptions", {"body": {"exception_id": f"conf-{run}", "kind": "damaged", "warehouse": w}}, 200),
+        ("GET", "/api/exceptions", {"query": q}, 200),
+        ("GET", "/api/exceptions/{exception_id}", {"path": xid, "query": q}, 200),
+        ("POST", "/api/exceptions/{exception_id}/acknowledge", {"path": xid, "query": q,
+                                                               "body": {"command_id": f"a-{run}"}}, 200),
+        ("POST", "/api/exceptions/{exception_id}/resolve", {"path": xid, "query": q, "body": {"command_id": f"r-{run}"}}, 200),
+        ("POST", "/api/exceptions/{exception_id}/resolve", {"path": xid, "query": q, "body": {"command_id": f"s-{run}"}}, 409),
+        ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": q}, 404),
+        ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": {"warehouse": "lower"}}, 422),
+        ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": {"warehouse": "ZZ9"}}, 403),
+        ("GET", "/healthz", {}, 200), ("GET", "/healthz/ready", {}, 200), ("GET", "/healthz/live", {}, 200),
+        ("GET", "/metrics", {}, 200),
+    ]
+
+
+def fuzz(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode,
+         check: Callable[[schemathesis.Case], None]) -> None:
+    """Run ``check`` on EXAMPLES generated cases of ``operation`` (derandomized: reproducible)."""
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def generated(case: schemathesis.Case) -> None:
+        check(case)
+
+    try:
+        generated()
+    except Unsatisfiable:  # nothing to get wrong: a negative case of an operation without input
+        assert mode == schemathesis.GenerationMode.NEGATIVE, operation.label
+
+
+@pytest.fixture
+async def demo_ids(small_demo: Floor, warehouse: str) -> dict[str, str]:
+    from floor.incidents.model import RaiseException
+    from floor.orders.model import NewOrder, OrderLine
+
+    _, order = await small_demo.orders.intake(warehouse, NewOrder("jd", "conf-1", [OrderLine("SKU00002", 1)], warehouse))
+    raised = await small_demo.incidents.raise_one(warehouse, RaiseException("conf-x", "damaged"), "dev1")
+    return {"order_id": order.order_id, "exception_id": raised.exception_id}
+
+
+async def test_every_operation_conforms(live_app: LiveApp, small_demo: Floor, demo_ids: dict[str, str]) -> None:
+    schema = _schema(live_app)
+    token, _ = live_app.signer.issue("admin", "conformance", live_app.warehouse)
+    auth = {"Authorization": f"Bearer {token}"}
+    failures: list[str] = []
+    seen: dict[tuple[str, str], set[int]] = {}
+    started = time.monotonic()
+
+    calls = [0]
+
+    def record(key: tuple[str, str], call: Callable[[], Any]) -> None:
+        calls[0] += 1
+        try:
+            response = call()
+            seen.setdefault(key, set()).add(response.status_code)
+        except (AssertionError, FailureGroup) as error:  # what schemathesis raises for a failed check
+            failures.append(f"{key[0]} {key[1]}: {error!r}"[:1500])
+
+    operations = {(op.method.upper(), op.path): op for op in _operations(schema)}
+    cases = _good_cases(live_app, demo_ids)
+    assert {(m, p) for m, p, _, _ in cases} == set(operations), "every operation needs a known-good request"
+    await small_demo.client.delete(keys.login_failures("addr:127.0.0.1"))  # other tests' log-ins
+    try:
+        for method, path, request, status in cases:
+            case = operations[method, path].Case(path_parameters=request.get("path"), query=request.get("query"),
+                                                 **({"body": request["body"]} if "body" in request else {}))
+            response = case.call_and_validate(base_url=live_app.url, headers=auth, checks=CHECKS, timeout=30)
+            assert response.status_code == status, (method, path, request, response.status_code, response.text)
+            seen.setdefault((method, path), set()).add(status)
+        for key, operation in operations.items():
+            if key not in PUBLIC:  # no token: 401
+                bare = operation.Case(path_parameters=next(r.get("path") for m, p, r, _ in cases if (m, p) == key))
+                record(key, lambda bare=bare: bare.call_and_validate(base_url=live_app.url, checks=CHECKS, timeout=30))
+            for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+                fuzz(operation, mode, lambda case, key=key: record(key, lambda: case.call_and_validate(
+                    base_url=live_app.url, headers=auth, checks=CHECKS, timeout=30)))
+    finally:
+        # Generated log-ins count against 127.0.0.1: clear that so later tests can log in.
+        await small_demo.client.delete(keys.login_failures("addr:127.0.0.1"))
+    elapsed = time.monotonic() - started
+    print(f"conformance: {len(cases)} known + {calls[0]} generated/no-token requests in {elapsed:.1f} s; statuses per operation: {seen}")
+    assert not failures, f"{len(failures)} non-conforming responses:\n" + "\n\n".join(failures[:10])
+    assert all({400, 401} <= seen[key] for key in operations if key not in PUBLIC and "{" in key[1]), seen
+    assert elapsed < 60, f"the conformance run took {elapsed:.0f} s"
