@@ -26,7 +26,9 @@ async def test_task_pushed_on_release_and_scans_validated(live_app: LiveApp) -> 
     verdict = await client.receive_type("verdict")
     assert verdict["verdict"] == "scan_location_first" and verdict["scan_id"] == "s1"
 
-    await client.send({"type": "scan", "scan_id": "s2", "barcode": "T9-A01-C01", "task_id": task["task_id"]})
+    elsewhere = next(code for code in (f"{live_app.warehouse}-A01-C01", f"{live_app.warehouse}-A01-C02")
+                     if code != step["location"])
+    await client.send({"type": "scan", "scan_id": "s2", "barcode": elsewhere, "task_id": task["task_id"]})
     assert (await client.receive_type("verdict"))["verdict"] == "wrong_location"
 
     await client.send({"type": "scan", "scan_id": "s3", "barcode": step["location"], "task_id": task["task_id"]})
