@@ -157,4 +157,9 @@ class Checker(SiteChecker):
                         ok = False
                 elif not (self.scope("users", number, w, "warehouses") and self.known_warehouse("users", number, w, "warehouses")):
                     ok = False
+            now = self.existing.users.get(row.username, ())
+            if ok and not self.all_warehouses and any(w == "*" or w not in self.allowed for w in now):
+                self.problem("users", number, "username", "forbidden_warehouse",
+                             f"user {row.username} exists with warehouses you may not change ({', '.join(now)})")
+                ok = False
             self.keep("users", number, row.username, ok, row)

@@ -278,3 +278,4 @@ class Existing(msgspec.Struct):
     bins: dict[str, dict[str, dict[str, int]]] = msgspec.field(default_factory=dict)  # loc -> sku -> units
     stock: dict[str, dict[str, SkuStock]] = msgspec.field(default_factory=dict)
     badges: dict[str, tuple[str, str]] = msgspec.field(default_factory=dict)  # badge -> (warehouse, picker)
+    users: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)  # username -> its warehouses now

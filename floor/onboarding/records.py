@@ -69,6 +69,10 @@ async def finish(client: Any, scope_id: str, final: ImportReport) -> None:
         await pipe.execute()
 
 
+async def unclaim(client: Any, scope_id: str) -> None:
+    await client.delete(keys.import_key("lock", scope_id))
+
+
 async def release(client: Any, scope_id: str, error: str) -> None:
     """A run that failed midway: no record (the id may run again), the reason in the progress hash."""
     async with client.pipeline(transaction=False) as pipe:
@@ -77,9 +81,14 @@ async def release(client: Any, scope_id: str, error: str) -> None:
         await pipe.execute()
 
 
-async def put_files(client: Any, scope_id: str, request: ImportRequest, files: dict[str, bytes]) -> bool:
-    """Keep a queued import's request and files for its job; False if some are already queued."""
+async def put_files(
+    client: Any, scope_id: str, request: ImportRequest, files: dict[str, bytes], *, replace: bool = False
+) -> bool:
+    """Keep a queued import's request and files for its job; False if some are already queued
+    (``replace``: a failed job's files are replaced for its retry)."""
     key = keys.import_key("files", scope_id)
+    if replace:
+        await client.delete(key)
     if not await client.hsetnx(key, "request", msgspec.json.encode(request)):
         return False
     async with client.pipeline(transaction=False) as pipe:

@@ -18,6 +18,7 @@ import asyncio
 import csv
 import hashlib
 import io
+import os
 import secrets
 import time
 from collections.abc import Collection, Mapping
@@ -83,7 +84,7 @@ async def run_import(
         first = await records.report(client, scope_id)  # finished between the two looks?
         if first is None:
             return await _run_claimed(client, actor, scope_id, request, files, warehouses)
-        await records.release(client, scope_id, "")
+        await records.unclaim(client, scope_id)
     if first is not None:
         first.repeat = True
         return first
@@ -154,7 +155,9 @@ async def submit_import(
     rq_redis_url: str | None = None, warehouses: Collection[str] = ("*",), inline_bytes: int = INLINE_BYTES,
 ) -> ImportReport:
     """Run a small import now; queue a large one (files kept in Redis for the job) and answer
-    status queued with its ``job_id``. Poll :func:`import_status` for progress and the report."""
+    status queued with its ``job_id``. Poll :func:`import_status` for progress and the report.
+    ``redis_url`` is the floor's Redis (small imports ignore it; the worker must have it as its
+    ``REDIS_URL``), ``rq_redis_url`` the Redis of the RQ queues (default: the same)."""
     if sum(len(data) for data in files.values()) <= inline_bytes or not all(_utf8(data) for data in files.values()):
         return await run_import(client, actor, request, files, warehouses=warehouses)  # (bad_encoding is quick)
     _check_actor(actor)
@@ -166,8 +169,9 @@ async def submit_import(
     if first is not None:
         first.repeat = True
         return first
-    if await records.put_files(client, scope_id, request, dict(files)):
-        job = await asyncio.to_thread(_enqueue, rq_redis_url or redis_url, actor, request.import_id, redis_url, list(warehouses))
+    failed = (await import_status(client, actor, request.import_id)).status == "failed"
+    if await records.put_files(client, scope_id, request, dict(files), replace=failed):  # a failed id may run again
+        job = await asyncio.to_thread(_enqueue, rq_redis_url or redis_url, actor, request.import_id, list(warehouses))
         await records.progress(client, scope_id, status="queued", job_id=job, updated_ms=await records.now_ms(client))
     return await import_status(client, actor, request.import_id)
 
@@ -180,24 +184,28 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def _enqueue(rq_url: str, actor: str, import_id: str, redis_url: str, warehouses: list[str]) -> str:
+def _enqueue(rq_url: str, actor: str, import_id: str, warehouses: list[str]) -> str:
+    """Enqueue by ids only: RQ logs a job's arguments, so no URL (it may hold a password) goes in."""
     from redis import Redis
     from rq import Queue
 
     job = job_id(actor, import_id)
     Queue(QUEUE, connection=Redis.from_url(rq_url)).enqueue(
-        run_import_job, actor, import_id, redis_url, warehouses, job_id=job, result_ttl=86400,
+        run_import_job, actor, import_id, warehouses, job_id=job, result_ttl=86400,
         failure_ttl=86400, job_timeout=1800,
     )
     return job
 
 
-def run_import_job(actor: str, import_id: str, redis_url: str, warehouses: list[str] | None = None) -> dict[str, Any]:
-    """RQ entry point: run a queued import (ids in; the files wait in Redis). Safe to run twice."""
+def run_import_job(actor: str, import_id: str, warehouses: list[str] | None = None, redis_url: str | None = None) -> dict[str, Any]:
+    """RQ entry point: run a queued import (ids in; the files wait in Redis). Safe to run twice.
+    ``redis_url``: the floor's Redis; by default the worker's ``REDIS_URL``."""
     import redis.asyncio as aioredis
 
+    url = redis_url or os.environ["REDIS_URL"]
+
     async def run() -> dict[str, Any]:
-        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        client = aioredis.Redis.from_url(url, decode_responses=True)
         try:
             scope_id = records.scope(actor, import_id)
             stored = await records.get_files(client, scope_id)

@@ -49,6 +49,7 @@ CHUNK = {"skus": 250, "stock": 250, "locations": 500, "pickers": 50, "users": 50
 CALLS_PER_PIPELINE = 4
 WRITE_FIELD = {"locations": "kind", "skus": "gtin", "stock": "quantity"}  # what a write-time refusal is about
 READ_CHUNK = 2000
+SCAN_COUNT = 2000
 
 
 class Script(msgspec.Struct, frozen=True):
@@ -86,6 +87,12 @@ async def _read(client: Any, calls: Sequence[Call]) -> list[Any]:
     return replies
 
 
+async def _scan(client: Any, key: str) -> dict[str, str]:
+    """A whole hash by HSCAN: a warehouse's GTIN hash may hold 100,000s of fields, and one HGETALL
+    of it would stall every scan of the floor for tens of milliseconds."""
+    return {field: value async for field, value in client.hscan_iter(key, count=SCAN_COUNT)}
+
+
 async def load_existing(client: Any, wanted: dict[str, set[Any]]) -> Existing:
     """The master data the checks need (see validate.needs): per warehouse named, its layout, zones,
     GTINs and locations; counters of the known SKUs and contents of the known locations named."""
@@ -93,25 +100,26 @@ async def load_existing(client: Any, wanted: dict[str, set[Any]]) -> Existing:
     warehouses = sorted(wanted["warehouses"])
     calls: list[Call] = []
     for w in warehouses:
-        calls += [
-            ("get", (keys.key(w, "layout"),)), ("hget", (keys.key(w, "site"), "zones")),
-            ("hgetall", (keys.key(w, "gtin"),)), ("hgetall", (keys.key(w, "pack_gtin"),)),
-            ("hgetall", (keys.key(w, "locations"),)),
-        ]
+        calls += [("get", (keys.key(w, "layout"),)), ("hget", (keys.key(w, "site"), "zones"))]
     replies = await _read(client, calls)
     for index, w in enumerate(warehouses):
-        layout, zones, gtins, packs, locations = replies[5 * index:5 * index + 5]
+        layout, zones = replies[2 * index:2 * index + 2]
         if layout:
             existing.layouts[w] = _layout.decode(layout)
         if zones:
             existing.zones[w] = {zone.name: zone for zone in _zones.decode(zones)}
+        gtins = await _scan(client, keys.key(w, "gtin"))
+        packs = await _scan(client, keys.key(w, "pack_gtin"))
         existing.skus[w] = {sku: gtin for gtin, sku in gtins.items()}
         existing.gtins[w] = {**gtins, **{gtin: msgspec.json.decode(value)["sku"] for gtin, value in packs.items()}}
-        existing.locations[w] = dict(locations)
+        existing.locations[w] = await _scan(client, keys.key(w, "locations"))
     await _load_stock(client, existing, wanted)
     badges = sorted(wanted["badges"])
     owners = await _read(client, [("hmget", (keys.badge(b), "warehouse", "picker")) for b in badges])
     existing.badges = {b: (o[0], o[1]) for b, o in zip(badges, owners, strict=True) if o[0]}
+    users = sorted(wanted.get("users", ()))
+    access = await _read(client, [("hget", (keys.user(u), "warehouses")) for u in users])
+    existing.users = {u: tuple(a.split(",")) for u, a in zip(users, access, strict=True) if a is not None}
     return existing
 
 

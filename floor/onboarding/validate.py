@@ -59,8 +59,8 @@ def parse_files(request: ImportRequest, files: Mapping[str, bytes]) -> dict[str,
 
 
 def needs(parsed: Mapping[str, ParsedFile]) -> dict[str, set[Any]]:
-    """What of the known master data the checks need: warehouses, SKUs, locations and badges named."""
-    wanted: dict[str, set[Any]] = {"warehouses": set(), "skus": set(), "locations": set(), "badges": set()}
+    """What of the known master data the checks need: warehouses, SKUs, locations, badges, users named."""
+    wanted: dict[str, set[Any]] = {"warehouses": set(), "skus": set(), "locations": set(), "badges": set(), "users": set()}
     for kind, file in parsed.items():
         for _number, row in file.rows:
             if "warehouse" in row:
@@ -72,6 +72,8 @@ def needs(parsed: Mapping[str, ParsedFile]) -> dict[str, set[Any]]:
                 wanted["locations"].add((row["warehouse"], row.get("location") or row["code"]))
             if kind == "pickers":
                 wanted["badges"].add(row["badge"])
+            if kind == "users":
+                wanted["users"].add(row["username"])
     wanted["warehouses"] = {w for w in wanted["warehouses"] if is_warehouse_id(w)}
     return wanted
 

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from bench.import_bench import make_files
+from floor.accounts import User
 from floor.onboarding import service, store
 from floor.onboarding.demo_files import demo_badge, demo_files, demo_username
 from floor.onboarding.model import ImportRequest
@@ -198,3 +199,15 @@ async def test_adjust_stock_still_works_on_an_imported_location(floor: Floor, wh
     await service.run_import(floor.client, "admin", ImportRequest(f"{wh}-one"), to_csv(base(wh)))
     _repeat, result = await floor.adjust_stock(AdjustStock("adj-1", "A-2", f"{wh}-A02-C01", -5, "damage", wh), "sup")
     assert result["on_hand"] == 25 and (await floor.queries.location(wh, f"{wh}-A02-C01")) == {"A-2": 25}
+
+
+async def test_a_scoped_sender_changes_only_its_warehouses(floor: Floor, wh: str) -> None:
+    await service.run_import(floor.client, "root", ImportRequest(f"{wh}-all"), to_csv(base(wh)))
+    await floor.master.put_user(User("boss-" + wh.lower(), "admin", ["*"]), "old-password-1")
+    takeover = to_csv({"users": [{"username": "boss-" + wh.lower(), "role": "admin", "warehouses": wh, "password": "new-password-1"}]})
+    report = await service.run_import(floor.client, "w-admin", ImportRequest(f"{wh}-u"), takeover, warehouses=(wh,))
+    assert report.status == "refused" and report.problems[0].code == "forbidden_warehouse"
+    assert await floor.master.check_user("boss-" + wh.lower(), "old-password-1") is not None
+    other = to_csv({"skus": [{"warehouse": "ZZ9", "sku": "X", "gtin": gtin13(9), "name_en": "x"}]})
+    report = await service.run_import(floor.client, "w-admin", ImportRequest(f"{wh}-o"), other, warehouses=(wh,))
+    assert [p.code for p in report.problems] == ["forbidden_warehouse"]

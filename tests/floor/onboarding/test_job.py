@@ -29,7 +29,7 @@ async def test_a_large_import_runs_as_a_job(client: Any, onboarding_redis: Redis
     assert again.status == "queued" and await client.llen("rq:queue:" + service.QUEUE) == 1  # queued once
     worker = subprocess.run(
         [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", url, service.QUEUE],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=300,
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), REDIS_URL=url), capture_output=True, text=True, timeout=300,
     )
     assert worker.returncode == 0, worker.stderr[-2000:]
     final = await service.import_status(client, "admin", "big-1")
@@ -40,5 +40,24 @@ async def test_a_large_import_runs_as_a_job(client: Any, onboarding_redis: Redis
     assert (await service.submit_import(client, "admin", request, files, redis_url=url, inline_bytes=10_000)).repeat
     # The job body run again (at-least-once delivery) returns the first report and writes nothing.
     events = await client.xlen(keys.key("BJ1", "events"))
-    rerun = await asyncio.to_thread(service.run_import_job, "admin", "big-1", url)
+    rerun = await asyncio.to_thread(service.run_import_job, "admin", "big-1", None, url)
     assert rerun["status"] == "imported" and await client.xlen(keys.key("BJ1", "events")) == events
+
+
+async def test_a_failed_job_can_be_submitted_again(client: Any, onboarding_redis: RedisServer) -> None:
+    url = onboarding_redis.url
+    files = make_files(300, "BJ2")
+    request = ImportRequest("big-2")
+    assert (await service.submit_import(client, "admin", request, files, redis_url=url, inline_bytes=1)).status == "queued"
+    # The worker that took it died mid-write: its claim is gone, its progress says writing.
+    await client.delete("rq:queue:" + service.QUEUE)
+    await client.hset(keys.import_key("progress", "admin:big-2"), mapping={"status": "writing", "done": 10, "total": 902})
+    assert (await service.import_status(client, "admin", "big-2")).status == "failed"
+    again = await service.submit_import(client, "admin", request, files, redis_url=url, inline_bytes=1)
+    assert again.status == "queued" and await client.llen("rq:queue:" + service.QUEUE) == 1
+    worker = subprocess.run(
+        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", url, service.QUEUE],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), REDIS_URL=url), capture_output=True, text=True, timeout=300,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    assert (await service.import_status(client, "admin", "big-2")).status == "imported"

@@ -250,6 +250,12 @@ def test_the_callers_warehouses_bound_the_import() -> None:
     rows["users"][0]["warehouses"] = "*"
     report = run(rows, _existing(), allowed=("V1",))
     assert found(report) == {("users", 1, "warehouses", "forbidden_warehouse")}
+    # A scoped admin cannot take over (reset the password of) an account of wider scope.
+    rows = base()
+    report = run(rows, _existing(users={"sup-v1": ("*",)}), allowed=("V1",))
+    assert found(report) == {("users", 1, "username", "forbidden_warehouse")}
+    assert run(rows, _existing(users={"sup-v1": ("V1",)}), allowed=("V1",)).status == "valid"
+    assert run(rows, _existing(users={"sup-v1": ("*",)})).status == "valid"
 
 
 def test_a_new_warehouse_needs_its_layout() -> None:
