@@ -50,8 +50,9 @@ def _check_actor(actor: str) -> None:
         raise ValidationError("actor must be 1-64 ASCII letters, digits or . _ - @")
 
 
-def _refused(request: ImportRequest, problems: list[Problem]) -> ImportReport:
-    return make_report(request, "invalid", {}, problems, CleanImport())
+def _refused(request: ImportRequest, problems: list[Problem], status: str = "refused") -> ImportReport:
+    """A request that is wrong in itself (bad id, format, kinds): nothing read, recorded or written."""
+    return make_report(request, status, {}, problems, CleanImport())
 
 
 async def validate_import(
@@ -61,7 +62,7 @@ async def validate_import(
     _check_actor(actor)
     problems = check_request(request, files)
     if problems:
-        return _refused(request, problems)
+        return _refused(request, problems, "invalid")
     parsed = await asyncio.to_thread(parse_files, request, files)
     existing = await store.load_existing(client, needs(parsed))
     report, _clean = await asyncio.to_thread(check, request, parsed, existing, warehouses)
