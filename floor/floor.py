@@ -37,6 +37,7 @@ CAPABILITIES = (
     "floor.waves",
     "floor.picking",
     "floor.incidents",
+    "floor.onboarding",
 )
 
 

@@ -44,6 +44,16 @@ TEMPLATES: dict[str, str] = {
     "exception": "exc:{}",  # hash: floor exception fields
     "exceptions_open": "exc:open",  # zset: raised/acknowledged exception ids by time
     "verdicts": "verdicts",  # hash: verdict -> count (board counters)
+    # master data written by floor.onboarding (docs/onboarding.md)
+    "site": "site",  # hash: name, time_zone, depot_position, zones (JSON list of floor.onboarding Zone)
+    "locations": "locations",  # hash: location code -> kind (pick_face | reserve)
+    "location": "loc:{}",  # hash: kind, capacity, aisle, cell, level, zone, min_units, max_units
+    "sku_attrs": "skuattr:{}",  # hash: names, dimensions, pack GTINs and units, control flags
+    "pack_gtin": "packgtin",  # hash: case / inner GTIN-14 -> JSON {sku, units, pack}
+    "reserve_bin": "rbin:{}",  # hash: sku -> units at this reserve location (not in on_hand)
+    "sku_reserve": "skureserve:{}",  # hash: reserve location -> units of this sku
+    "sku_lots": "skulots:{}",  # hash: "<location>|<lot>" -> units of this sku, as imported
+    "lot_expiry": "lotexp:{}",  # hash: lot -> expiry YYYY-MM-DD of this sku
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids
@@ -72,6 +82,12 @@ def user(username: str) -> str:
 def login_failures(subject: str) -> str:
     """Global: failed logins of one badge or username (expires after the lock-out window)."""
     return f"{GLOBAL_PREFIX}loginfail:{subject}"
+
+
+def import_key(part: str, scope: str) -> str:
+    """Global: an import of one sender (``scope`` = ``<actor>:<import id>``); ``part`` is
+    ``record`` (final report JSON), ``lock`` (running claim), ``progress`` (hash) or ``files``."""
+    return f"{GLOBAL_PREFIX}import:{part}:{scope}"
 
 
 def warehouses() -> str:
