@@ -96,3 +96,17 @@ async def load_demo(floor: Floor, data: DemoData, credentials: DemoCredentials) 
         await floor.accounts.put_user(User(username, role, ["*"]), password)
     for order in data.orders:
         await floor.orders.intake(warehouse, order)
+
+
+async def load_demo_from_csv(floor: Floor, warehouse: str = "W1") -> DemoCredentials:
+    """What ``make run`` loads: the demo master data from the CSV templates in
+    floor/onboarding/demo/ through the same import an operator uses (docs/onboarding.md), then the
+    demo's open orders through order intake."""
+    from floor.onboarding.service import load_demo_csv
+
+    passwords = {name: os.environ[f"FLOOR_{name.upper()}_PASSWORD"] for name in ("supervisor", "admin", "channel", "device")
+                 if os.environ.get(f"FLOOR_{name.upper()}_PASSWORD")}
+    imported = await load_demo_csv(floor, warehouse=warehouse, passwords=passwords)
+    for order in demo_data(warehouse).orders:
+        await floor.orders.intake(warehouse, order)
+    return DemoCredentials(pickers=list(imported.pickers), users=list(imported.users))

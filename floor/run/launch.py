@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from floor.floor import Floor
-from floor.run.demo import DemoCredentials, demo_credentials, demo_data, load_demo
+from floor.run.demo import DemoCredentials, load_demo_from_csv
 from floor.run.ports import Owner, PortTakenError, check_port_free, claim_redis_port
 from floor.run.supervise import Program, Supervisor, parse_procfile
 from floor.store import keys
@@ -62,10 +62,9 @@ async def wait_and_seed(url: str, warehouse: str) -> DemoCredentials | None:
             if credentials_file.exists():
                 return DemoCredentials(**json.loads(credentials_file.read_text()))
             return None
-        print(f"empty store: loading the demo warehouse {warehouse} ...", flush=True)
-        credentials = demo_credentials(warehouse)
+        print(f"empty store: loading the demo warehouse {warehouse} from floor/onboarding/demo/*.csv ...", flush=True)
         started = time.monotonic()
-        await load_demo(floor, demo_data(warehouse), credentials)
+        credentials = await load_demo_from_csv(floor, warehouse)
         VAR.mkdir(exist_ok=True)
         credentials_file.write_text(json.dumps({"pickers": credentials.pickers, "users": credentials.users}))
         credentials_file.chmod(0o600)

@@ -33,3 +33,15 @@ async def test_demo_loads_and_reserves_without_overselling(floor: Floor, warehou
     receipts, orders = len(data.stock), len(data.orders)
     assert await floor.client.xlen(keys.key(warehouse, "events")) >= receipts + orders
     assert (await floor.accounts.login_picker("B0001", "1001", "127.0.0.1")).warehouse == warehouse
+
+
+async def test_make_run_loads_the_demo_from_the_csv_templates(floor: Floor, warehouse: str) -> None:
+    from floor.run.demo import load_demo_from_csv
+
+    credentials = await load_demo_from_csv(floor, warehouse)
+    assert await floor.catalog.count(warehouse) == 600
+    assert await floor.orders.store.count(warehouse, "orders_reserved") > 150
+    picker, badge, pin = credentials.pickers[0]
+    assert (await floor.accounts.login_picker(badge, pin, "test")).picker_id == picker
+    username, role, password = next(u for u in credentials.users if u[1] == "supervisor")
+    assert (await floor.accounts.login_user(username, password, "test")).role == "supervisor"

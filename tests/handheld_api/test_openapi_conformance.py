@@ -116,6 +116,11 @@ def _good_cases(live_app: LiveApp, ids: dict[str, str]) -> list[Good]:
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": q}, 404),
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": {"warehouse": "lower"}}, 422),
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": {"warehouse": "ZZ9"}}, 403),
+        ("POST", "/api/imports/validate", {"body": {"import_id": f"iv-{run}", "files": {
+            "skus": "warehouse,sku,gtin,name_en\n" + f"{w},IMP-{run},4006381333931,imported item\n"}}}, 200),
+        ("POST", "/api/imports", {"body": {"import_id": f"im-{run}", "files": {
+            "skus": "warehouse,sku,gtin,name_en\n" + f"{w},IMP-{run},4006381333931,imported item\n"}}}, 200),
+        ("GET", "/api/imports/{import_id}", {"path": {"import_id": f"im-{run}"}}, 200),
         ("GET", "/healthz", {}, 200), ("GET", "/healthz/ready", {}, 200), ("GET", "/healthz/live", {}, 200),
         ("GET", "/metrics", {}, 200),
     ]
