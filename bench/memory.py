@@ -72,6 +72,7 @@ async def run(orders: int, seed: int) -> dict[str, Any]:
         scans = 0
         picker = "mp1"
         await floor.client.sadd(keys.key(WAREHOUSE, "pickers"), picker)
+        await floor.picking.join(WAREHOUSE, picker, "memory-bench", 3_600_000)  # only present pickers get tasks
         while True:
             task_id = await floor.picking.assign(WAREHOUSE, picker)
             if not task_id:
@@ -88,6 +89,10 @@ async def run(orders: int, seed: int) -> dict[str, Any]:
         sample = await floor.client.memory_usage(keys.key(WAREHOUSE, "scan", picker, f"{task_id or 'mw0-T01'}-i0"))
         events = await floor.client.xlen(keys.key(WAREHOUSE, "events"))
         unit_events = await floor.client.xlen(keys.key(WAREHOUSE, "units"))
+        # What stays once the scan records' TTL has passed (deleted here instead of waiting a day).
+        async for key in floor.client.scan_iter(match=keys.key(WAREHOUSE, "scan", "*", "*"), count=1000):
+            await floor.client.unlink(key)
+        after_expiry = await used(floor)
         per_order_live = (after_release - base) / orders
         per_order_done = (after_pick - base) / orders
         # Scan records expire after COMMAND_TTL; what stays per scan until then:
@@ -101,6 +106,8 @@ async def run(orders: int, seed: int) -> dict[str, Any]:
             "bytes_per_order_after_intake": round((after_intake - base) / orders),
             "bytes_per_order_released": round(per_order_live),
             "bytes_per_order_picked_incl_scans": round(per_order_done),
+            "bytes_per_order_after_scan_ttl": round((after_expiry - base) / orders),
+            "orders_per_gb_after_scan_ttl": int(2**30 / ((after_expiry - base) / orders)),
             "bytes_per_scan_incl_stream_and_record": round(scan_record),
             "scan_record_sample_bytes": sample,
             "scan_keys": scan_keys,
