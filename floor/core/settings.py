@@ -35,6 +35,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_address_limit: int = 50  # FLOOR_LOGIN_ADDRESS_LIMIT: failures per client address
     login_window_s: int = 300  # FLOOR_LOGIN_WINDOW
     max_body_bytes: int = 1_048_576  # FLOOR_MAX_BODY: request body limit (imports: 64 MiB)
+    ws_query_token: bool = True  # FLOOR_WS_QUERY_TOKEN=0: sockets refuse ?token= (tickets or the header only)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +69,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             login_address_limit=int(number("FLOOR_LOGIN_ADDRESS_LIMIT", 50)),
             login_window_s=int(number("FLOOR_LOGIN_WINDOW", 300)),
             max_body_bytes=int(number("FLOOR_MAX_BODY", 1_048_576)),
+            ws_query_token=env.get("FLOOR_WS_QUERY_TOKEN", "1").strip().lower() not in ("0", "false", "no", "off"),
         )
 
     @property
