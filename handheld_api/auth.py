@@ -52,7 +52,7 @@ class TokenSigner:
 
     def verify(self, token: str) -> Principal | None:
         """The claims of a well-signed, unexpired token (no I/O: revocation is checked apart)."""
-        if not token or len(token) > 4096:
+        if not token or len(token) > 8192:
             return None
         try:
             claims_text, signature_text = token.split(".")

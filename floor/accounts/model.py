@@ -149,7 +149,7 @@ class NewUser(Input, frozen=True, forbid_unknown_fields=True):
     role: Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=r"^[a-z]+$")]
     password: NewPassword
     warehouses: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=100)]
-    channels: Annotated[list[Binding], msgspec.Meta(max_length=100)] = []
+    channels: Annotated[list[Binding], msgspec.Meta(max_length=20)] = []  # they travel in every token
 
 
 class NewPicker(Input, frozen=True, forbid_unknown_fields=True):

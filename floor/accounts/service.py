@@ -61,7 +61,7 @@ class Identity(msgspec.Struct, frozen=True):
 
     role: str
     subject: str
-    warehouse: str  # the picker's warehouse; a user's only warehouse, else '*'
+    warehouse: str  # the picker's warehouse; a user's first warehouse, or '*' for every warehouse
     epoch: int
     channels: list[str] = []
 
@@ -132,7 +132,7 @@ class Accounts:
             raise AuthError("unknown user or wrong password")
         await self._succeeded(subject, address)
         warehouses = _split(fields["warehouses"])
-        scope = "*" if "*" in warehouses or len(warehouses) != 1 else warehouses[0]
+        scope = "*" if "*" in warehouses else warehouses[0]  # a token has one scope: the first warehouse
         return Identity(fields["role"], username, scope, state.epoch, _split(fields.get("channels", "")))
 
     # -- administering accounts -----------------------------------------------------------------

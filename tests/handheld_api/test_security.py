@@ -96,6 +96,20 @@ def test_every_route_but_the_public_ones_has_a_role_guard(app_routes: list[Any])
     assert sockets == set(SOCKETS), "a new socket must be added to the socket matrix (SOCKETS) and authenticate()"
 
 
+def test_the_matrix_in_docs_security_md_is_the_route_table(app_routes: list[Any]) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    table = text.split("<!-- matrix")[1].split("\n\n")[0]
+    header = [cell.strip() for cell in table.splitlines()[1].strip("|").split("|")]
+    documented = {}
+    for line in table.splitlines()[3:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        documented[cells[0].replace("`", "")] = {role for role, cell in zip(header[1:], cells[1:], strict=True) if cell}
+    actual = {f"{method} {re.sub(r':str}', '}', path)}": {*roles, "admin"}
+              for method, path, roles in http_routes(app_routes) if roles}
+    actual |= {f"socket {path}": set(roles) for path, roles in SOCKETS.items()}
+    assert documented == actual, "update the matrix in docs/security.md (it must list every guarded route)"
+
+
 def test_each_guarded_route_answers_401_without_a_token_and_403_to_a_wrong_role(
     app_routes: list[Any], live_app: LiveApp
 ) -> None:

@@ -48,6 +48,8 @@ async def test_users_and_pickers_are_created_listed_without_hashes_and_refused_t
     assert "pbkdf2" not in listed and "password" not in listed and '"pin"' not in listed
     identity = await accounts.login_user(f"{warehouse}-ch", "long enough pw", "10.9.0.1")
     assert identity.role == "channel" and identity.channels == ["jd", "tmall:shop1"] and identity.warehouse == "*"
+    await accounts.create_user(new_user(f"{warehouse}-two", warehouses=[warehouse, "ZZ9"]))
+    assert (await accounts.login_user(f"{warehouse}-two", "long enough pw", "10.9.0.1")).warehouse == warehouse
 
 
 async def test_inconsistent_users_are_refused_with_reasons(floor: Floor, warehouse: str) -> None:
