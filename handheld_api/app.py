@@ -21,8 +21,9 @@ from floor.core.settings import Settings
 from floor.floor import Floor
 from floor.store.client import UNAVAILABLE_ERRORS
 from floor.waves.optimal import warm_up
-from handheld_api import openapi
+from handheld_api import logs, openapi
 from handheld_api.auth import TokenSigner
+from handheld_api.http.admin import AdminController
 from handheld_api.http.auth import AuthController
 from handheld_api.http.common import ErrorBody
 from handheld_api.http.health import live, ready
@@ -33,6 +34,7 @@ from handheld_api.http.metrics import metrics
 from handheld_api.http.orders import OrderController
 from handheld_api.http.tasks import TaskController
 from handheld_api.http.waves import WaveController
+from handheld_api.sessions import Sessions
 from handheld_api.ws.board import board_socket
 from handheld_api.ws.handheld import handheld_socket
 from handheld_api.ws.hub import Hub
@@ -49,8 +51,16 @@ def floor_error(_request: Request[Any, Any, Any], error: FloorError) -> Response
 def http_error(_request: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorBody]:
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
             413: "too_large", 429: "too_many_attempts"}.get(error.status_code, "error")
-    return Response(ErrorBody(code, str(error.detail), error.extra or None), status_code=error.status_code,
+    return Response(ErrorBody(code, _reason(error), error.extra or None), status_code=error.status_code,
                     headers=error.headers)
+
+
+def _reason(error: HTTPException) -> str:
+    """The detail, with the field problems of a refused body spelled out ("lines[0].sku: Expected ...")."""
+    problems = error.extra if isinstance(error.extra, list) else []
+    named = [f"{p['key']}: {p['message']}" if p.get("key") not in (None, "data") else str(p.get("message"))
+             for p in problems if isinstance(p, dict) and p.get("message")]
+    return f"{error.detail}: {'; '.join(named)}" if named else str(error.detail)
 
 
 def store_down(_request: Request[Any, Any, Any], _error: Exception) -> Response[ErrorBody]:
@@ -80,9 +90,11 @@ def _page(name: str):  # type: ignore[no-untyped-def]
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.install()  # no token, ticket, PIN or password in any log line (uvicorn logs socket URLs)
     floor = Floor.from_settings(settings)
     hub = Hub(settings.redis_url)
     sweeper = PresenceSweeper(floor)
+    sessions = Sessions(floor.accounts)
 
     async def startup(app: Litestar) -> None:
         started = time.monotonic()
@@ -93,18 +105,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.floor = floor
         app.state.hub = hub
         app.state.signer = TokenSigner(settings.secret, settings.token_ttl_s)
+        app.state.sessions = sessions
+        app.state.ws_query_token = settings.ws_query_token
+        sessions.start()
         sweeper.start()
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
     async def shutdown(_app: Litestar) -> None:
         await sweeper.stop()
+        await sessions.stop()
         await hub.close()
         await floor.close()
 
     app = Litestar(
         route_handlers=[
-            AuthController, OrderController, InventoryController, WaveController, TaskController, ExceptionController,
-            ImportController,
+            AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
+            ExceptionController, ImportController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from floor.orders.model import CHANNELS
 from handheld_api.auth import TokenSigner
 from tests.redis_server import free_port
 
@@ -75,7 +76,8 @@ class LiveApp:
     def token(self, role: str, subject: str | None = None) -> str:
         if role == "picker" and subject is None:
             subject = self.pickers[0][0]
-        token, _ = self.signer.issue(role, subject or role, self.warehouse if role == "picker" else "*")
+        token, _ = self.signer.issue(role, subject or role, self.warehouse if role == "picker" else "*",
+                                     channels=CHANNELS if role == "channel" else ())
         return token
 
     def headers(self, role: str = "supervisor") -> dict[str, str]:

@@ -36,6 +36,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_window_s: int = 300  # FLOOR_LOGIN_WINDOW
     max_body_bytes: int = 1_048_576  # FLOOR_MAX_BODY: request body limit (imports: 64 MiB)
     scan_ttl_s: int = 24 * 3600  # FLOOR_SCAN_TTL: how long a scan id's verdict is kept (offline replay window)
+    ws_query_token: bool = True  # FLOOR_WS_QUERY_TOKEN=0: sockets refuse ?token= (tickets or the header only)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +71,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             login_window_s=int(number("FLOOR_LOGIN_WINDOW", 300)),
             max_body_bytes=int(number("FLOOR_MAX_BODY", 1_048_576)),
             scan_ttl_s=int(number("FLOOR_SCAN_TTL", 24 * 3600)),
+            ws_query_token=env.get("FLOOR_WS_QUERY_TOKEN", "1").strip().lower() not in ("0", "false", "no", "off"),
         )
 
     @property

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import msgspec
 
+from floor.core.fields import Id, Input, LongText, OptionalId, OptionalLocation, OptionalSku, Warehouse, Word
 from floor.core.lifecycle import Lifecycle
 
 EXCEPTION_KINDS = (
@@ -48,21 +49,21 @@ class FloorException(msgspec.Struct, frozen=True):
     reference: str = ""  # the sender's own id for it (its idempotency key)
 
 
-class ExceptionCommand(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ExceptionCommand(Input, frozen=True, forbid_unknown_fields=True):
     """Acknowledge or resolve: ``command_id`` makes a repeat harmless."""
 
-    command_id: str
-    note: str = ""
+    command_id: Id
+    note: LongText = ""
 
 
-class RaiseException(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class RaiseException(Input, frozen=True, forbid_unknown_fields=True):
     """Raise a floor exception. ``exception_id`` is the sender's id for it (scoped to the sender:
     a repeat returns the first exception; another sender's equal id is another exception)."""
 
-    exception_id: str
-    kind: str
-    location: str = ""
-    sku: str = ""
-    task_id: str = ""
-    detail: str = ""
-    warehouse: str | None = None
+    exception_id: Id
+    kind: Word
+    location: OptionalLocation = ""
+    sku: OptionalSku = ""
+    task_id: OptionalId = ""
+    detail: LongText = ""
+    warehouse: Warehouse | None = None

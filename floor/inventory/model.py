@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import msgspec
 
+from floor.core.fields import Id, Input, Location, Sku, Warehouse, Word
+
 STOCK_REASONS = ("receipt", "cycle_count", "damage", "correction", "return", "transfer")
 MAX_DELTA = 1_000_000
 
 
-class AdjustStock(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class AdjustStock(Input, frozen=True, forbid_unknown_fields=True):
     """A receipt (+) or adjustment (+/-). ``command_id`` is scoped to the sender: a repeat by the
     same sender returns the first result; another sender's equal id is another command."""
 
-    command_id: str
-    sku: str
-    location: str
+    command_id: Id
+    sku: Sku
+    location: Location
     delta: int
-    reason: str
-    warehouse: str | None = None
+    reason: Word
+    warehouse: Warehouse | None = None
 
 
 class StockLevel(msgspec.Struct, frozen=True):

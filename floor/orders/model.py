@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
+from floor.core.fields import ExternalId, Input, ShortText, Sku, Warehouse, Word
 from floor.core.lifecycle import Lifecycle
 
 CHANNELS = ("tmall", "taobao", "jd", "pinduoduo", "douyin", "shopify", "own_site", "manual")
@@ -25,21 +28,28 @@ ORDER_LIFECYCLE = Lifecycle(
 )
 
 
-class OrderLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    sku: str
+MAX_LINES = 200
+MAX_QUANTITY = 10_000
+Shop = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[A-Za-z0-9._-]*$",
+                                   description="the channel's shop id ('' = the channel's only shop)")]
+
+
+class OrderLine(Input, frozen=True, forbid_unknown_fields=True):
+    sku: Sku
     quantity: int
 
 
-class NewOrder(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``POST /api/orders``: idempotent on (channel, external_id)."""
+class NewOrder(Input, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/orders``: idempotent on (channel, shop, external_id)."""
 
-    channel: str
-    external_id: str
-    lines: list[OrderLine]
-    warehouse: str | None = None
+    channel: Word
+    external_id: ExternalId
+    lines: Annotated[list[OrderLine], msgspec.Meta(max_length=MAX_LINES)]
+    warehouse: Warehouse | None = None
     priority: int = 5  # 1 = most urgent
     due: int | None = None  # epoch seconds (cut-off); None = no deadline
-    customer: str = ""
+    customer: ShortText = ""
+    shop: Shop = ""
 
 
 class Order(msgspec.Struct, frozen=True):
@@ -57,10 +67,7 @@ class Order(msgspec.Struct, frozen=True):
     short_units: int = 0
     created_ms: int = 0
     wave_id: str = ""
-
-
-MAX_LINES = 200
-MAX_QUANTITY = 10_000
+    shop: str = ""
 
 
 def validate_new_order(order: NewOrder) -> list[str]:

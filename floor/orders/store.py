@@ -23,12 +23,12 @@ class OrderStore:
 
     async def intake(
         self, warehouse: str, order_id: str, channel: str, external_id: str, lines: list[tuple[str, int]],
-        priority: int, due: int | None, customer: str, urgency: int,
+        priority: int, due: int | None, customer: str, urgency: int, shop: str = "",
     ) -> tuple[bool, str]:
         """Returns (repeat, order id): on a repeat the id is the first order's."""
         result = await self.scripts.call(
             "intake_order", warehouse, order_id, channel, external_id, msgspec.json.encode(lines),
-            priority, "" if due is None else due, customer, urgency,
+            priority, "" if due is None else due, customer, urgency, shop,
         )
         repeat, payload = unwrap(result)
         return repeat, str(payload)
@@ -69,5 +69,5 @@ def _order(warehouse: str, order_id: str, f: dict[str, str]) -> Order:
         status=f["status"], lines=lines, priority=int(f["priority"]),
         due=int(f["due"]) if f.get("due") else None, reason=f.get("reason", ""), units=int(f["units"]),
         picked_units=int(f.get("picked_units", 0)), short_units=int(f.get("short_units", 0)),
-        created_ms=int(f["created_ms"]), wave_id=f.get("wave", ""),
+        created_ms=int(f["created_ms"]), wave_id=f.get("wave", ""), shop=f.get("shop", ""),
     )

@@ -93,7 +93,8 @@ async def load_demo(floor: Floor, data: DemoData, credentials: DemoCredentials) 
     for picker_id, badge, pin in credentials.pickers:
         await floor.accounts.put_picker(Picker(picker_id, warehouse, badge, picker_id.title()), pin)
     for username, role, password in credentials.users:
-        await floor.accounts.put_user(User(username, role, ["*"]), password)
+        channels = list(CHANNELS) if role == "channel" else []  # the demo integration may post for every channel
+        await floor.accounts.put_user(User(username, role, ["*"], channels), password)
     for order in data.orders:
         await floor.orders.intake(warehouse, order)
 

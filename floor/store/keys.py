@@ -90,6 +90,32 @@ def import_key(part: str, scope: str) -> str:
     return f"{GLOBAL_PREFIX}import:{part}:{scope}"
 
 
+def users() -> str:
+    """Global: set of every username (the admin list)."""
+    return f"{GLOBAL_PREFIX}users"
+
+
+def badges() -> str:
+    """Global: set of every badge (the admin list of pickers)."""
+    return f"{GLOBAL_PREFIX}badges"
+
+
+def auth_state(sid: str) -> str:
+    """Global: hash of one login subject (``user:<name>`` or ``picker:<W>:<id>``): ``epoch`` (bumped to
+    end every token), ``disabled``, and ``j:<token id>`` -> expiry ms of each revoked token. No TTL."""
+    return f"{GLOBAL_PREFIX}auth:{sid}"
+
+
+def revocations() -> str:
+    """Global: Stream of revocations (sid, jti or epoch) every web node follows to close sockets."""
+    return f"{GLOBAL_PREFIX}revocations"
+
+
+def ticket(digest: str) -> str:
+    """Global: a WebSocket ticket (by the SHA-256 of the ticket) -> the token's claims; short TTL, single use."""
+    return f"{GLOBAL_PREFIX}ticket:{digest}"
+
+
 def warehouses() -> str:
     return GLOBAL_PREFIX + WAREHOUSES
 

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
+from floor.core.fields import Id, Input, Warehouse, Word
 from floor.core.lifecycle import Lifecycle
 from floor.picking.model import Step
 
@@ -15,15 +18,15 @@ WAVE_LIFECYCLE = Lifecycle(
 )
 
 
-class ReleaseWave(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ReleaseWave(Input, frozen=True, forbid_unknown_fields=True):
     """``POST /api/waves``: ``wave_id`` is the command id (a repeat returns the same wave)."""
 
-    wave_id: str
+    wave_id: Id
     pickers: int = 1  # the "serpentine" planner splits into this many tasks
-    order_ids: list[str] | None = None  # None = the most urgent reserved orders
+    order_ids: Annotated[list[Id], msgspec.Meta(max_length=10_000)] | None = None  # None = the most urgent
     max_orders: int = 50
-    warehouse: str | None = None
-    planner: str = "optimal"  # "optimal": batching + exact routing (kernels); "serpentine": baseline
+    warehouse: Warehouse | None = None
+    planner: Word = "optimal"  # "optimal": batching + exact routing (kernels); "serpentine": baseline
     cart_capacity: int | None = None  # items per tour (optimal planner); None = the server default
     tote_capacity: int | None = None  # items per tote; None = one tote per order
 

@@ -9,7 +9,7 @@
 // data-last-id; rows carry data-exception-id / data-status, data-wave-id, data-picker,
 // data-verdict / data-count.
 
-import { ApiError, Session, apiBlob, apiFetch, login, socketUrl } from "/static/shared/api.js";
+import { ApiError, Session, apiBlob, apiFetch, endSession, login, ticketSocketUrl } from "/static/shared/api.js";
 import { $, clock, h } from "/static/shared/dom.js";
 import { uniqueId } from "/static/shared/ids.js";
 import { ReconnectingSocket } from "/static/shared/socket.js";
@@ -338,7 +338,7 @@ function onFatal(code) {
 }
 
 function socketParams() {
-  const wanted = { token: login_.token, warehouse: state.warehouse || login_.warehouse };
+  const wanted = { warehouse: state.warehouse || login_.warehouse };
   if (hadSnapshot && state.lastId) wanted.last_id = state.lastId;
   return wanted;
 }
@@ -485,7 +485,11 @@ function start(saved) {
   showScreen("board");
   renderAll();
   chart = new VerdictChart(el.chart);
-  socket = new ReconnectingSocket(() => socketUrl("/ws/board", socketParams()), { onMessage, onState, onFatal }).start();
+  socket = new ReconnectingSocket(() => ticketSocketUrl("/ws/board", login_.token, socketParams()), {
+    onMessage,
+    onState,
+    onFatal,
+  }).start();
   ticker = setInterval(() => {
     for (const [id, row] of exceptionRows) {
       const exception = state.exceptions.get(id);
@@ -497,6 +501,7 @@ function start(saved) {
 function logout(message = "") {
   socket?.stop();
   socket = null;
+  if (!message) endSession(login_?.token); // the user asked: end the token on the server too
   chart?.destroy();
   chart = null;
   clearInterval(ticker);

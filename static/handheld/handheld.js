@@ -8,7 +8,7 @@
 // body carries data-screen, data-verdict, data-location, data-connection, data-outbox,
 // data-task-id, data-step, data-picked.
 
-import { ApiError, Session, login, socketUrl } from "/static/shared/api.js";
+import { ApiError, Session, endSession, login, ticketSocketUrl } from "/static/shared/api.js";
 import { $, clock, h } from "/static/shared/dom.js";
 import { scanId } from "/static/shared/ids.js";
 import { ReconnectingSocket } from "/static/shared/socket.js";
@@ -536,7 +536,7 @@ function startWork(login) {
   renderTask();
   renderLog();
   renderOutbox();
-  socket = new ReconnectingSocket(() => socketUrl("/ws/handheld", { token: login.token }), {
+  socket = new ReconnectingSocket(() => ticketSocketUrl("/ws/handheld", login.token), {
     onOpen: () => {
       replayed = false;
     },
@@ -558,6 +558,7 @@ function logout(message = "", { force = false } = {}) {
   clearInterval(watchdog);
   socket?.stop();
   socket = null;
+  if (!force) endSession(state.session?.token);
   session.clear();
   state.session = null;
   state.task = null;

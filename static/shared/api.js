@@ -60,6 +60,26 @@ export function login(credentials) {
   return apiFetch("/api/auth/login", { method: "POST", body: credentials });
 }
 
+/**
+ * A single-use WebSocket ticket for this login (POST /api/auth/ticket, valid ~30 s): sockets are
+ * opened with ?ticket=, never with the long-lived token in the URL (URLs end up in logs).
+ */
+export async function socketTicket(token) {
+  const answer = await apiFetch("/api/auth/ticket", { method: "POST", token });
+  return answer.ticket;
+}
+
+/** The socket URL for `path` with a fresh ticket and `params`; rejects with ApiError like apiFetch. */
+export async function ticketSocketUrl(path, token, params = {}) {
+  return socketUrl(path, { ...params, ticket: await socketTicket(token) });
+}
+
+/** POST /api/auth/logout: end this token on the server (best effort: the page forgets it anyway). */
+export function endSession(token) {
+  if (!token) return Promise.resolve(null);
+  return apiFetch("/api/auth/logout", { method: "POST", token }).catch(() => null);
+}
+
 /** A login kept in sessionStorage under `key` (gone when the tab closes). */
 export class Session {
   constructor(key) {

@@ -6,12 +6,16 @@
 //
 // A half-dead connection (Wi-Fi gone, no close frame) is noticed by the heartbeat: a `ping` every
 // `pingMs`, and the socket is dropped when nothing at all has arrived for `staleMs`.
+//
+// `makeUrl` may return a Promise: the pages fetch a fresh single-use ticket (POST /api/auth/ticket)
+// before every attempt, so the long-lived token never appears in a URL. A ticket request refused
+// with 401/403 is fatal like the matching close code; any other failure is retried with backoff.
 
 const FATAL_CODES = new Set([4400, 4401, 4403]);
 
 export class ReconnectingSocket {
   /**
-   * @param {() => string} makeUrl  called before every attempt (so e.g. last_id can change)
+   * @param {() => string | Promise<string>} makeUrl  called before every attempt (so e.g. last_id can change)
    * @param {object} handlers  onOpen(), onMessage(frame), onState(state, info), onFatal(code, reason)
    */
   constructor(makeUrl, handlers = {}, options = {}) {
@@ -25,6 +29,7 @@ export class ReconnectingSocket {
     this.attempts = 0;
     this.connections = 0; // how many times the socket has opened (tests read it)
     this.ws = null;
+    this.attempt = 0; // bumped by every attempt and discard(): a late ticket for an old attempt is dropped
     this.retryTimer = null;
     this.heartbeatTimer = null;
     this.lastSeen = 0;
@@ -102,16 +107,47 @@ export class ReconnectingSocket {
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (this.state === "stopped") return;
+    const attempt = ++this.attempt;
+    this.setState("connecting");
+    let url;
+    try {
+      url = this.makeUrl();
+    } catch (error) {
+      this.failAttempt(error);
+      return;
+    }
+    Promise.resolve(url).then(
+      (resolved) => {
+        if (attempt === this.attempt && this.state !== "stopped") this.open(resolved);
+      },
+      (error) => {
+        if (attempt === this.attempt && this.state !== "stopped") this.failAttempt(error);
+      },
+    );
+  }
+
+  /** The URL (its ticket) could not be had: fatal when the server refused the login, else retry. */
+  failAttempt(error) {
+    const fatal = error && error.status === 401 ? 4401 : error && error.status === 403 ? 4403 : 0;
+    if (fatal) {
+      this.setState("stopped", { code: fatal });
+      this.handlers.onFatal?.(fatal, String(error.message || ""));
+      return;
+    }
+    this.setState(navigator.onLine === false ? "offline" : "waiting", { error: String(error) });
+    this.scheduleRetry();
+  }
+
+  open(url) {
     let ws;
     try {
-      ws = new WebSocket(this.makeUrl());
+      ws = new WebSocket(url);
     } catch (error) {
       this.setState("waiting", { error: String(error) });
       this.scheduleRetry();
       return;
     }
     this.ws = ws;
-    this.setState("connecting");
     ws.onopen = () => {
       if (ws !== this.ws) return;
       this.attempts = 0;
@@ -149,6 +185,7 @@ export class ReconnectingSocket {
 
   /** Forget the current socket without waiting for its close handshake. */
   discard() {
+    this.attempt += 1; // an attempt still fetching its ticket is abandoned
     this.stopHeartbeat();
     const ws = this.ws;
     this.ws = null;

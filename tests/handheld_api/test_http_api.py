@@ -117,8 +117,10 @@ def test_inventory_adjustments(live_app: LiveApp) -> None:
     response = post(live_app, "/api/inventory/adjustments", too_much)
     assert response.status_code == 409 and response.json()["error"] == "insufficient_stock"
     for bad in (dict(body, command_id="adj-3", location="W1-Z9"), dict(body, command_id="adj-4", reason="magic"),
-                dict(body, command_id="adj-5", delta=0), dict(body, command_id="a b")):
+                dict(body, command_id="adj-5", delta=0)):
         assert post(live_app, "/api/inventory/adjustments", bad).status_code == 422
+    malformed = post(live_app, "/api/inventory/adjustments", dict(body, command_id="a b"))  # refused while decoding
+    assert malformed.status_code == 400 and "command_id" in malformed.text
     assert get(live_app, "/api/inventory/skus/NOPE").status_code == 404
 
 

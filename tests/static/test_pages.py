@@ -401,6 +401,7 @@ async def test_board_catches_up_with_last_id_after_a_disconnect(
     urls: list[str] = []
     board = await open_board(desktop, live_app, page_errors, socket_urls=urls)
     assert len(urls) == 1 and "last_id" not in urls[0]
+    assert "ticket=" in urls[0] and "token=" not in urls[0]  # the token never travels in a URL
     seen = str(await board.get_attribute("body", "data-last-id"))
     assert await board.evaluate("id => sessionStorage.getItem(id)", f"floor.board.lastId.{live_app.warehouse}") == seen
 
@@ -424,6 +425,7 @@ async def test_board_catches_up_with_last_id_after_a_disconnect(
     await desktop.set_offline(False)
     await expect(board.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
     assert len(urls) >= 2 and f"last_id={seen}" in urls[-1]
+    assert len({url.split("ticket=")[1].split("&")[0] for url in urls}) == len(urls)  # a fresh ticket each time
     await expect(board.locator(f'[data-exception-id="{ids["x-gap-1"]}"]')).to_have_attribute(
         "data-status", "acknowledged", timeout=TIMEOUT_MS)
     await expect(board.locator(f'[data-exception-id="{ids["x-gap-2"]}"]')).to_have_attribute("data-status", "raised")
