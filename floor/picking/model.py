@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from floor.core.fields import Id, Input, OptionalId
 from floor.core.lifecycle import Lifecycle
 
 TASK_LIFECYCLE = Lifecycle(
@@ -70,12 +71,12 @@ class PickerView(msgspec.Struct, frozen=True):
     present: bool = False  # holds a presence lease (a socket on some node)
 
 
-class ReassignTask(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ReassignTask(Input, frozen=True):
     """A supervisor moves a task: to ``picker`` (who must be present), or back to the ready queue
     (``picker`` = ''). ``command_id`` is the sender's id: its repeat returns the first result."""
 
-    command_id: str
-    picker: str = ""
+    command_id: Id
+    picker: OptionalId = ""
 
 
 class TaskReassigned(msgspec.Struct, frozen=True):

@@ -8,15 +8,19 @@ only; users are managed by admins of every warehouse ('*').
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
 
 from floor.accounts.model import NewPasswordBody, NewPicker, NewPinBody, NewUser, PickerView, UserView
 from floor.core.errors import ForbiddenError, NotFoundError
 from handheld_api.auth import roles
 from handheld_api.http.common import ErrorBody, floor_of, principal_of
+
+UsernamePath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+BadgePath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 CONFLICT = {409: ResponseSpec(ErrorBody, description="the username, badge or picker id is taken")}
 
@@ -50,24 +54,24 @@ class AdminController(Controller):
         return await floor_of(request).accounts.create_user(data)
 
     @get("/users/{username:str}", summary="One user")
-    async def user(self, username: str, request: Request[Any, Any, Any]) -> UserView:
+    async def user(self, username: UsernamePath, request: Request[Any, Any, Any]) -> UserView:
         _all_warehouses(request)
         return await floor_of(request).accounts.user(_name(username, "user"))
 
     @post("/users/{username:str}/disable", status_code=200,
           summary="Disable: logins refused, every token ended on every node within 1 s")
-    async def disable_user(self, username: str, request: Request[Any, Any, Any]) -> UserView:
+    async def disable_user(self, username: UsernamePath, request: Request[Any, Any, Any]) -> UserView:
         _all_warehouses(request)
         return await floor_of(request).accounts.set_user_disabled(_name(username, "user"), True)
 
     @post("/users/{username:str}/enable", status_code=200, summary="Enable: logins allowed again")
-    async def enable_user(self, username: str, request: Request[Any, Any, Any]) -> UserView:
+    async def enable_user(self, username: UsernamePath, request: Request[Any, Any, Any]) -> UserView:
         _all_warehouses(request)
         return await floor_of(request).accounts.set_user_disabled(_name(username, "user"), False)
 
     @post("/users/{username:str}/password", status_code=200,
           summary="New password: the user's tokens end, its lock-out is lifted")
-    async def reset_password(self, username: str, data: NewPasswordBody, request: Request[Any, Any, Any]) -> UserView:
+    async def reset_password(self, username: UsernamePath, data: NewPasswordBody, request: Request[Any, Any, Any]) -> UserView:
         _all_warehouses(request)
         return await floor_of(request).accounts.reset_password(_name(username, "user"), data.password)
 
@@ -93,22 +97,22 @@ class AdminController(Controller):
         return await floor.accounts.create_picker(data)
 
     @get("/pickers/{badge:str}", summary="One picker by badge")
-    async def picker(self, badge: str, request: Request[Any, Any, Any]) -> PickerView:
+    async def picker(self, badge: BadgePath, request: Request[Any, Any, Any]) -> PickerView:
         return await self._picker(request, badge)
 
     @post("/pickers/{badge:str}/disable", status_code=200,
           summary="Disable: logins refused, tokens ended and handheld sockets closed within 1 s")
-    async def disable_picker(self, badge: str, request: Request[Any, Any, Any]) -> PickerView:
+    async def disable_picker(self, badge: BadgePath, request: Request[Any, Any, Any]) -> PickerView:
         await self._picker(request, badge)
         return await floor_of(request).accounts.set_picker_disabled(badge, True)
 
     @post("/pickers/{badge:str}/enable", status_code=200, summary="Enable: logins allowed again")
-    async def enable_picker(self, badge: str, request: Request[Any, Any, Any]) -> PickerView:
+    async def enable_picker(self, badge: BadgePath, request: Request[Any, Any, Any]) -> PickerView:
         await self._picker(request, badge)
         return await floor_of(request).accounts.set_picker_disabled(badge, False)
 
     @post("/pickers/{badge:str}/pin", status_code=200, summary="New PIN: the picker's tokens end, lock-out lifted")
-    async def reset_pin(self, badge: str, data: NewPinBody, request: Request[Any, Any, Any]) -> PickerView:
+    async def reset_pin(self, badge: BadgePath, data: NewPinBody, request: Request[Any, Any, Any]) -> PickerView:
         await self._picker(request, badge)
         return await floor_of(request).accounts.reset_pin(badge, data.pin)
 

@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
+from floor.core.fields import ControlCharacterError, Id, control_character_in
 from floor.jobs import imports as import_jobs
 from floor.onboarding import service
 from floor.onboarding.model import KINDS, ImportReport, ImportRequest
@@ -24,14 +25,22 @@ MAX_IMPORT_BYTES = 64 * 1024 * 1024
 
 
 class ImportUpload(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    # Not an Input: CSV files carry newlines (control characters) by nature; the import checks
+    # every field of every row itself (docs/onboarding.md).
     """The files travel as text: ``files`` maps a kind (warehouses, layout, locations, skus, stock,
     pickers, users) to the file's content (CSV, or a JSON array of rows with ``format: json``)."""
 
-    import_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    files: dict[str, str]
-    format: Annotated[str, msgspec.Meta(pattern="^(csv|json)$")] = "csv"
+    import_id: Id
+    files: dict[Annotated[str, msgspec.Meta(max_length=16, pattern="^[a-z]+$")],
+                Annotated[str, msgspec.Meta(max_length=MAX_IMPORT_BYTES)]]
+    format: Annotated[str, msgspec.Meta(max_length=4, pattern="^(csv|json)$")] = "csv"
     valid_only: bool = False
-    kinds: list[str] = msgspec.field(default_factory=list)
+    kinds: list[Annotated[str, msgspec.Meta(max_length=16, pattern="^[a-z]+$")]] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for name, value in (("import_id", self.import_id), ("format", self.format), *(("kinds", k) for k in self.kinds)):
+            if control_character_in(value):
+                raise ControlCharacterError(f"`{name}` must not contain control characters")
 
     def split(self) -> tuple[ImportRequest, dict[str, bytes]]:
         return (ImportRequest(self.import_id, list(self.kinds), self.format, self.valid_only),

@@ -42,6 +42,6 @@ async def test_make_run_loads_the_demo_from_the_csv_templates(floor: Floor, ware
     assert await floor.catalog.count(warehouse) == 600
     assert await floor.orders.store.count(warehouse, "orders_reserved") > 150
     picker, badge, pin = credentials.pickers[0]
-    assert (await floor.accounts.login_picker(badge, pin, "test")).picker_id == picker
+    assert (await floor.accounts.login_picker(badge, pin, "test")).subject == picker
     username, role, password = next(u for u in credentials.users if u[1] == "supervisor")
     assert (await floor.accounts.login_user(username, password, "test")).role == "supervisor"

@@ -42,6 +42,9 @@ def base_bodies(app: LiveApp) -> dict[str, dict[str, Any]]:
         "/api/admin/users/{username:str}/password": {"password": "0123456789"},
         "/api/admin/pickers": {"picker_id": "p1", "warehouse": wh, "badge": "B1", "name": "Li", "pin": "1234"},
         "/api/admin/pickers/{badge:str}/pin": {"pin": "1234"},
+        "/api/waves/tasks/{task_id:str}/reassign": {"command_id": "c1", "picker": "p1"},
+        "/api/imports": {"import_id": "i1", "files": {"skus": "warehouse,sku,gtin,name_en\n"}, "kinds": ["skus"]},
+        "/api/imports/validate": {"import_id": "i1", "files": {"skus": "warehouse,sku,gtin,name_en\n"}, "kinds": ["skus"]},
     }
 
 
