@@ -38,7 +38,7 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def release_wave(warehouse: str, command_json: str) -> dict[str, Any]:
+def release_wave(warehouse: str, command_json: str, sender: str = "") -> dict[str, Any]:
     """Plan and commit a wave in the worker (slow for large waves: never on a web request)."""
     command = msgspec.json.decode(command_json, type=ReleaseWave)
 
@@ -49,7 +49,7 @@ def release_wave(warehouse: str, command_json: str) -> dict[str, Any]:
         try:
             await store.set_planning(warehouse, command.wave_id, "planning", "", _now_ms())
             try:
-                repeat, wave = await floor.waves.release(warehouse, command)
+                repeat, wave = await floor.waves.release(warehouse, command, sender)
             except FloorError as error:
                 await store.set_planning(warehouse, command.wave_id, "failed", error.reason, _now_ms())
                 return {"failed": error.reason}
@@ -65,7 +65,7 @@ def release_wave(warehouse: str, command_json: str) -> dict[str, Any]:
     return asyncio.run(run())
 
 
-def enqueue_release_wave(jobs_redis_url: str, warehouse: str, command: ReleaseWave) -> str:
+def enqueue_release_wave(jobs_redis_url: str, warehouse: str, command: ReleaseWave, sender: str = "") -> str:
     """Enqueue once; a wave whose earlier job failed is enqueued again under the same id."""
     connection = connect_sync(jobs_redis_url, decode_responses=False)
     job_id = wave_job_id(warehouse, command.wave_id)
@@ -78,7 +78,7 @@ def enqueue_release_wave(jobs_redis_url: str, warehouse: str, command: ReleaseWa
         except NoSuchJobError:
             pass
         Queue(QUEUE, connection=connection).enqueue(
-            release_wave, warehouse, msgspec.json.encode(command).decode(), job_id=job_id, result_ttl=86400,
+            release_wave, warehouse, msgspec.json.encode(command).decode(), sender, job_id=job_id, result_ttl=86400,
             failure_ttl=86400, job_timeout=600,
         )
         return job_id

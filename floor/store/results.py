@@ -30,6 +30,7 @@ _ERRORS: dict[str, type[FloorError]] = {
     "stale_step": ConflictError,
     "not_short": ValidationError,
     "not_present": ConflictError,
+    "taken": ConflictError,
 }
 
 _MESSAGES = {
@@ -39,6 +40,7 @@ _MESSAGES = {
     "illegal_transition": "not allowed from state '{}'",
     "not_your_task": "task '{}' is not assigned to you",
     "not_present": "picker '{}' is not present on the floor",
+    "taken": "the id '{}' is already used by another sender: choose another",
 }
 
 

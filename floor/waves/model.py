@@ -62,3 +62,4 @@ class WaveView(msgspec.Struct, frozen=True):
     short_units: int
     tasks_open: int
     released_ms: int
+    released_by: str = ""  # the sender whose wave_id this is

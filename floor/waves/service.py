@@ -60,13 +60,19 @@ class Waves:
     def size(self, command: ReleaseWave) -> int:
         return len(command.order_ids) if command.order_ids is not None else command.max_orders
 
-    async def release(self, warehouse: str, command: ReleaseWave) -> tuple[bool, WaveView]:
-        """Plan and commit a wave; re-plans when stock moved between planning and commit."""
+    async def release(self, warehouse: str, command: ReleaseWave, sender: str = "") -> tuple[bool, WaveView]:
+        """Plan and commit a wave; re-plans when stock moved between planning and commit.
+        Idempotent on (sender, wave_id); another sender's wave id is refused (ConflictError taken)."""
         self.check(command)
         try:
-            return True, await self.store.get(warehouse, command.wave_id)
+            existing = await self.store.get(warehouse, command.wave_id)
         except NotFoundError:
             pass
+        else:
+            if existing.released_by != sender:
+                raise ConflictError(f"the id '{command.wave_id}' is already used by another sender: choose another",
+                                    code="taken")
+            return True, existing
         layout = await self.layouts.get(warehouse)
         for _attempt in range(3):
             if command.order_ids is not None:
@@ -97,7 +103,7 @@ class Waves:
             else:
                 plan = plan_wave(command.wave_id, orders, free, gtins, layout, command.pickers, names)
             try:
-                repeat = await self.store.release(warehouse, plan)
+                repeat = await self.store.release(warehouse, plan, sender)
             except ConflictError:
                 continue  # stock or orders moved under us: plan again on fresh state
             return repeat, await self.store.get(warehouse, command.wave_id)

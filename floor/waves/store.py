@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from floor.core.errors import NotFoundError
+from floor.core.errors import ConflictError, NotFoundError
 from floor.orders.model import ORDER_LIFECYCLE
 from floor.store import keys
 from floor.store.results import unwrap
@@ -34,8 +34,9 @@ class WaveStore:
         self.client = client
         self.scripts = scripts
 
-    async def release(self, warehouse: str, plan: WavePlan) -> bool:
-        """Commit a planned wave; True when the wave already existed (a repeat)."""
+    async def release(self, warehouse: str, plan: WavePlan, sender: str = "") -> bool:
+        """Commit a planned wave; True when the sender's wave already existed (a repeat).
+        ConflictError ``taken`` when another sender's wave has this id."""
         body = {
             "orders": plan.order_ids,
             "tasks": [
@@ -46,7 +47,7 @@ class WaveStore:
             "allocations": plan.allocations,
         }
         result = await self.scripts.call(
-            "release_wave", warehouse, plan.wave_id, msgspec.json.encode(body), _RELEASE_FROM
+            "release_wave", warehouse, plan.wave_id, msgspec.json.encode(body), _RELEASE_FROM, sender
         )
         repeat, _ = unwrap(result)
         return bool(repeat)
@@ -79,13 +80,18 @@ class WaveStore:
             await self.client.hincrby(key, "attempts", 1)
         await self.client.expire(key, JOB_TTL)
 
-    async def claim_queue(self, warehouse: str, wave_id: str, now_ms: int) -> bool:
-        """Mark a wave queued unless it is already queued or planning; True when this call did."""
+    async def claim_queue(self, warehouse: str, wave_id: str, now_ms: int, sender: str = "") -> bool:
+        """Mark a wave queued unless it is already queued or planning; True when this call did.
+        ConflictError ``taken`` when another sender's wave has this id."""
         key = keys.key(warehouse, "wave_job", wave_id)
-        state = await self.client.hget(key, "state")
+        state, by = await self.client.hmget(key, "state", "by")
+        if state is not None and (by or "") != sender:
+            raise ConflictError(f"the id '{wave_id}' is already used by another sender: choose another",
+                                code="taken")
         if state in ("queued", "planning", "committed"):
             return False
         await self.set_planning(warehouse, wave_id, "queued", "", now_ms)
+        await self.client.hset(key, "by", sender)
         return True
 
 
@@ -94,5 +100,5 @@ def _wave(wave_id: str, f: dict[str, Any]) -> WaveView:
         wave_id=wave_id, status=f["status"], orders=msgspec.json.decode(f["orders"]),
         tasks=msgspec.json.decode(f["tasks"]), units=int(f["units"]), picked_units=int(f["picked_units"]),
         short_units=int(f.get("short_units", 0)), tasks_open=int(f["tasks_open"]),
-        released_ms=int(f["released_ms"]),
+        released_ms=int(f["released_ms"]), released_by=f.get("by", ""),
     )

@@ -11,7 +11,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 
-from floor.core.errors import ForbiddenError, NotFoundError
+from floor.core.errors import ConflictError, ForbiddenError, NotFoundError
 from floor.jobs import waves as wave_jobs
 from floor.picking.model import TaskView
 from floor.waves.model import ReleaseWave, WaveView
@@ -41,20 +41,26 @@ class WaveController(Controller):
     async def release(self, data: ReleaseWave, request: Request[Any, Any, Any]) -> Response[Any]:
         floor = floor_of(request)
         warehouse = warehouse_for(request, data.warehouse)
+        sender = principal_of(request).subject
         if floor.waves.size(data) > floor.settings.inline_wave_max:
             floor.waves.check(data)
             try:
-                return Response(WaveResult(True, await floor.waves.get(warehouse, data.wave_id)))
+                existing = await floor.waves.get(warehouse, data.wave_id)
             except NotFoundError:
                 pass
+            else:
+                if existing.released_by != sender:
+                    raise ConflictError(f"the id '{data.wave_id}' is already used by another sender: choose another",
+                                        code="taken")
+                return Response(WaveResult(True, existing))
             now = int(time.time() * 1000)
-            if await floor.waves.store.claim_queue(warehouse, data.wave_id, now):
+            if await floor.waves.store.claim_queue(warehouse, data.wave_id, now, sender):
                 await asyncio.to_thread(
-                    wave_jobs.enqueue_release_wave, floor.settings.jobs_redis_url, warehouse, data
+                    wave_jobs.enqueue_release_wave, floor.settings.jobs_redis_url, warehouse, data, sender
                 )
             planning = await floor.waves.planning(warehouse, data.wave_id)
             return Response(planning, status_code=202)
-        repeat, wave = await floor.waves.release(warehouse, data)
+        repeat, wave = await floor.waves.release(warehouse, data, sender)
         return Response(WaveResult(repeat, wave))
 
     @get("/{wave_id:str}", guards=[roles("supervisor")], responses=PLANNING,

@@ -2,13 +2,19 @@
 -- requires: events, tasks
 -- its orders released, queue the tasks and hand them to idle pickers. Checks that every order
 -- is still releasable and every location still has the free units the plan took; otherwise
--- changes nothing and returns 'conflict' (the caller re-plans). Idempotent on the wave id.
+-- changes nothing and returns 'conflict' (the caller re-plans). Idempotent on (sender, wave id):
+-- the sender's repeat returns its wave; another sender's equal wave id is refused ('taken'),
+-- never answered with someone else's wave (a wave id is also the wave's name on the board).
 -- KEYS[1] events stream
 -- ARGV[2] wave_id  ARGV[3] plan JSON {orders=[id], tasks=[{task_id, units, steps=[step JSON]}],
---         allocations=[[sku, location, qty]]}  ARGV[4] allowed order states JSON
--- returns {'ok', wave_id} | {'exists', wave_id} | {'conflict', reason}
+--         allocations=[[sku, location, qty]]}  ARGV[4] allowed order states JSON  ARGV[5] sender
+-- returns {'ok', wave_id} | {'exists', wave_id} | {'conflict', reason} | {'taken', wave_id}
 local wave_id = ARGV[2]
-if redis.call('EXISTS', K.wave(wave_id)) == 1 then return {'exists', wave_id} end
+if redis.call('EXISTS', K.wave(wave_id)) == 1 then
+  local by = redis.call('HGET', K.wave(wave_id), 'by') or ''
+  if by ~= ARGV[5] then return {'taken', wave_id} end
+  return {'exists', wave_id}
+end
 local plan = cjson.decode(ARGV[3])
 local allowed = set_of(ARGV[4])
 for _, order_id in ipairs(plan.orders) do
@@ -50,7 +56,7 @@ for index, task in ipairs(plan.tasks) do
 end
 redis.call('HSET', K.wave(wave_id), 'status', 'released', 'orders', cjson.encode(plan.orders),
   'tasks', cjson.encode(task_ids), 'units', units, 'picked_units', 0, 'short_units', 0,
-  'tasks_open', #task_ids, 'released_ms', NOW)
+  'tasks_open', #task_ids, 'released_ms', NOW, 'by', ARGV[5])
 redis.call('ZADD', K.waves(), NOW, wave_id)
 emit('wave_released', {wave_id = wave_id, orders = #plan.orders, tasks = #task_ids, units = units})
 hand_out()  -- to idle pickers that are present (absent ones leave the idle set)

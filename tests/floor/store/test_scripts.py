@@ -265,3 +265,17 @@ async def test_script_time_comes_from_redis(small_demo: Floor, warehouse: str) -
     seconds, micros = await small_demo.client.time()
     _, order = await small_demo.orders.intake(warehouse, NewOrder("jd", "TIME-1", [OrderLine("SKU00002", 1)]))
     assert abs(order.created_ms - (seconds * 1000 + micros // 1000)) < 2000
+
+
+async def test_wave_ids_are_the_senders(small_demo: Floor, warehouse: str) -> None:
+    command = ReleaseWave("shared-id", pickers=1, max_orders=2, planner="serpentine")
+    repeat, wave = await small_demo.waves.release(warehouse, command, "sup-a")
+    assert not repeat and wave.released_by == "sup-a"
+    again, same = await small_demo.waves.release(warehouse, command, "sup-a")
+    assert again and same.orders == wave.orders
+    with pytest.raises(ConflictError, match="another sender") as refused:
+        await small_demo.waves.release(warehouse, command, "sup-b")
+    assert refused.value.code == "taken"
+    plan = WavePlan("shared-id", [], [], [])  # the script refuses it too, whoever plans
+    with pytest.raises(ConflictError, match="another sender"):
+        await small_demo.waves.store.release(warehouse, plan, "sup-b")
