@@ -4,11 +4,20 @@ Starts redis-server as ``make run`` does (AOF on, ``appendfsync always``, its ow
 one uvicorn web node (as bench/stack.py), loads a warehouse (bench/scan_loop.py's loader), logs
 N pickers in and drives N handhelds (bench/crash_handheld.py: each follows its task, keeps an
 outbox and re-sends it after every reconnect with the same scan ids) at a steady total rate.
-Mid-run it kills the web node with SIGKILL and starts a new one on the same port; later it kills
-redis-server with SIGKILL and restarts it from the same AOF dir. After the run every handheld
-keeps its socket until its outbox is empty, then bench/crash_check.py compares every verdict the
-handhelds got with Redis. Prints a JSON summary; exits 1 if anything was lost or doubled (or
-some scan never got its verdict).
+Mid-run (processes in bench/crash_stack.py):
+
+1. the web node gets SIGKILL halfway through a 400 ms Redis stall -- the scans it had sent are
+   applied after it died, their verdicts never leave -- and a new node starts on the same port;
+2. redis-server gets SIGKILL, stays dead 1 s, restarts from the same AOF dir; meanwhile half the
+   handhelds drop their sockets and reconnect against a node whose store is down;
+3. Redis stalls 1.5 s, past the node's 1 s timeout: the node answers `unavailable` for scans
+   Redis may still apply when it wakes up.
+
+After the run every handheld keeps its socket until its outbox is empty, then
+bench/crash_check.py compares every verdict the handhelds got with Redis. Prints a JSON summary;
+exits 1 if anything was lost or doubled (or some scan never got its verdict). ``--client drop``
+makes the handhelds drop a scan answered with an error, as static/handheld did before this
+branch, and shows the double that causes.
 
     .venv/bin/python bench/crash.py --handhelds 50 --rate 300 --seconds 60
 """
@@ -18,10 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,111 +39,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.crash_check import Acknowledged, verify  # noqa: E402
 from bench.crash_handheld import Handheld, SocketOpener  # noqa: E402
+from bench.crash_stack import ROOT, RedisProcess, WebProcess, stall_redis  # noqa: E402
 from bench.scan_loop import WAREHOUSE, load  # noqa: E402
-from bench.stack import free_port  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-class RedisProcess:
-    """redis-server as ``make run`` starts it (AOF, appendfsync always), restartable from its dir."""
-
-    def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            sys.exit("redis-server missing: apt-get install redis-server")
-        self.binary = binary
-        self.port = free_port()
-        self.dir = workdir / "redis"
-        self.dir.mkdir()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> float:
-        """Start (or restart from the AOF) and wait until it answers; returns the seconds that took."""
-        started = time.monotonic()
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-             "--appendonly", "yes", "--appendfsync", "always", "--logfile", str(self.dir / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
-        try:
-            while time.monotonic() - started < 60:
-                try:
-                    if client.ping():
-                        return time.monotonic() - started
-                except redis.RedisError:  # refused, or LOADING the AOF
-                    time.sleep(0.02)
-        finally:
-            client.close()
-        raise RuntimeError("redis-server did not come up")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-
-
-class WebProcess:
-    """One uvicorn web node (the command of bench/stack.py) on a fixed port, restartable."""
-
-    def __init__(self, redis_url: str, secret: str, workdir: Path, app_root: Path = ROOT) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.app_root = app_root
-        self.env = dict(os.environ, REDIS_URL=redis_url, FLOOR_SECRET=secret, LOG_LEVEL="WARNING",
-                        NUMBA_NUM_THREADS="1", PYTHONPATH=str(app_root))
-        self.workdir = workdir
-        self.starts = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> float:
-        started = time.monotonic()
-        self.starts += 1
-        command = [str(Path(sys.executable).parent / "uvicorn"), "handheld_api.app:create_app", "--factory",
-                   "--host", "127.0.0.1", "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log",
-                   "--loop", "uvloop", "--http", "httptools", "--ws", "websockets", "--ws-per-message-deflate",
-                   "false", "--log-level", "warning"]
-        with open(self.workdir / f"web-{self.starts}.log", "wb") as log:
-            self.process = subprocess.Popen(command, cwd=self.app_root, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        while time.monotonic() - started < 120:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"web node exited; see {self.workdir}/web-{self.starts}.log")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("web node did not become healthy")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
 
 
 @dataclass
@@ -149,6 +57,10 @@ class CrashSettings:
     redis_kill_at: float = 0.65
     redis_down_s: float = 1.0  # redis-server stays dead this long before its restart
     stall_ms: int = 400  # the web node dies halfway through a Redis stall this long (0: no stall)
+    roam_percent: int = 50  # this share of the handhelds drop their sockets while Redis is down
+    stall_at: float = 0.85  # a Redis stall, nothing killed (0: none) ...
+    stall_alone_ms: int = 1500  # ... longer than the node's 1 s Redis timeout: `unavailable`, yet applied
+    client: str = "outbox"  # "outbox": keep and re-send on `unavailable`; "drop": drop it (handheld.js until wt-chaos)
     drain_s: float = 60.0  # after scanning stops, how long every outbox may take to empty
     seed: int = 1
     app_root: str = ""  # the checkout the web node runs (default: this one)
@@ -169,34 +81,24 @@ async def login_all(base_url: str, count: int) -> list[str]:
         return list(await asyncio.gather(*(one(n) for n in range(count))))
 
 
-def verdict_gap(receipts: list[float], at: float) -> float | None:
-    """The verdict silence around ``at``: first verdict after it minus the last one before it."""
-    before = [t for t in receipts if t <= at]
-    after = [t for t in receipts if t > at]
-    if not before or not after:
+def verdict_gap(receipts: list[float], at: float, window: float) -> float | None:
+    """The longest silence between two verdicts (any handheld) from ``at`` to ``at + window``,
+    counted from the last verdict before ``at``: how long the floor got no answers."""
+    times = sorted(receipts)
+    before = [t for t in times if t <= at]
+    inside = [t for t in times if at < t <= at + window]
+    if not before or not inside:
         return None
-    return round(min(after) - max(before), 3)
-
-
-# Spins Redis for ARGV[1] ms (read-only: nothing reaches the AOF). Commands that arrive meanwhile wait
-# in Redis' socket buffers and still run after it, even if their sender has died by then.
-_STALL = """local t = redis.call('TIME'); local t0 = t[1] * 1000000 + t[2]
-repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - t0 >= tonumber(ARGV[1]) * 1000
-return 1"""
-
-
-def stall_redis(port: int, ms: int) -> None:
-    client = redis.Redis(port=port, socket_timeout=ms / 1000 + 5)
-    try:
-        client.eval(_STALL, 0, ms)
-    finally:
-        client.close()
+    points = [before[-1], *inside]
+    return round(max(b - a for a, b in zip(points, points[1:], strict=False)), 3)
 
 
 async def _kill(what: str, process: RedisProcess | WebProcess, down_s: float, started: float,
-                stall: tuple[int, int] | None = None) -> dict[str, Any]:
+                stall: tuple[int, int] | None = None, while_down: list[Handheld] | None = None) -> dict[str, Any]:
     """kill -9 ``process`` (``stall``: (redis port, ms) -- halfway through a Redis stall of ms, so the
-    scans the node has sent are applied after it died and their verdicts are lost), restart it."""
+    scans the node has sent are applied after it died and their verdicts are lost), restart it.
+    ``while_down``: these handhelds drop their sockets (Wi-Fi roaming) while it is dead, so they
+    reconnect (ticket, token check, presence) against a node whose store is down."""
     stalling = None
     if stall is not None:
         stalling = asyncio.create_task(asyncio.to_thread(stall_redis, *stall))
@@ -205,9 +107,13 @@ async def _kill(what: str, process: RedisProcess | WebProcess, down_s: float, st
     process.kill()
     if stalling is not None:
         await stalling
+    if while_down:
+        await asyncio.sleep(min(0.2, down_s / 4))
+        await asyncio.gather(*(h.drop() for h in while_down))
     await asyncio.sleep(down_s)
     restart_s = await asyncio.to_thread(process.start)
     return {"what": what, "at_s": round(at - started, 2), "t": at, "redis_stall_ms": stall[1] if stall else 0,
+            "sockets_dropped_while_down": len(while_down or []),
             "down_before_restart_s": down_s,
             "ready_after_kill_s": round(time.monotonic() - at, 3), "start_s": round(restart_s, 3)}
 
@@ -247,6 +153,10 @@ async def run(settings: CrashSettings, keep: bool = False, after: AfterHook | No
             interval = settings.handhelds / settings.rate
             handhelds = [Handheld(n, f"p{n}", tokens[n], web.url, opener, interval, receipts)
                          for n in range(settings.handhelds)]
+            if settings.client not in ("outbox", "drop"):
+                raise ValueError("client must be 'outbox' or 'drop'")
+            for h in handhelds:
+                h.drop_on_error = settings.client == "drop"
             tasks = [asyncio.create_task(h.run()) for h in handhelds]
             started = time.monotonic()
             kills = []
@@ -254,7 +164,14 @@ async def run(settings: CrashSettings, keep: bool = False, after: AfterHook | No
             stall = (redis_proc.port, settings.stall_ms) if settings.stall_ms else None
             kills.append(await _kill("web", web, 0.0, started, stall))
             await asyncio.sleep(max(0.0, started + settings.seconds * settings.redis_kill_at - time.monotonic()))
-            kills.append(await _kill("redis", redis_proc, settings.redis_down_s, started))
+            roaming = handhelds[: settings.handhelds * settings.roam_percent // 100]
+            kills.append(await _kill("redis", redis_proc, settings.redis_down_s, started, while_down=roaming))
+            if settings.stall_at:
+                await asyncio.sleep(max(0.0, started + settings.seconds * settings.stall_at - time.monotonic()))
+                at = time.monotonic()
+                await asyncio.to_thread(stall_redis, redis_proc.port, settings.stall_alone_ms)
+                kills.append({"what": "redis_stall", "at_s": round(at - started, 2), "t": at,
+                              "redis_stall_ms": settings.stall_alone_ms})
             await asyncio.sleep(max(0.0, started + settings.seconds - time.monotonic()))
             scanning_s = time.monotonic() - started
             for h in handhelds:
@@ -267,7 +184,8 @@ async def run(settings: CrashSettings, keep: bool = False, after: AfterHook | No
             for task in done:
                 task.result()  # a client crash is a bench bug: surface it
         for kill in kills:
-            kill["verdict_gap_s"] = verdict_gap(receipts, kill.pop("t"))
+            window = kill.get("ready_after_kill_s", kill["redis_stall_ms"] / 1000) + 3
+            kill["verdict_gap_s"] = verdict_gap(receipts, kill.pop("t"), window)
         acked = acknowledged_of(handhelds)
         findings = await verify(redis_proc.url, WAREHOUSE, acked)
         summary = summarize(settings, handhelds, kills, findings, scanning_s, drain_s, opener.tickets)
@@ -291,9 +209,11 @@ def summarize(settings: CrashSettings, handhelds: list[Handheld], kills: list[di
 
     errors: Counter[str] = Counter()
     closes: Counter[str] = Counter()
+    connect_errors: Counter[str] = Counter()
     verdicts: Counter[str] = Counter()
     for h in handhelds:
         errors.update(h.n.errors)
+        connect_errors.update(h.n.connect_errors)
         closes.update(h.n.close_codes)
         verdicts.update(frame["verdict"] for frame in h.first.values())
     left = sum(len(h.outbox) for h in handhelds)
@@ -315,7 +235,9 @@ def summarize(settings: CrashSettings, handhelds: list[Handheld], kills: list[di
         "reconnects": total("reconnects"),
         "close_codes": dict(closes),
         "connect_failures": total("connect_failures"),
+        "connect_errors": dict(connect_errors),
         "overdue_reconnects": total("overdue_reconnects"),
+        "dropped_on_purpose": total("dropped"),
         "fatal_closes": total("fatal_closes"),
         "unexpected_verdicts": total("unexpected"),
         "outbox_left": left,

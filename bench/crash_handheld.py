@@ -8,11 +8,13 @@ socket that dies is reopened with exponential back-off (0.1 s doubling to 2 s, w
 
 What it remembers (for the exactly-once check in :mod:`bench.crash_check`): the *first* verdict
 frame per ``scan_id`` (``first``); a later verdict for an id it already has is a ``repeat``,
-never a second pick. The barcode it scans next comes from its task model: the state of the last
-verdict it got, advanced by every scan still in the outbox as if it will be ``ok`` (a picker
-keeps scanning while offline). Crashes can reorder scans (one waits for a retry while a later one
-is applied), which shows up as non-ok verdicts and the model re-syncs from them; that costs
-throughput, never correctness.
+never a second pick. The barcode it scans next comes from its task model: the state of the
+newest verdict it got, advanced by every newer scan still in the outbox as if it will be ``ok``.
+Like a picker, it keeps scanning while offline (the scans queue) but, online, waits for the beep:
+no new scan while one sent has had no answer for 0.3 s, or after an `unavailable` until a
+verdict comes back (then one scan at a time). Crashes can still reorder scans -- a scan the node
+answered `unavailable` may be applied by Redis after a newer one -- which shows up as a few
+non-ok verdicts the model re-syncs from; that costs throughput, never correctness.
 
 Connecting goes through :class:`SocketOpener` only: it asks ``POST /api/auth/ticket`` for a
 single-use ticket and falls back to ``?token=`` when that route does not exist (404/405).
@@ -34,6 +36,7 @@ import websockets
 RETRY_HOLD_S = (0.2, 0.5)  # back-off before re-sending scans answered `unavailable`
 RECONNECT_S = (0.1, 2.0)  # first and largest reconnect back-off
 OVERDUE_S = 5.0  # a sent scan unanswered this long: the socket is dead, reopen it (and re-send)
+NO_BEEP_S = 0.3  # a sent scan unanswered this long: the picker waits for the beep (new scans queue)
 FATAL_CLOSES = (4400, 4401, 4403)
 
 
@@ -80,6 +83,7 @@ class Entry:
     barcode: str
     task_id: str
     kind: str  # "location" | "item"
+    seq: int  # this handheld's scan counter: scans are made in this order
     created: float
     sent: float = 0.0  # when last sent on the current socket (0 = waiting to be sent)
     attempts: int = 0
@@ -96,8 +100,10 @@ class Counters:
     refused: int = 0  # scans the server answered with a final error (taken out, no verdict)
     reconnects: int = 0
     connect_failures: int = 0
+    connect_errors: dict[str, int] = field(default_factory=dict)  # why opening a socket failed
     fatal_closes: int = 0  # 4400/4401/4403: should never happen here
     overdue_reconnects: int = 0
+    dropped: int = 0  # sockets this client closed on purpose (roaming)
     unexpected: int = 0  # a verdict for an id never sent
     close_codes: dict[str, int] = field(default_factory=dict)  # how the server ended our sockets
 
@@ -115,7 +121,8 @@ class Handheld:
         self.kinds: dict[str, str] = {}  # scan_id -> location | item
         self.n = Counters()
         self.task: dict[str, Any] | None = None
-        self.base = (0, 0, False)  # (step, picked, at_location) after the last answered scan
+        self.base = (0, 0, False)  # (step, picked, at_location) after the newest answered scan ...
+        self.base_seq = 0  # ... which is this one (older answers arriving late do not move it back)
         self.waiting_task = True  # no task known yet (or the last one is done): do not scan
         self.idle = False
         self.ws: Any = None
@@ -124,6 +131,11 @@ class Handheld:
         self.probing = False  # after `unavailable`: one scan at a time until a verdict comes back
         self.counter = 0
         self.stop = asyncio.Event()
+        # True: behave as static/handheld/handheld.js did before wt-chaos -- any error frame but
+        # server_error (even `unavailable`, retry: true) takes the scan out of the outbox and the
+        # picker scans the unit again under a new id. Shows the double that caused.
+        self.drop_on_error = False
+        self.misses: list[tuple[float, int, int, int, dict[str, Any]]] = []  # non-ok verdicts (debugging)
 
     # -- the task model ------------------------------------------------------------------------
 
@@ -132,8 +144,8 @@ class Handheld:
         steps = self.task["steps"] if self.task else []
         task_id = self.task["task_id"] if self.task else ""
         for entry in self.outbox.values():
-            if entry.task_id != task_id or step >= len(steps):
-                continue
+            if entry.task_id != task_id or entry.seq <= self.base_seq or step >= len(steps):
+                continue  # an older scan waiting for its retry: base already shows whatever it did
             current = steps[step]
             if entry.barcode == current["location"]:
                 at_loc = True
@@ -153,7 +165,8 @@ class Handheld:
         self.counter += 1
         kind = "item" if at_loc else "location"
         barcode = steps[step]["gtin"] if at_loc else steps[step]["location"]
-        entry = Entry(f"h{self.index}-{self.counter}", barcode, self.task["task_id"], kind, time.monotonic())
+        entry = Entry(f"h{self.index}-{self.counter}", barcode, self.task["task_id"], kind, self.counter,
+                      time.monotonic())
         self.kinds[entry.scan_id] = kind
         return entry
 
@@ -188,12 +201,19 @@ class Handheld:
         except websockets.ConnectionClosed:
             self.online = False
 
+    def waiting_for_beep(self) -> bool:
+        """Online, but the last scans got no answer (or an error): a picker stops and waits. (Offline,
+        the page says scans are queued, and the picker goes on scanning.)"""
+        now = time.monotonic()
+        return self.online and (self.probing or any(
+            entry.sent and now - entry.sent > NO_BEEP_S for entry in self.outbox.values()))
+
     async def scanner(self) -> None:
         """One scan every ``interval_s`` (with a random phase), while there is work and until stop."""
         await asyncio.sleep(random.random() * self.interval_s)
         due = time.monotonic()
         while not self.stop.is_set():
-            entry = self.next_scan()
+            entry = None if self.waiting_for_beep() else self.next_scan()
             if entry is not None:
                 self.outbox[entry.scan_id] = entry
                 await self.flush()
@@ -229,6 +249,7 @@ class Handheld:
             # A task frame predates the replay of our outbox: trust it only with nothing in flight.
             self.task = task
             self.base = (task["step"], task["picked"], task["at_location"])
+            self.base_seq = self.counter
         self.waiting_task = task["step"] >= len(task["steps"]) or task["status"] != "assigned"
         self.idle = False
 
@@ -245,9 +266,13 @@ class Handheld:
             return
         self.first[scan_id] = frame
         self.receipts.append(time.monotonic())
+        if frame["verdict"] != "ok":
+            self.misses.append((time.monotonic(), entry.seq, self.base_seq, entry.attempts, frame))
         self.probing = False
-        if self.task is not None and frame.get("task_id") == self.task["task_id"] and "step" in frame:
+        current = self.task is not None and frame.get("task_id") == self.task["task_id"]
+        if current and "step" in frame and entry.seq > self.base_seq:
             self.base = (frame["step"], frame["picked"], bool(frame["at_location"]))
+            self.base_seq = entry.seq
             if frame.get("task_done"):
                 self.waiting_task = True  # the next task (or idle) arrives as its own frame
 
@@ -257,7 +282,10 @@ class Handheld:
         entry = self.outbox.get(ref)
         if entry is None:
             return
-        if frame.get("retry") or code == "server_error":  # as static/handheld: a server_error goes again
+        if self.drop_on_error and code != "server_error":
+            self.outbox.pop(ref)  # the old handheld.js onError: gone, the picker scans again
+            self.n.refused += 1
+        elif frame.get("retry") or code == "server_error":  # as static/handheld: a server_error goes again
             self.n.unavailable += code == "unavailable"
             entry.sent = 0.0  # back in the queue, sent again after the hold
             self.probing = True
@@ -295,8 +323,10 @@ class Handheld:
         while not (self.stop.is_set() and not self.outbox):
             try:
                 self.ws = await self.opener.open(self.base_url, self.token)
-            except (OSError, ConnectRefused, websockets.WebSocketException, TimeoutError):
+            except (OSError, ConnectRefused, websockets.WebSocketException, TimeoutError) as error:
                 self.n.connect_failures += 1
+                reason = str(error) if isinstance(error, ConnectRefused) else type(error).__name__
+                self.n.connect_errors[reason] = self.n.connect_errors.get(reason, 0) + 1
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 delay = min(RECONNECT_S[1], delay * 2)
                 continue
@@ -321,6 +351,12 @@ class Handheld:
                 break
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))
         if self.ws is not None:
+            await self.ws.close()
+
+    async def drop(self) -> None:
+        """Lose the connection (as a handheld roaming between access points): reconnect, re-send."""
+        if self.ws is not None:
+            self.n.dropped += 1
             await self.ws.close()
 
     async def run(self) -> None:

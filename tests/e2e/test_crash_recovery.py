@@ -2,11 +2,14 @@
 
 A shortened run of bench/crash.py (the same functions, so the test and the benchmark cannot
 drift): 10 handhelds scanning 100/s for 15 s against a real redis-server (AOF, appendfsync
-always) and a real uvicorn node; the node is killed halfway through a Redis stall (so scans it
-had sent are applied after it died and their verdicts never reach the handheld), started again on
-the same port; later redis-server is killed and restarted from its AOF. Then every verdict the
-handhelds got is checked against Redis (bench/crash_check.py). The same check is then shown to
-catch a planted double and a planted loss, so it cannot pass by looking at nothing.
+always) and a real uvicorn node. The node is killed halfway through a Redis stall (so scans it
+had sent are applied after it died and their verdicts never reach the handheld) and started
+again on the same port; later redis-server is killed and restarted from its AOF (half the
+handhelds drop their sockets meanwhile and reconnect against a node whose store is down); at the
+end Redis stalls for 1.5 s, past the node's 1 s timeout (`unavailable` answers for scans Redis
+still applies). Then every verdict the handhelds got is checked against Redis
+(bench/crash_check.py), and the same check is shown to catch a planted double and a planted
+loss, so it cannot pass by looking at nothing.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ async def plant_double_and_loss(redis_url: str, acked: Acknowledged) -> dict[str
 
 
 async def test_kill_web_then_redis_loses_and_doubles_no_acknowledged_scan() -> None:
-    settings = CrashSettings(handhelds=10, rate=100, seconds=15, web_kill_at=0.2, redis_kill_at=0.7,
-                             redis_down_s=1.0, stall_ms=400, drain_s=30)
+    settings = CrashSettings(handhelds=10, rate=100, seconds=15, web_kill_at=0.2, redis_kill_at=0.5,
+                             redis_down_s=1.0, stall_ms=400, roam_percent=50, stall_at=0.85,
+                             stall_alone_ms=1500, drain_s=30)
     summary = await run(settings, after=plant_double_and_loss)
     report = json.dumps({k: v for k, v in summary.items() if k != "settings"})
 
@@ -52,12 +56,13 @@ async def test_kill_web_then_redis_loses_and_doubles_no_acknowledged_scan() -> N
     assert summary["ok"], report
 
     # The run did go through what it claims to test.
-    assert [k["what"] for k in summary["kills"]] == ["web", "redis"]
-    assert summary["acknowledged"] >= 0.8 * settings.rate * settings.seconds, report
+    assert [k["what"] for k in summary["kills"]] == ["web", "redis", "redis_stall"]
+    assert summary["acknowledged"] >= 0.6 * settings.rate * settings.seconds, report
     assert summary["acknowledged_ok_items"] >= 0.3 * summary["acknowledged"], report
     assert summary["duplicates_seen"] > 0, report  # scans applied after the node died were re-sent
     assert summary["resent"] > 0 and summary["reconnects"] >= settings.handhelds, report
-    assert summary["unavailable_errors"] + summary["connect_failures"] > 0, report
+    assert summary["unavailable_errors"] > 0 and summary["connect_failures"] > 0, report
+    assert summary["dropped_on_purpose"] == 5 and summary["fatal_closes"] == 0, report
 
     # ... and the check is not blind: a planted double and a planted loss are both reported.
     assert summary["after"] == {"doubled": 1, "lost": 1, "clean": False}, report
