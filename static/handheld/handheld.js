@@ -16,7 +16,9 @@ import { Beeper, toneOf, verdictLabel, verdictMessage } from "/static/handheld/f
 import { Outbox } from "/static/handheld/outbox.js";
 
 // A sent frame unanswered this long means the connection is dead: reconnect (and so re-send).
-const config = { overdueMs: 8000 };
+// A frame answered with a `retry: true` error (`unavailable`) goes again after retryMs, doubling
+// up to retryMaxMs while the errors go on.
+const config = { overdueMs: 8000, retryMs: 1000, retryMaxMs: 8000 };
 const LOG_LENGTH = 8;
 
 const session = new Session("floor.handheld.session");
@@ -37,6 +39,9 @@ let outbox = null;
 let socket = null;
 let replayed = false; // the outbox was re-sent on the current connection
 let watchdog = null;
+const retrying = new Set(); // ids answered `retry: true`, sent again when the retry timer fires
+let retryTimer = null;
+let retryDelay = 0;
 
 window.handheld = {
   state,
@@ -293,8 +298,27 @@ function feedbackIsNeutral() {
   return !outbox.size && NEUTRAL.includes(el.feedback.dataset.verdict || "");
 }
 
+/** Send the frames answered `retry: true` again (same ids: the server applies each once). */
+function retryLater() {
+  if (retryTimer) return;
+  retryDelay = Math.min(config.retryMaxMs, retryDelay ? retryDelay * 2 : config.retryMs);
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    if (!online()) return; // the replay on reconnect sends them
+    for (const entry of outbox.pending()) {
+      if (!retrying.has(entry.id)) continue;
+      if (!socket.send(entry.frame)) break;
+      retrying.delete(entry.id);
+      outbox.markSent(entry.id);
+      updateLog(entry.id, { status: "sending", message: "sending…" });
+    }
+  }, retryDelay);
+}
+
 function onVerdict(frame) {
   const id = frame.scan_id;
+  retrying.delete(id);
+  retryDelay = 0;
   state.verdicts[id] = (state.verdicts[id] || 0) + 1;
   const entry = outbox.resolve(id);
   renderOutbox();
@@ -332,6 +356,16 @@ function onAnswer(id, tone, verdict, message, frame) {
 function onError(frame) {
   if (frame.code === "unauthorized" || frame.code === "forbidden") {
     if (!frame.ref) return; // the socket closes with 4401/4403 next: onFatal
+  }
+  // `retry: true` (`unavailable`): the outcome is unknown -- the store may still apply it -- so the
+  // frame stays in the outbox and goes again with the same id. Never a new scan: that could count
+  // the unit twice.
+  if (frame.retry && frame.ref && outbox.has(frame.ref)) {
+    retrying.add(frame.ref);
+    updateLog(frame.ref, { status: "queued", tone: "queued", message: "retrying" });
+    setFeedback("queued", "Store unreachable — the scan will be sent again", "retrying");
+    retryLater();
+    return;
   }
   // A frame the server refused will never be accepted: take it out of the outbox.
   // (A server_error may pass next time: keep it for the next replay.)
@@ -556,6 +590,9 @@ function logout(message = "", { force = false } = {}) {
     if (!sure) return;
   }
   clearInterval(watchdog);
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  retrying.clear();
   socket?.stop();
   socket = null;
   if (!force) endSession(state.session?.token);
