@@ -29,6 +29,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from floor.accounts.model import ROLES, Principal
+from floor.store.client import UNAVAILABLE_ERRORS
 from handheld_api.sessions import Sessions
 from handheld_api.ws.protocol import error_frame
 
@@ -129,14 +130,21 @@ async def _socket_principal(socket: WebSocket) -> tuple[Principal | None, str]: 
 
 async def authenticate(socket: WebSocket, allowed: tuple[str, ...]) -> Principal | None:  # type: ignore[type-arg]
     """Accept, check the socket's ticket or token; on failure send an error frame and close (4401
-    bad or ended token, 4403 wrong role). Sockets admit exactly the roles named (no implicit admin:
+    bad or ended token, 4403 wrong role, 1013 store unreachable: try again). Sockets admit exactly the roles named (no implicit admin:
     a handheld socket acts as one picker in one warehouse). An accepted socket is registered so it
     is closed (4401) when its token is revoked or its subject disabled."""
     await socket.accept()
-    principal, reason = await _socket_principal(socket)
     sessions: Sessions = socket.app.state.sessions
-    if principal is not None and not await sessions.valid(principal):
-        principal, reason = None, "this login was ended (logout, disabled or new PIN): log in again"
+    try:
+        principal, reason = await _socket_principal(socket)
+        if principal is not None and not await sessions.valid(principal):
+            principal, reason = None, "this login was ended (logout, disabled or new PIN): log in again"
+    except UNAVAILABLE_ERRORS:
+        # The store is down: the ticket was not used up; the client reconnects with it (or a new one).
+        await socket.send_text(error_frame(
+            "unavailable", "the store is unreachable: connect again shortly", retry=True).decode())
+        await socket.close(code=1013)  # RFC 6455 "Try Again Later"
+        return None
     if principal is None:
         await socket.send_text(error_frame("unauthorized", reason).decode())
         await socket.close(code=4401)
