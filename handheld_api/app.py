@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
+from floor.picking.store import PickingStore
 from floor.waves.optimal import warm_up
 from handheld_api.auth import TokenSigner
 from handheld_api.http.auth import AuthController
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await floor.start()
         app.state.floor = floor
         app.state.hub = hub
+        app.state.push_tasks = PickingStore(hub.push_client, floor.scripts)  # task pushes: the hub's own pool
         app.state.signer = TokenSigner(settings.secret, settings.token_ttl_s)
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 

@@ -1,0 +1,155 @@
+"""A socket's bounded outbox, drained by the socket's own writer task (docs/protocol.md, "Slow sockets").
+
+Invariants:
+- :meth:`SocketOutbox.put` never awaits. The Stream reader hands an event to every socket's outbox
+  and moves on: one socket's slowness cannot delay another's frames.
+- Frames leave in the order they were put. A :class:`Slot` keeps its place in that order until it is
+  filled: a handheld reserves one *before* its scan goes to Redis, so a push caused by that scan
+  (read from the Stream, possibly before the scan's own reply arrives) waits behind the verdict.
+- More than ``limit`` frames waiting, or one send taking longer than ``send_timeout``, marks the
+  outbox ``failure`` (``overflow`` / ``send_timeout``) and ends the writer. The owner then
+  unregisters the socket and closes it with :data:`CLOSE_TOO_SLOW` (:func:`close_too_slow`); the
+  client reconnects and resyncs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import WebSocket
+
+log = logging.getLogger("floor.outbox")
+
+CLOSE_TOO_SLOW = 4408
+TOO_SLOW_REASON = "too slow: resync"
+SEND_TIMEOUT_S = 2.0  # one frame that cannot be handed to the socket in this time: the client is stalled
+CLOSE_LINGER_S = 30.0  # how long a stalled socket's task waits to hand over its close frame
+
+Render = Callable[[Any], Awaitable[str | None]]
+
+
+class Slot:
+    """A place in the outbox, filled later with the item to send (or ``None``: send nothing)."""
+
+    __slots__ = ("future",)
+
+    def __init__(self) -> None:
+        self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def fill(self, item: Any) -> None:
+        if not self.future.done():
+            self.future.set_result(item)
+
+
+class SocketOutbox:
+    """Items are ``str`` (sent as is), :class:`Slot`, or anything the writer's ``render`` turns into text."""
+
+    def __init__(self, socket: WebSocket, limit: int, send_timeout: float = SEND_TIMEOUT_S) -> None:  # type: ignore[type-arg]
+        self.socket = socket
+        self.limit = limit
+        self.send_timeout = send_timeout
+        self.items: deque[Any] = deque()
+        self.wakeup = asyncio.Event()
+        self.failure = ""  # "", "overflow", "send_timeout" or "closed" (the peer went away)
+        self.writer: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def put(self, item: Any) -> bool:
+        """Queue ``item``; False (and the outbox failed) when the socket is too far behind. Never awaits."""
+        if self.failure:
+            return False
+        if len(self.items) >= self.limit:
+            self.fail("overflow")
+            return False
+        self.items.append(item)
+        self.wakeup.set()
+        return True
+
+    def reserve(self) -> Slot:
+        """A place for an answer not computed yet; fill it whatever happens (``None`` sends nothing)."""
+        slot = Slot()
+        self.put(slot)
+        return slot
+
+    def fail(self, reason: str) -> None:
+        if self.failure:
+            return
+        self.failure = reason
+        self.items.clear()
+        if self.writer is not None and self.writer is not asyncio.current_task():
+            self.writer.cancel()
+
+    def start(self, render: Render, prelude: Callable[[], Awaitable[None]] | None = None) -> asyncio.Task[None]:
+        """Start the writer: ``prelude`` (snapshot / catch-up, sent with :meth:`send`), then the items in order."""
+        self.writer = asyncio.create_task(self._run(render, prelude))
+        return self.writer
+
+    async def send(self, text: str) -> None:
+        """Send one frame now (the writer's own path); raises :class:`TooSlow` on the send timeout."""
+        try:
+            await asyncio.wait_for(self.socket.send_text(text), self.send_timeout)
+        except TimeoutError:
+            self.fail("send_timeout")
+            raise TooSlow("send_timeout") from None
+        except Exception:  # the peer is gone: the receive side sees the disconnect too
+            self.fail("closed")
+            raise TooSlow("closed") from None
+
+    async def _run(self, render: Render, prelude: Callable[[], Awaitable[None]] | None) -> None:
+        try:
+            if prelude is not None:
+                await prelude()
+            while not self.failure:
+                if not self.items:
+                    self.wakeup.clear()
+                    await self.wakeup.wait()
+                    continue
+                item = self.items.popleft()
+                if isinstance(item, Slot):
+                    item = await item.future
+                if item is None:
+                    continue
+                if isinstance(item, str):
+                    text: str | None = item
+                else:
+                    try:
+                        text = await render(item)
+                    except Exception:  # one frame that cannot be rendered (store down ...) is skipped
+                        log.warning("could not render %r", type(item).__name__, exc_info=True)
+                        continue
+                if text is not None:
+                    await self.send(text)
+        except TooSlow:
+            pass
+
+
+class TooSlow(Exception):
+    """The socket could not take its frames in time (or is gone)."""
+
+
+async def run_until_done(outbox: SocketOutbox, receiver: Awaitable[None]) -> None:
+    """Run the receive loop next to the outbox's writer until either ends; cancel the other."""
+    assert outbox.writer is not None
+    receiving = asyncio.ensure_future(receiver)
+    try:
+        await asyncio.wait({outbox.writer, receiving}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (receiving, outbox.writer):
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def close_too_slow(socket: WebSocket, linger: float = CLOSE_LINGER_S) -> None:  # type: ignore[type-arg]
+    """Close a stalled socket with 4408. Waits (this socket's task only) while the close frame queues
+    behind the unread data; a peer that never reads again is left to the server to drop (1006)."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(socket.close(code=CLOSE_TOO_SLOW, reason=TOO_SLOW_REASON), linger)
