@@ -94,7 +94,8 @@ class SocketOutbox:
     async def send(self, text: str) -> None:
         """Send one frame now (the writer's own path); raises :class:`TooSlow` on the send timeout."""
         try:
-            await asyncio.wait_for(self.socket.send_text(text), self.send_timeout)
+            async with asyncio.timeout(self.send_timeout):  # no task per send (wait_for makes one on 3.11)
+                await self.socket.send_text(text)
         except TimeoutError:
             self.fail("send_timeout")
             raise TooSlow("send_timeout") from None
