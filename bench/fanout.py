@@ -171,17 +171,18 @@ class Probes:
             self.latency.append((answered, max(0.0, arrived - answered)))
 
 
-async def stall_and_fill(ws: websockets.ClientConnection, megabytes: float) -> None:
-    """Stop reading; keep the server owing this socket frames (see the module docstring)."""
+async def stall_and_fill(ws: websockets.ClientConnection, megabytes: float, per_second: float) -> None:
+    """Stop reading; keep the server owing this socket frames, ``per_second`` MB a second (see the
+    module docstring)."""
     ws.transport.pause_reading()
     frames = [json.dumps({"type": "ping", "id": secrets.token_urlsafe(3000)}) for _ in range(64)]
+    started = time.perf_counter()
     for n in range(int(megabytes * 1e6 / 4000)):
         try:
             await ws.send(frames[n % len(frames)])
         except websockets.ConnectionClosed:
             return
-        if n % 50 == 0:
-            await asyncio.sleep(0.01)
+        await asyncio.sleep(max(0.0, started + (n + 1) * 4000 / (per_second * 1e6) - time.perf_counter()))
 
 
 async def close_code(ws: websockets.ClientConnection, timeout: float = 40) -> int | None:
@@ -282,7 +283,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(max(0.0, middle - time.perf_counter()))
             if args.no_stall:
                 return
-            fill = asyncio.create_task(stall_and_fill(ws, args.fill_mb))
+            fill = asyncio.create_task(stall_and_fill(ws, args.fill_mb, args.fill_rate))
             while time.perf_counter() < end + args.drain:
                 await asyncio.sleep(0.25)
                 if (await asyncio.to_thread(slow_closes, node.url, headers))[kind] > slow_before[kind]:
@@ -335,7 +336,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "seconds_per_phase": args.seconds,
             "before": phase(start, middle), "after": phase(middle, end),
             "stalled": "none (control run)" if args.no_stall else {
-                "close_codes": codes, "closed_s_after_stall": closed_at, "fill_mb": args.fill_mb,
+                "close_codes": codes, "closed_s_after_stall": closed_at,
+                "fill_mb": args.fill_mb, "fill_mb_per_s": args.fill_rate,
                 "slow_closes_on_node": {k: slow_after[k] - slow_before[k] for k in slow_after}},
             "ws": args.ws,
             "healthy_boards_got_same_event_count": len(counts) == 1, "healthy_boards_in_order": ordered,
@@ -372,6 +374,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=3000, help="scans per second, all pickers together")
     parser.add_argument("--seconds", type=float, default=15, help="length of each phase (before / after the stall)")
     parser.add_argument("--fill-mb", type=float, default=8, help="pong volume each stalled client asks for")
+    parser.add_argument("--fill-rate", type=float, default=0.5, help="... in MB per second")
     parser.add_argument("--drain", type=float, default=10)
     parser.add_argument("--ws", default="auto", help="uvicorn --ws (auto = websockets-sansio, as `make run`)")
     parser.add_argument("--no-stall", action="store_true", help="control run: the same schedule, nobody stalls")
