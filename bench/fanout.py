@@ -144,6 +144,7 @@ class Probes:
     def __init__(self) -> None:
         self.arrived: asyncio.Future[float] | None = None
         self.latency: list[tuple[float, float]] = []
+        self.missed = 0
         self.sockets: list[websockets.ClientConnection] = []
 
     async def listen(self, ws: websockets.ClientConnection) -> None:
@@ -166,8 +167,9 @@ class Probes:
                 continue
             try:
                 arrived = await asyncio.wait_for(self.arrived, 5)
-            except TimeoutError:
-                arrived = answered + 5
+            except TimeoutError:  # the task went to a scanning picker who had just finished its own
+                self.missed += 1
+                continue
             self.latency.append((answered, max(0.0, arrived - answered)))
 
 
@@ -192,6 +194,13 @@ async def close_code(ws: websockets.ClientConnection, timeout: float = 40) -> in
     except TimeoutError:
         return None
     return ws.close_code
+
+
+def scan_buckets(url: str, headers: dict[str, str]) -> dict[str, float]:
+    """The node's floor_scan_seconds histogram (server time decode -> verdict queued): le -> count."""
+    text = httpx.get(f"{url}/metrics", headers=headers, timeout=10).text
+    return {line.split('le="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line.startswith("floor_scan_seconds_bucket{")}
 
 
 def machine_busy_seconds() -> float:
@@ -264,6 +273,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         middle, end = start + args.seconds, start + total_s
         slow_before = slow_closes(node.url, headers)
         cpu: dict[str, list[float]] = {"t": [], "web": [], "redis": [], "client": [], "machine": []}
+        buckets: list[dict[str, float]] = []
 
         async def sample_cpu() -> None:
             for moment in (start, middle, end):
@@ -273,6 +283,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 cpu["redis"].append(cpu_seconds(redis.process.pid))
                 cpu["client"].append(resource_seconds())
                 cpu["machine"].append(machine_busy_seconds())
+                buckets.append(await asyncio.to_thread(scan_buckets, node.url, headers))
 
         closed_at: dict[str, float] = {}
         codes: dict[str, int | None] = {}
@@ -313,6 +324,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for task in listeners:
             task.cancel()
 
+        def server_scan_share(i: int) -> dict[str, float]:
+            """Share of the phase's scans whose server time (incl. waiting for a Redis connection) exceeded
+            10 ms / 100 ms / 1 s: high shares put a verdict delay in the server, low ones outside it."""
+            total = buckets[i + 1]["+Inf"] - buckets[i]["+Inf"]
+            return {f">{le}s": round(1 - (buckets[i + 1][le] - buckets[i][le]) / max(total, 1), 4)
+                    for le in ("0.01", "0.1", "1.0")}
+
         def phase(lo: float, hi: float) -> dict[str, Any]:
             verdicts = [lat * 1000 for h in handhelds[1:] for t, lat in h.latency if lo <= t < hi]
             sent = sum(1 for h in handhelds[1:] for t in h.scheduled.values() if lo <= t < hi)
@@ -323,6 +341,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "verdict_ms": stats(verdicts), "event_to_board_ms": stats(events),
                     "events_per_board_per_s": round(len(events) / max(1, len(boards) - 1) / (hi - lo), 1),
                     "push_ms": stats(pushes)}
+
+        def series() -> list[dict[str, Any]]:
+            """Per second of the run (t = seconds since the stall): p99 verdict and event delay."""
+            rows = []
+            for second in range(int(total_s)):
+                lo = start + second
+                verdicts = [lat * 1000 for h in handhelds[1:] for t, lat in h.latency if lo <= t < lo + 1]
+                events = [d for b in boards[1:] for t, d in b.delays if lo <= t < lo + 1]
+                rows.append({"t": round(lo - middle), "verdict_p99": round(percentile(verdicts, 0.99), 1),
+                             "event_p99": round(percentile(events, 0.99), 1)})
+            return rows
 
         counts = {len(b.ids) for b in boards[1:]}
         ordered = all(b.ids == sorted(b.ids, key=lambda i: tuple(map(int, i.split("-")))) for b in boards[1:])
@@ -335,11 +364,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "pickers": args.pickers, "boards": args.boards, "probes": args.probes, "target_rate": args.rate,
             "seconds_per_phase": args.seconds,
             "before": phase(start, middle), "after": phase(middle, end),
+            "server_scan_time_share_before_after": [server_scan_share(0), server_scan_share(1)],
             "stalled": "none (control run)" if args.no_stall else {
                 "close_codes": codes, "closed_s_after_stall": closed_at,
                 "fill_mb": args.fill_mb, "fill_mb_per_s": args.fill_rate,
                 "slow_closes_on_node": {k: slow_after[k] - slow_before[k] for k in slow_after}},
             "ws": args.ws,
+            "per_second": series(), "push_probes_missed": probes.missed,
             "healthy_boards_got_same_event_count": len(counts) == 1, "healthy_boards_in_order": ordered,
             "cpu_share_before_after": share,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
