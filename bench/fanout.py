@@ -155,7 +155,9 @@ class Probes:
         except websockets.ConnectionClosed:
             pass
 
-    async def drive(self, http: httpx.AsyncClient, url: str, headers: dict[str, str], until: float) -> None:
+    async def drive(self, http: httpx.AsyncClient, url: str, headers: dict[str, str], begin: float,
+                    until: float) -> None:
+        await asyncio.sleep(max(0.0, begin - 1 - time.perf_counter()))
         while time.perf_counter() < until - 1:
             await asyncio.sleep(1.0)
             self.arrived = asyncio.get_running_loop().create_future()
@@ -230,7 +232,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     node: WebNode | None = None
     try:
         interval = args.pickers / args.rate
-        total_s = 2 * args.seconds
+        total_s = args.warmup + 2 * args.seconds
         scans_per_picker = round(total_s / interval) + 2
         await load(redis.url, args.pickers, scans_per_picker // 2 + 2, args.seed)
         await add_probes_and_supervisor(redis.url, args.probes)
@@ -269,14 +271,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             *(h.receive_all() for h in handhelds), *(b.receive_all() for b in boards),
             *(probes.listen(ws) for ws in probes.sockets))]
 
-        start = time.perf_counter() + 1.0
-        middle, end = start + args.seconds, start + total_s
+        start = time.perf_counter() + 1.0  # scans start; measuring starts after the warm-up
+        measured = start + args.warmup
+        middle, end = measured + args.seconds, start + total_s
         slow_before = slow_closes(node.url, headers)
         cpu: dict[str, list[float]] = {"t": [], "web": [], "redis": [], "client": [], "machine": []}
         buckets: list[dict[str, float]] = []
 
         async def sample_cpu() -> None:
-            for moment in (start, middle, end):
+            for moment in (measured, middle, end):
                 await asyncio.sleep(max(0.0, moment - time.perf_counter()))
                 cpu["t"].append(time.perf_counter())
                 cpu["web"].append(cpu_seconds(node.process.pid))
@@ -308,7 +311,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=30) as http:
             await asyncio.gather(
                 *(h.send_all(start, interval, per_picker) for h in handhelds),
-                probes.drive(http, node.url, headers, end), sample_cpu(),
+                probes.drive(http, node.url, headers, measured, end), sample_cpu(),
                 stall_then_watch("handheld", handhelds[0].ws), stall_then_watch("board", boards[0].ws),
             )
         deadline = time.perf_counter() + args.drain
@@ -345,8 +348,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         def series() -> list[dict[str, Any]]:
             """Per second of the run (t = seconds since the stall): p99 verdict and event delay."""
             rows = []
-            for second in range(int(total_s)):
-                lo = start + second
+            for second in range(int(2 * args.seconds)):
+                lo = measured + second
                 verdicts = [lat * 1000 for h in handhelds[1:] for t, lat in h.latency if lo <= t < lo + 1]
                 events = [d for b in boards[1:] for t, d in b.delays if lo <= t < lo + 1]
                 rows.append({"t": round(lo - middle), "verdict_p99": round(percentile(verdicts, 0.99), 1),
@@ -363,7 +366,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         return {
             "pickers": args.pickers, "boards": args.boards, "probes": args.probes, "target_rate": args.rate,
             "seconds_per_phase": args.seconds,
-            "before": phase(start, middle), "after": phase(middle, end),
+            "before": phase(measured, middle), "after": phase(middle, end), "warmup_s": args.warmup,
             "server_scan_time_share_before_after": [server_scan_share(0), server_scan_share(1)],
             "stalled": "none (control run)" if args.no_stall else {
                 "close_codes": codes, "closed_s_after_stall": closed_at,
@@ -404,6 +407,8 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=40, help="idle handhelds receiving a task push a second")
     parser.add_argument("--rate", type=float, default=3000, help="scans per second, all pickers together")
     parser.add_argument("--seconds", type=float, default=15, help="length of each phase (before / after the stall)")
+    parser.add_argument("--warmup", type=float, default=15,
+                        help="unmeasured scanning first: order completions (board events) ramp up early in the tasks")
     parser.add_argument("--fill-mb", type=float, default=8, help="pong volume each stalled client asks for")
     parser.add_argument("--fill-rate", type=float, default=0.5, help="... in MB per second")
     parser.add_argument("--drain", type=float, default=10)
