@@ -17,7 +17,8 @@ SCAN_SECONDS = Histogram(
 SCANS_REPEATED = Counter("floor_scans_repeated_total", "Scans answered from the idempotency record")
 FRAME_ERRORS = Counter("floor_frame_errors_total", "Error frames sent", ["code"])
 SOCKETS = Gauge("floor_sockets", "Open WebSockets on this node", ["kind"])
-SLOW_CLOSES = Counter("floor_slow_socket_closes_total", "Sockets closed with 4408 (too slow: resync)",
+SLOW_CLOSES = Counter("floor_slow_socket_closes_total",
+                      "Sockets closed by their outbox: too slow (overflow, send_timeout: 4408) or render (1011)",
                       ["kind", "reason"])
 
 

@@ -27,7 +27,7 @@ from floor.store.stream import id_key
 from handheld_api.auth import authenticate
 from handheld_api.http.metrics import SLOW_CLOSES, SOCKETS
 from handheld_api.ws.hub import BOARD_SKIPPED, BoardEvent, Hub, board_frame, decode_entry
-from handheld_api.ws.outbox import SocketOutbox, close_too_slow, run_until_done
+from handheld_api.ws.outbox import SocketOutbox, close_failed, run_until_done
 from handheld_api.ws.protocol import MAX_FRAME, BoardInbound, error_frame, frame
 
 log = logging.getLogger("floor.board")
@@ -175,7 +175,7 @@ async def board_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await ticker
-        if outbox.failure in ("overflow", "send_timeout"):
+        if outbox.failure in ("overflow", "send_timeout", "render"):
             SLOW_CLOSES.labels("board", outbox.failure).inc()
-            log.info("board of %s closed as too slow (%s)", warehouse, outbox.failure)
-            await close_too_slow(socket)
+            log.info("board of %s closed: %s", warehouse, outbox.failure)
+            await close_failed(socket, outbox)

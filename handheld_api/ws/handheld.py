@@ -36,7 +36,7 @@ from floor.picking.store import PickingStore
 from handheld_api.auth import Principal, authenticate
 from handheld_api.http.metrics import FRAME_ERRORS, SCAN_SECONDS, SCANS_REPEATED, SLOW_CLOSES, SOCKETS
 from handheld_api.ws.hub import Hub, StreamEvent
-from handheld_api.ws.outbox import SocketOutbox, close_too_slow, run_until_done
+from handheld_api.ws.outbox import SocketOutbox, close_failed, run_until_done
 from handheld_api.ws.protocol import (
     MAX_FRAME,
     HandheldInbound,
@@ -108,10 +108,11 @@ class HandheldSession:
         raise TypeError(f"cannot render {type(item).__name__}")
 
     async def task_frame(self, task_id: str) -> str:
-        self.task_id = task_id
-        if not task_id:
-            return frame("idle", picker=self.picker).decode()
-        return frame("task", task=await self.tasks.task(self.warehouse, task_id)).decode()
+        text = frame("task", task=await self.tasks.task(self.warehouse, task_id)) if task_id else frame(
+            "idle", picker=self.picker
+        )
+        self.task_id = task_id  # only once it is read: a failed read is retried as a change
+        return text.decode()
 
     async def push(self, event: StreamEvent) -> str | None:
         """A task was assigned to this picker, or changed, or finished: the frame to show, if any."""
@@ -256,11 +257,11 @@ async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
         SOCKETS.labels("handheld").dec()
         last = hub.remove_picker(session.warehouse, session.picker, outbox)
         await session.on_close(last)
-        if outbox.failure in ("overflow", "send_timeout"):
-            SLOW_CLOSES.labels("handheld", outbox.failure).inc()
-            log.info("handheld %s closed as too slow (%s)", session.picker, outbox.failure)
-            await close_too_slow(socket)
-        elif outbox.writer is not None and not outbox.writer.done():
+        if outbox.writer is not None and not outbox.writer.done():
             outbox.writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await outbox.writer
+        if outbox.failure in ("overflow", "send_timeout", "render"):
+            SLOW_CLOSES.labels("handheld", outbox.failure).inc()
+            log.info("handheld %s closed: %s", session.picker, outbox.failure)
+            await close_failed(socket, outbox)

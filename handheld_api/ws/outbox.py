@@ -29,6 +29,7 @@ CLOSE_TOO_SLOW = 4408
 TOO_SLOW_REASON = "too slow: resync"
 SEND_TIMEOUT_S = 2.0  # one frame that cannot be handed to the socket in this time: the client is stalled
 CLOSE_LINGER_S = 30.0  # how long a stalled socket's task waits to hand over its close frame
+RENDER_RETRY_S = (0.1, 0.3, 0.9)  # a push that cannot be read from Redis is retried after these pauses
 
 Render = Callable[[Any], Awaitable[str | None]]
 
@@ -127,18 +128,28 @@ class SocketOutbox:
                     item = await item.future
                 if item is None:
                     continue
-                if isinstance(item, str):
-                    text: str | None = item
-                else:
-                    try:
-                        text = await render(item)
-                    except Exception:  # one frame that cannot be rendered (store down ...) is skipped
-                        log.warning("could not render %r", type(item).__name__, exc_info=True)
-                        continue
+                text = item if isinstance(item, str) else await self._render(render, item)
                 if text is not None:
                     await self.send(text)
         except TooSlow:
             pass
+
+    async def _render(self, render: Render, item: Any) -> str | None:
+        """Render an item (a task push reads Redis), retrying a failing store briefly. Never skips a
+        frame silently: when it still fails, the outbox fails (``render``) and the socket is closed
+        with 1011, so the client reconnects and starts from the current state."""
+        for delay in RENDER_RETRY_S:
+            try:
+                return await render(item)
+            except Exception as error:
+                log.warning("could not render %s (%s); retrying in %.1f s", type(item).__name__, error, delay)
+                await asyncio.sleep(delay)
+        try:
+            return await render(item)
+        except Exception:
+            log.exception("could not render %s: closing the socket", type(item).__name__)
+            self.fail("render")
+            raise TooSlow("render") from None
 
 
 class SendWatchdog:
@@ -194,8 +205,19 @@ async def run_until_done(outbox: SocketOutbox, receiver: Awaitable[None]) -> Non
                 await task
 
 
-async def close_too_slow(socket: WebSocket, linger: float = CLOSE_LINGER_S) -> None:  # type: ignore[type-arg]
-    """Close a stalled socket with 4408. Waits (this socket's task only) while the close frame queues
-    behind the unread data; a peer that never reads again is left to the server to drop (1006)."""
+async def close_failed(socket: WebSocket, outbox: SocketOutbox, linger: float = CLOSE_LINGER_S) -> bool:  # type: ignore[type-arg]
+    """Close a socket whose outbox failed; False when it had not (the peer left, or all is well).
+
+    Too slow (``overflow`` / ``send_timeout``): 4408, waiting (this socket's task only) while the close
+    frame queues behind the unread data; a peer that never reads again is left to the server to drop
+    (1006). A frame that could not be rendered (``render``): 1011. Both tell the client to reconnect.
+    """
+    if outbox.failure in ("overflow", "send_timeout"):
+        code, reason = CLOSE_TOO_SLOW, TOO_SLOW_REASON
+    elif outbox.failure == "render":
+        code, reason = 1011, "server error: reconnect"
+    else:
+        return False
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(socket.close(code=CLOSE_TOO_SLOW, reason=TOO_SLOW_REASON), linger)
+        await asyncio.wait_for(socket.close(code=code, reason=reason), linger)
+    return True

@@ -276,3 +276,28 @@ async def test_push_arrives_at_once_after_a_quiet_period(live_app: LiveApp) -> N
     assert statistics.median(delays) < 0.05 and max(delays) < 0.25, delays
     for client in clients:
         await client.close()
+
+
+async def test_a_push_that_cannot_be_read_closes_the_socket_for_a_resync(
+    live_app: LiveApp, redis_server: RedisServer
+) -> None:
+    """A task push whose task cannot be read is retried, then the socket is closed with 1011 (never a
+    silently missing push); the reconnected handheld gets its current state."""
+    picker = live_app.pickers[0][0]
+    client, first = await handheld(live_app, picker)
+    assert first["type"] == "idle"
+    redis: Any = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    await redis.xadd(keys.key(live_app.warehouse, "events"),
+                     {"type": "task_assigned", "data": json.dumps({"task_id": "no-such-task", "picker": picker})})
+    await redis.aclose()
+    started = time.perf_counter()
+    try:
+        frame = await client.receive(timeout=5)
+        raise AssertionError(f"expected a close, got {frame}")
+    except websockets.ConnectionClosed:
+        pass
+    assert client.connection.close_code == 1011
+    assert 1.0 < time.perf_counter() - started < 4.0  # after the retries
+    again, current = await handheld(live_app, picker)
+    assert current["type"] == "idle"
+    await again.close()
