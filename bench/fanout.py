@@ -292,8 +292,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         codes: dict[str, int | None] = {}
 
         async def stall_then_watch(kind: str, ws: websockets.ClientConnection) -> None:
-            """Stall at the middle; once the node counts this socket as closed too slow, read again
-            a second later (the handheld left the dead spot) and note the close code."""
+            """Stall at the middle; once the node counts this socket as closed too slow, stop sending;
+            after the measured phases read again (it left the dead spot) and note the close code."""
             await asyncio.sleep(max(0.0, middle - time.perf_counter()))
             if args.no_stall:
                 return
@@ -305,6 +305,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     break
             await asyncio.sleep(1.0)
             fill.cancel()
+            # Read again only after the measured phases: parsing megabytes of backlog would stall
+            # this client's own loop and show up as everyone's latency.
+            await asyncio.sleep(max(0.0, end - time.perf_counter()))
             codes[kind] = await close_code(ws)
 
         per_picker = round(total_s * args.rate / args.pickers)
