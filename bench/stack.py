@@ -86,7 +86,7 @@ class Redis:
 
 
 class WebNode:
-    def __init__(self, redis_url: str, secret: str, server: str = "uvicorn") -> None:
+    def __init__(self, redis_url: str, secret: str, server: str = "uvicorn", ws: str = "websockets") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, REDIS_URL=redis_url, FLOOR_SECRET=secret, LOG_LEVEL="WARNING", NUMBA_NUM_THREADS="1")
@@ -94,7 +94,7 @@ class WebNode:
         if server == "uvicorn":
             command = [str(bin_dir / "uvicorn"), "handheld_api.app:create_app", "--factory", "--host", "127.0.0.1",
                        "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log", "--loop", "uvloop",
-                       "--http", "httptools", "--ws", "websockets", "--ws-per-message-deflate", "false",
+                       "--http", "httptools", "--ws", ws, "--ws-per-message-deflate", "false",
                        "--log-level", "warning"]
         elif server == "granian":
             command = [str(bin_dir / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1",

@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
+from floor.picking.store import PickingStore
 from floor.store.client import UNAVAILABLE_ERRORS
 from floor.waves.optimal import warm_up
 from handheld_api import logs, openapi
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await floor.start()
         app.state.floor = floor
         app.state.hub = hub
+        app.state.push_tasks = PickingStore(hub.push_client, floor.scripts)  # task pushes: the hub's own pool
         app.state.signer = TokenSigner(settings.secret, settings.token_ttl_s)
         app.state.sessions = sessions
         app.state.ws_query_token = settings.ws_query_token

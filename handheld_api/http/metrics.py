@@ -11,12 +11,15 @@ from handheld_api.auth import roles
 
 SCAN_SECONDS = Histogram(
     "floor_scan_seconds",
-    "Server time from a scan frame's decode to its verdict being sent",
+    "Server time from a scan frame's decode to its verdict being queued for the socket",
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
 )
 SCANS_REPEATED = Counter("floor_scans_repeated_total", "Scans answered from the idempotency record")
 FRAME_ERRORS = Counter("floor_frame_errors_total", "Error frames sent", ["code"])
 SOCKETS = Gauge("floor_sockets", "Open WebSockets on this node", ["kind"])
+SLOW_CLOSES = Counter("floor_slow_socket_closes_total",
+                      "Sockets closed by their outbox: too slow (overflow, send_timeout: 4408) or render (1011)",
+                      ["kind", "reason"])
 
 
 @get("/metrics", guards=[roles("supervisor")], tags=["health"], summary="Prometheus metrics of this node",

@@ -220,18 +220,25 @@ class Counts(Outbound, tag="counts", frozen=True):
     waves: list[WaveProgress]
 
 
-# A ``resync`` frame (slow consumer / catch-up older than the Stream) is added by the fan-out
-# work: define it here as an Outbound Struct and add it to both unions below.
+class Resync(Outbound, tag="resync", frozen=True):
+    """A board's ``last_id`` cannot be caught up without a gap (``reason``: trimmed, future or
+    too_far): a fresh ``snapshot`` follows on the same socket; the board starts over from it."""
+
+    reason: Literal["trimmed", "future", "too_far"]
+    last_id: str
+    first_id: str  # the oldest event the Stream still keeps ("0-0" when empty)
+    newest_id: str  # the newest id the Stream handed out
+
 
 HandheldOutbound = Welcome | TaskFrame | Idle | Verdict | ShortPickRecorded | ReportRecorded | Pong | ErrorFrame
-BoardOutbound = Snapshot | EventFrame | Counts | Pong | ErrorFrame
-AnyOutbound = HandheldOutbound | Snapshot | EventFrame | Counts
+BoardOutbound = Snapshot | EventFrame | Counts | Resync | Pong | ErrorFrame
+AnyOutbound = HandheldOutbound | Snapshot | EventFrame | Counts | Resync
 AnyFrame = HandheldInbound | AnyOutbound  # every frame of both sockets, both ways (unique tags)
 
 INBOUND: tuple[type[msgspec.Struct], ...] = (Scan, ShortPick, Report, Ping, Sync)
 OUTBOUND: tuple[type[Outbound], ...] = (
     Welcome, TaskFrame, Idle, Verdict, ShortPickRecorded, ReportRecorded, Pong, ErrorFrame, Snapshot, EventFrame,
-    Counts,
+    Counts, Resync,
 )
 
 

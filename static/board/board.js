@@ -3,7 +3,9 @@
 //
 // The first connection gets a `snapshot`; later (re)connections pass `last_id` (the id of the
 // last event seen, kept in memory and in sessionStorage) and get every event after it, so
-// nothing is missed or applied twice (applyEvent also skips ids at or before lastId).
+// nothing is missed or applied twice (applyEvent also skips ids at or before lastId). When the
+// server can no longer serve that id (trimmed, or too far behind) it sends `resync` and a fresh
+// `snapshot`. A close with 4408 (this board read too slowly) is an ordinary reconnect with last_id.
 //
 // Test hook: window.board = {state, socket, chart}; body has data-screen, data-connection,
 // data-last-id; rows carry data-exception-id / data-status, data-wave-id, data-picker,
@@ -317,6 +319,12 @@ function onMessage(frame) {
       }
       break;
     }
+    case "resync":
+      // The events after our last id are gone (trimmed) or too many: a fresh snapshot follows on
+      // this same socket. Until it arrives, a reconnect must ask for a snapshot, not a catch-up.
+      hadSnapshot = false;
+      body.dataset.resync = frame.reason || "resync";
+      break;
     case "counts":
       applyCounts(state, frame);
       renderWaves();

@@ -3,6 +3,8 @@
 // States: "connecting" → "open" → (lost) "waiting" → "connecting" ... ; "offline" while the
 // browser says it has no network; "stopped" after stop() or a close the server means for good
 // (4400 bad request, 4401 bad token, 4403 wrong role), which is reported through onFatal and never retried.
+// 4408 (the server closed us as too slow: we did not read our frames) is an ordinary reconnect: the
+// handheld re-sends its unanswered outbox on `welcome`, the board asks for events after its last id.
 //
 // A half-dead connection (Wi-Fi gone, no close frame) is noticed by the heartbeat: a `ping` every
 // `pingMs`, and the socket is dropped when nothing at all has arrived for `staleMs`.
