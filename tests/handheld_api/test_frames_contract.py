@@ -76,6 +76,16 @@ async def test_every_frame_sent_decodes_strictly(live_app: LiveApp) -> None:
         await board.send({"type": "ping", "id": "b1"})
         await board.next("pong")
         await board.next("counts", timeout=3)
+        # A board asking for an id the Stream never handed out: resync, then a fresh snapshot.
+        late = Socket(await websockets.connect(
+            f"{live_app.ws_url}/ws/board?token={live_app.token('supervisor')}&warehouse={live_app.warehouse}"
+            "&last_id=99999999999999-0"))
+        try:
+            assert (await late.next("resync")).reason == "future"
+            await late.next("snapshot")
+        finally:
+            await late.connection.close()
+        board.frames += late.frames
     finally:
         await hand.connection.close()
         await board.connection.close()
