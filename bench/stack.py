@@ -90,6 +90,8 @@ class WebNode:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, REDIS_URL=redis_url, FLOOR_SECRET=secret, LOG_LEVEL="WARNING", NUMBA_NUM_THREADS="1")
+        # Every simulated handheld logs in from this one address, hundreds at once.
+        env.setdefault("FLOOR_LOGIN_ADDRESS_LIMIT", "100000")
         bin_dir = Path(sys.executable).parent
         if server == "uvicorn":
             command = [str(bin_dir / "uvicorn"), "handheld_api.app:create_app", "--factory", "--host", "127.0.0.1",
