@@ -55,9 +55,15 @@ class WaveController(Controller):
                 return Response(WaveResult(True, existing))
             now = int(time.time() * 1000)
             if await floor.waves.store.claim_queue(warehouse, data.wave_id, now, sender):
-                await asyncio.to_thread(
-                    wave_jobs.enqueue_release_wave, floor.settings.jobs_redis_url, warehouse, data, sender
-                )
+                try:
+                    await asyncio.to_thread(
+                        wave_jobs.enqueue_release_wave, floor.settings.jobs_redis_url, warehouse, data, sender
+                    )
+                except Exception as error:  # the jobs Redis is down: a failed wave may be released again
+                    await floor.waves.store.set_planning(
+                        warehouse, data.wave_id, "failed", f"could not queue the job: {type(error).__name__}", now
+                    )
+                    raise
             planning = await floor.waves.planning(warehouse, data.wave_id)
             return Response(planning, status_code=202)
         repeat, wave = await floor.waves.release(warehouse, data, sender)
