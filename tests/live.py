@@ -24,7 +24,7 @@ TEST_SECRET = "test-secret-" + uuid.uuid4().hex
 class ServerProcess:
     """One web node: ``uvicorn handheld_api.app:create_app --factory`` on a free port."""
 
-    def __init__(self, redis_url: str, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, redis_url: str, extra_env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, REDIS_URL=redis_url, FLOOR_SECRET=TEST_SECRET, LOG_LEVEL="WARNING",
@@ -32,7 +32,7 @@ class ServerProcess:
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"floor-web-{self.port}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "handheld_api.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log"],
+             "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log", *(extra_args or [])],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 180  # a cold numba cache compiles the kernels first

@@ -175,3 +175,29 @@ async def test_a_started_task_raises_an_exception_and_the_supervisor_reassigns_i
                               json={"command_id": "x", "picker": ""}, headers=short_app.headers("picker"))
     assert picker_token.status_code == 403
     await second.close()
+
+
+async def test_a_handheld_in_a_dead_spot_is_closed_by_the_ping_timeout_and_goes_absent(
+    redis_server: RedisServer, small_demo: Floor, warehouse: str
+) -> None:
+    """A handheld that stops answering (a Wi-Fi dead spot: nothing it sends or acknowledges arrives)
+    keeps no lease: the server's WebSocket pings go unanswered, the node closes the socket and drops
+    its lease, so the picker is absent and its unstarted task can go to someone else. make run's
+    uvicorn pings every 20 s and waits 20 s; this node uses 1 s."""
+    from tests.handheld_api.test_fanout import stallable
+
+    node = ServerProcess(redis_server.url, SHORT, ["--ws-ping-interval", "1", "--ws-ping-timeout", "1"])
+    try:
+        picker, badge, pin = f"{warehouse}p1", f"{warehouse}B1", "1001"
+        app = LiveApp(node.url, warehouse, [(picker, badge, pin)], ("", ""))
+        connection = await stallable(f"{app.ws_url}/ws/handheld?token={app.token('picker', picker)}")
+        await connection.recv()  # welcome
+        assert (await small_demo.picking.presence(warehouse, picker)).present
+        connection.transport.pause_reading()  # the dead spot: pings are never read, never answered
+        deadline = asyncio.get_running_loop().time() + 10
+        while (await small_demo.picking.presence(warehouse, picker)).present:
+            assert asyncio.get_running_loop().time() < deadline, "the dead socket kept its lease"
+            await asyncio.sleep(0.2)
+        connection.transport.abort()
+    finally:
+        node.stop()
