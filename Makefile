@@ -39,6 +39,7 @@ venv: $(STAMP) $(KERNELS_STAMP)
 
 system-redis:
 	$(call ensure_deb,redis-server,redis-server redis-tools)
+	$(call ensure_deb,redis-check-rdb,redis-tools)
 
 system-chromium:
 	$(call ensure_deb,chromium,chromium)
