@@ -10,6 +10,8 @@ from typing import Any
 
 from floor.accounts.service import Accounts
 from floor.accounts.store import AccountStore
+from floor.availability.service import Availability
+from floor.availability.store import AvailabilityStore
 from floor.catalog.store import CatalogStore
 from floor.core.settings import Settings
 from floor.incidents.service import Incidents
@@ -22,6 +24,8 @@ from floor.orders.service import Orders
 from floor.orders.store import OrderStore
 from floor.picking.service import Picking
 from floor.picking.store import PickingStore
+from floor.routing.service import Router
+from floor.routing.store import RoutingStore
 from floor.store.client import connect
 from floor.store.cluster_calls import ping_all
 from floor.store.scripts import Scripts
@@ -38,6 +42,8 @@ CAPABILITIES = (
     "floor.picking",
     "floor.incidents",
     "floor.onboarding",
+    "floor.availability",
+    "floor.routing",
 )
 
 
@@ -64,6 +70,8 @@ class Floor:
         )
         self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
+        self.availability = Availability(AvailabilityStore(client, self.scripts), self.incidents.store)
+        self.routing = Router(RoutingStore(client, self.scripts), self.orders, self.availability, self.incidents.store)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:
@@ -87,6 +95,7 @@ class Floor:
         await self.scripts.load()
 
     async def close(self) -> None:
+        await self.availability.close()
         await self.client.aclose()
 
     async def healthy(self) -> dict[str, bool]:

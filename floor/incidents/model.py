@@ -18,6 +18,8 @@ EXCEPTION_KINDS = (
     "device_fault",
     "low_stock",
     "picker_absent",  # raised by the presence sweep: an absent picker holds a started task
+    "channel_push",  # raised by the stock push: a platform refused a quantity (e.g. PDD promotion slot)
+    "order_hold",  # raised by order handling: an order is held (reason in detail) until released
     "other",
 )
 

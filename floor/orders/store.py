@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from floor.core.errors import NotFoundError
+from floor.core.errors import InsufficientStockError, NotFoundError
 from floor.orders.model import ORDER_LIFECYCLE, Order, OrderLine
 from floor.store import keys
 from floor.store.results import unwrap
@@ -23,13 +23,16 @@ class OrderStore:
 
     async def intake(
         self, warehouse: str, order_id: str, channel: str, external_id: str, lines: list[tuple[str, int]],
-        priority: int, due: int | None, customer: str, urgency: int, shop: str = "",
+        priority: int, due: int | None, customer: str, urgency: int, shop: str = "", strict: bool = False,
     ) -> tuple[bool, str]:
-        """Returns (repeat, order id): on a repeat the id is the first order's."""
+        """Returns (repeat, order id): on a repeat the id is the first order's. ``strict`` (the router):
+        all lines reserved after safety stock, or nothing written and InsufficientStockError."""
         result = await self.scripts.call(
             "intake_order", warehouse, order_id, channel, external_id, msgspec.json.encode(lines),
-            priority, "" if due is None else due, customer, urgency, shop,
+            priority, "" if due is None else due, customer, urgency, shop, "1" if strict else "",
         )
+        if result[0] == "short":
+            raise InsufficientStockError(str(result[1]), code="short")
         repeat, payload = unwrap(result)
         return repeat, str(payload)
 
@@ -57,6 +60,11 @@ class OrderStore:
     async def backordered_ids(self, warehouse: str, limit: int) -> list[str]:
         """Backordered orders, oldest first."""
         return list(await self.client.zrange(keys.key(warehouse, "orders_backordered"), 0, limit - 1))
+
+    async def cancel(self, warehouse: str, order_id: str, reason: str) -> str:
+        """Cancel a reserved / backordered / held order (its reservation released); returns the previous status."""
+        _repeat, previous = unwrap(await self.scripts.call("cancel_order", warehouse, order_id, reason))
+        return str(previous)
 
     async def count(self, warehouse: str, name: str) -> int:
         return int(await self.client.zcard(keys.key(warehouse, name)))

@@ -54,6 +54,9 @@ TEMPLATES: dict[str, str] = {
     "sku_reserve": "skureserve:{}",  # hash: reserve location -> units of this sku
     "sku_lots": "skulots:{}",  # hash: "<location>|<lot>" -> units of this sku, as imported
     "lot_expiry": "lotexp:{}",  # hash: lot -> expiry YYYY-MM-DD of this sku
+    # available-to-sell (floor.availability, docs/routing.md); the sku hash also holds unavailable, safety, incoming
+    "ledger": "ledger",  # Stream: append-only moves of sku counters (sku, field, delta, kind, ref)
+    "ats_dirty": "ats:dirty",  # set: SKUs whose counters moved since the stock push last looked
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids

@@ -25,7 +25,7 @@ if on_hand + delta < reserved then
     reserved .. ' are reserved for orders'}
 end
 set_location_stock(sku, loc, at + delta)
-redis.call('HINCRBY', K.sku(sku), 'on_hand', delta)
+ledger_move(sku, 'on_hand', delta, 'adjust', ARGV[2])
 local result = cjson.encode({command_id = ARGV[2], sku = sku, location = loc, delta = delta,
   on_hand = on_hand + delta, reserved = reserved, available = on_hand + delta - reserved,
   location_on_hand = at + delta})

@@ -1,5 +1,5 @@
 -- load_stock.lua: set the imported stock of a chunk of SKUs of one warehouse; each SKU all or
--- requires: events
+-- requires: events, ledger
 -- nothing. Loaded like every script (floor/store/scripts.py).
 -- Pick faces: the SKU's units there become the sum of the import's rows for it (the sku hash's
 -- on_hand moves by the difference; skubins and bin hashes as adjust_stock keeps them), and a
@@ -64,7 +64,7 @@ local function load(sku, rows)
       if r[5] ~= '' then redis.call('HSET', K.lot_expiry(sku), r[4], r[5]) end
     end
   end
-  if total ~= 0 then redis.call('HINCRBY', K.sku(sku), 'on_hand', total) end
+  if total ~= 0 then ledger_move(sku, 'on_hand', total, 'import', ARGV[2]) end
   local running = on_hand
   for _, loc in ipairs(order) do
     local delta = deltas[loc]

@@ -1,11 +1,14 @@
 -- intake_order.lua: accept a canonical order and reserve all its lines, or hold it backordered.
--- requires: events
+-- requires: events, ledger
 -- Idempotent on (channel, shop, external id): a repeat returns the first order id, reserves nothing.
 -- KEYS[1] events stream
 -- ARGV[2] order_id  ARGV[3] channel  ARGV[4] external_id  ARGV[5] lines JSON [[sku, qty], ...]
 -- ARGV[6] priority  ARGV[7] due ('' = none)  ARGV[8] customer  ARGV[9] urgency score
 -- ARGV[10] shop ('' = the channel's only shop; ids of different shops never collide)
--- returns {'ok', order_id} | {'exists', order_id} | {'unknown_sku', sku}
+-- ARGV[11] '1' = all or nothing for the router: when short (available after safety stock), write
+--          nothing and answer {'short', reason}; '' = backorder when short (the default)
+-- Available = on hand - reserved - unavailable (floor.availability); reservations go through the ledger.
+-- returns {'ok', order_id} | {'exists', order_id} | {'unknown_sku', sku} | {'short', reason}
 local order_id = ARGV[2]
 local shop = ARGV[10] or ''
 local ext = K.order_ext(shop == '' and ARGV[3] or (ARGV[3] .. ':' .. shop), ARGV[4])
@@ -21,19 +24,20 @@ for _, line in ipairs(lines) do
   units = units + qty
 end
 
+local strict = ARGV[11] == '1'
 local short = {}
 for _, sku in ipairs(skus) do
-  local st = redis.call('HMGET', K.sku(sku), 'on_hand', 'reserved')
-  if not st[1] then return {'unknown_sku', sku} end
-  local available = tonumber(st[1]) - tonumber(st[2])
+  local available = sellable(sku, strict)
+  if available == nil then return {'unknown_sku', sku} end
   if available < need[sku] then
     short[#short + 1] = sku .. ' needs ' .. need[sku] .. ', available ' .. available
   end
 end
 
+if strict and #short > 0 then return {'short', table.concat(short, '; ')} end
 local status, reason = 'reserved', ''
 if #short == 0 then
-  for _, sku in ipairs(skus) do redis.call('HINCRBY', K.sku(sku), 'reserved', need[sku]) end
+  for _, sku in ipairs(skus) do ledger_move(sku, 'reserved', need[sku], 'reserve', order_id) end
   redis.call('ZADD', K.orders_reserved(), ARGV[9], order_id)
 else
   status = 'backordered'

@@ -1,5 +1,5 @@
 -- retry_backorder.lua: try again to reserve a backordered order (after a receipt).
--- requires: events
+-- requires: events, ledger
 -- KEYS[1] events stream
 -- ARGV[2] order_id  ARGV[3] allowed from-states JSON (from the order lifecycle)
 -- returns {'ok', 'reserved'} | {'ok', 'backordered'} | {'illegal_transition', status}
@@ -14,10 +14,9 @@ for _, line in ipairs(cjson.decode(o[2])) do
   need[sku] = need[sku] + tonumber(line[2])
 end
 for _, sku in ipairs(skus) do
-  local st = redis.call('HMGET', K.sku(sku), 'on_hand', 'reserved')
-  if tonumber(st[1]) - tonumber(st[2]) < need[sku] then return {'ok', 'backordered'} end
+  if sellable(sku, false) < need[sku] then return {'ok', 'backordered'} end
 end
-for _, sku in ipairs(skus) do redis.call('HINCRBY', K.sku(sku), 'reserved', need[sku]) end
+for _, sku in ipairs(skus) do ledger_move(sku, 'reserved', need[sku], 'reserve', order_id) end
 redis.call('ZREM', K.orders_backordered(), order_id)
 redis.call('ZADD', K.orders_reserved(), o[3], order_id)
 redis.call('HSET', K.order(order_id), 'status', 'reserved', 'reason', '')

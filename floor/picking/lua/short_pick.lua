@@ -32,7 +32,7 @@ local sku, loc, missing = step.sku, step.location, remaining - found
 local at = tonumber(redis.call('HGET', K.sku_bins(sku), loc) or '0')
 local lost = math.max(at - found, 0)
 set_location_stock(sku, loc, found)
-local on_hand = redis.call('HINCRBY', K.sku(sku), 'on_hand', -lost)
+local on_hand = ledger_move(sku, 'on_hand', -lost, 'adjust', request_id)
 if redis.call('HINCRBY', K.sku_alloc(sku), loc, -missing) <= 0 then
   redis.call('HDEL', K.sku_alloc(sku), loc)
 end
@@ -66,7 +66,7 @@ if can_relocate > 0 then
 end
 local backordered = missing - relocated
 if backordered > 0 then
-  redis.call('HINCRBY', K.sku(sku), 'reserved', -backordered)
+  ledger_move(sku, 'reserved', -backordered, 'release', step.order_id)
   redis.call('HINCRBY', K.order(step.order_id), 'short_units', backordered)
   redis.call('HINCRBY', K.wave(t[6]), 'short_units', backordered)
 end

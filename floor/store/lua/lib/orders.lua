@@ -1,5 +1,5 @@
 -- lib/orders.lua: order settlement and reservation shedding.
--- requires: events
+-- requires: events, ledger
 -- Mark an order picked once every unit is picked or backordered.
 local function settle_order(order_id)
   local o = redis.call('HMGET', K.order(order_id), 'units', 'picked_units', 'short_units', 'status')
@@ -18,8 +18,8 @@ end
 -- until on hand covers reserved again, so that available never stays below zero. Those orders
 -- go back to backordered with the reason. Returns the number of orders backordered.
 local function shed_reservations(sku, reason)
-  local st = redis.call('HMGET', K.sku(sku), 'on_hand', 'reserved')
-  local deficit = tonumber(st[2]) - tonumber(st[1])
+  local st = redis.call('HMGET', K.sku(sku), 'on_hand', 'reserved', 'unavailable')
+  local deficit = tonumber(st[2]) + tonumber(st[3] or '0') - tonumber(st[1])
   if deficit <= 0 then return 0 end
   local shed = 0
   for _, order_id in ipairs(redis.call('ZREVRANGE', K.orders_reserved(), 0, 999)) do
@@ -31,7 +31,7 @@ local function shed_reservations(sku, reason)
     end
     if wanted > 0 then
       for _, line in ipairs(lines) do
-        redis.call('HINCRBY', K.sku(line[1]), 'reserved', -line[2])
+        ledger_move(line[1], 'reserved', -line[2], 'release', order_id)
       end
       redis.call('ZREM', K.orders_reserved(), order_id)
       redis.call('ZADD', K.orders_backordered(), NOW, order_id)

@@ -1,9 +1,9 @@
 -- lib/stock.lua: moves of stock counters shared by picking, inventory and short picks.
--- requires: (none)
+-- requires: ledger
 -- Take `qty` picked units of `sku` off `loc`: on hand, reserved, location and allocation.
 local function consume_stock(sku, loc, qty)
-  redis.call('HINCRBY', K.sku(sku), 'on_hand', -qty)
-  redis.call('HINCRBY', K.sku(sku), 'reserved', -qty)
+  ledger_move(sku, 'on_hand', -qty, 'commit', loc)
+  ledger_move(sku, 'reserved', -qty, 'commit', loc)
   local left = redis.call('HINCRBY', K.sku_bins(sku), loc, -qty)
   if left <= 0 then
     redis.call('HDEL', K.sku_bins(sku), loc)

@@ -1,0 +1,49 @@
+"""The stock push worker: every ``period`` it moves dirty SKUs into the channel outboxes
+(:meth:`Availability.collect`) and drains every outbox (:meth:`Availability.drain_all`).
+
+Run as ``python -m floor.jobs.stock_push`` (the ``push`` line of the Procfile). One worker per
+deployment is enough and safe to restart; two at once would both push the same desired quantity
+(harmless for full-quantity and set-with-compare platforms, deduplicated by the idempotent id on
+Douyin), so it is not forbidden, just wasteful.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from floor.core.settings import Settings
+from floor.floor import Floor
+
+log = logging.getLogger("floor.stock_push")
+
+
+async def run(floor: Floor, stop: asyncio.Event, period_s: float = 0.1, drain_every: int = 1) -> None:
+    """Loop until ``stop`` is set. A failed round is logged and retried next period."""
+    tick = 0
+    while not stop.is_set():
+        try:
+            await floor.availability.collect()
+            if tick % drain_every == 0:
+                await floor.availability.drain_all()
+        except Exception:  # keep pushing: one bad round (Redis blip, platform down) must not stop the loop
+            log.exception("stock push round failed")
+        tick += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=period_s)
+
+
+async def _main() -> None:
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    floor = Floor.from_settings(settings, socket_timeout=10.0)
+    await floor.start()
+    try:
+        await run(floor, asyncio.Event())
+    finally:
+        await floor.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

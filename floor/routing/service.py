@@ -1,0 +1,286 @@
+"""The order brain's entry point: :meth:`Router.place` takes a canonical order whose lines are
+already internal (sku, quantity) and routes, reserves, holds and merges it; cancel / hold / release
+act on the record it keeps.
+
+Invariant: every parcel is reserved by its warehouse's own script (``intake_order`` in strict mode:
+all its lines after safety stock, or nothing); when stock moved between deciding and reserving,
+the router decides again for what is left on a fresh snapshot (at most ``ROUNDS`` times). An
+accepted order ends routed (all reserved), partial / backordered (the rest explicitly backordered
+in a warehouse), queued (nothing written on the floor) or held (reserved, kept out of waves).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import msgspec
+
+from floor.availability.service import Availability
+from floor.channels.canonical import CanonicalOrder
+from floor.core.errors import InsufficientStockError, NotFoundError, ValidationError
+from floor.core.ids import new_id
+from floor.incidents.store import IncidentStore
+from floor.orders.model import urgency
+from floor.orders.service import Orders
+from floor.routing.handling import (
+    MergeGroup,
+    ParcelRecord,
+    RoutingOutcome,
+    hold_reasons,
+    merge_key,
+    outcome_status,
+    province_of,
+)
+from floor.routing.model import OrderFacts, RuleSet, Snapshot, TraceStep, decide, rule_set_problems
+from floor.routing.store import Record, RoutingStore
+
+ROUNDS = 4
+MAX_PARCELS = 20
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Router:
+    def __init__(self, store: RoutingStore, orders: Orders, availability: Availability,
+                 incidents: IncidentStore) -> None:
+        self.store = store
+        self.orders = orders
+        self.availability = availability
+        self.incidents = incidents
+
+    async def put_rules(self, seller: str, rules: RuleSet) -> RuleSet:
+        problems = rule_set_problems(rules)
+        if problems:
+            raise ValidationError("; ".join(problems))
+        return await self.store.put_rules(seller, rules)
+
+    async def rules(self, seller: str) -> RuleSet:
+        rules = await self.store.rules(seller)
+        if rules is None:
+            raise NotFoundError(f"seller '{seller}' has no routing rules")
+        return rules
+
+    async def trace(self, channel: str, shop: str, platform_id: str) -> RoutingOutcome:
+        record = await self.store.record(channel, shop, platform_id)
+        if record is None:
+            raise NotFoundError(f"order {channel}/{shop}/{platform_id} was never routed")
+        return record.outcome
+
+    async def place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str = "default") -> RoutingOutcome:
+        """Route and reserve ``order`` (idempotent on channel, shop, platform order id); an update
+        that cancels it cancels; a pending order is recorded and placed when it becomes ready."""
+        wanted: dict[str, int] = {}
+        for sku, qty in lines:
+            if not 1 <= qty <= 10_000:
+                raise ValidationError(f"line {sku}: quantity must be 1..10000")
+            wanted[sku] = wanted.get(sku, 0) + qty
+        for _attempt in range(50):
+            if await self.store.claim(order.channel, order.shop, order.platform_order_id):
+                break
+            await asyncio.sleep(0.02)  # a duplicate is being placed right now: read its record after
+        else:
+            raise InsufficientStockError("the order is being placed by another request", code="busy")
+        try:
+            return await self._place(order, list(wanted.items()), seller)
+        finally:
+            await self.store.unclaim(order.channel, order.shop, order.platform_order_id)
+
+    async def _place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str) -> RoutingOutcome:
+        record = await self.store.record(order.channel, order.shop, order.platform_order_id)
+        if record is not None:
+            if order.state == "cancelled" and record.outcome.status != "cancelled":
+                return await self._cancel(record, "cancelled on the platform")
+            if not (record.outcome.status == "pending" and order.state in ("ready", "hold")):
+                return msgspec.structs.replace(record.outcome, repeat=True)
+        if order.state in ("pending", "cancelled", "shipped", "closed"):
+            status = "pending" if order.state == "pending" else "cancelled" if order.state == "cancelled" else "closed"
+            outcome = RoutingOutcome(order.channel, order.shop, order.platform_order_id, status, [], [
+                TraceStep("", "", "skipped", f"platform state {order.state} ({order.platform_status}): nothing reserved")],
+                decided_ms=_now_ms())
+            await self.store.save(Record(outcome, order, lines, seller))
+            return outcome
+        rules = await self.rules(seller)
+        sites = [site.warehouse for site in rules.sites]
+        states = await self.availability.store.states(sites, [sku for sku, _q in lines])
+        unknown = [sku for sku, _q in lines if not states[sku]]
+        if unknown:
+            raise ValidationError(f"unknown SKU {', '.join(unknown)} in every warehouse of the seller")
+        holds = hold_reasons(order, rules.risk)
+        key = merge_key(order) if rules.merge_window_s else ""
+        group = await self.store.merge_group(key) if key else None
+        prefer = group.warehouse if group and not holds else ""
+        parcels, trace, queued, rule = await self._reserve(order, lines, rules, prefer)
+        for index, parcel in enumerate(parcels):
+            if holds and parcel.status in ("reserved", "backordered"):
+                await self.store.hold_floor_order(parcel.warehouse, parcel.order_id, "hold", "; ".join(holds)[:200])
+                parcels[index] = msgspec.structs.replace(parcel, status="held")
+        if holds:
+            await self._raise_hold(order, parcels[0].warehouse if parcels else sites[0], holds)
+            trace.append(TraceStep("", "", "held", "; ".join(holds)))
+        merge_group = ""
+        homes = {p.warehouse for p in parcels}
+        if key and len(homes) == 1 and not holds:
+            merge_group = await self._merge(key, group, homes.pop(), order.platform_order_id, rules.merge_window_s)
+            if group is not None and merge_group:
+                trace.append(TraceStep("", parcels[0].warehouse, "merged",
+                                       f"ships with {', '.join(group.orders)} (group {merge_group[:12]})"))
+        outcome = RoutingOutcome(order.channel, order.shop, order.platform_order_id,
+                                 outcome_status(parcels, queued, holds), parcels, trace, holds, merge_group, rule,
+                                 decided_ms=_now_ms())
+        await self.store.save(Record(outcome, order, lines, seller))
+        return outcome
+
+    async def _reserve(self, order: CanonicalOrder, lines: list[tuple[str, int]], rules: RuleSet,
+                       prefer: str) -> tuple[list[ParcelRecord], list[TraceStep], bool, str]:
+        remaining = dict(lines)
+        parcels: list[ParcelRecord] = []
+        trace: list[TraceStep] = []
+        due = order.promised_ship_ms // 1000 if order.promised_ship_ms else None
+        score = urgency(5, due)
+        sites = [site.warehouse for site in rules.sites]
+        rule = ""
+        for _round in range(ROUNDS):
+            facts = OrderFacts(order.channel, order.shop, province_of(order), order.total_minor, 5,
+                               sorted(remaining.items()))
+            plan = decide(facts, rules, await self._snapshot(sites, list(remaining)), prefer,
+                          MAX_PARCELS - len(parcels))
+            trace += plan.trace
+            rule = plan.rule
+            if plan.queued:
+                return parcels, trace, True, rule
+            moved = False
+            for parcel in plan.parcels:
+                external = f"{order.platform_order_id}#{len(parcels) + 1}"
+                try:
+                    _r, order_id = await self.orders.store.intake(
+                        parcel.warehouse, new_id("O"), order.channel, external, parcel.lines, 5, due,
+                        order.buyer_id[:200], score, order.shop, strict=True)
+                except InsufficientStockError as error:
+                    trace.append(TraceStep(plan.rule, parcel.warehouse, "moved",
+                                           f"stock moved before reserving ({error.reason}): deciding again"))
+                    moved = True
+                    break
+                parcels.append(ParcelRecord(parcel.warehouse, order_id, external, parcel.lines, "reserved"))
+                trace.append(TraceStep(plan.rule, parcel.warehouse, "reserved", f"{external} -> {order_id}"))
+                await self.store.count_placed(parcel.warehouse)
+                for sku, qty in parcel.lines:
+                    remaining[sku] -= qty
+                    if remaining[sku] == 0:
+                        del remaining[sku]
+            if moved:
+                continue
+            if plan.backorder is not None:
+                parcels.append(await self._backorder(order, plan.backorder.warehouse, plan.backorder.lines,
+                                                     len(parcels) + 1, due, score))
+                trace.append(TraceStep(plan.rule, plan.backorder.warehouse, parcels[-1].status,
+                                       f"{parcels[-1].external_id} -> {parcels[-1].order_id}"))
+            return parcels, trace, False, rule
+        if remaining:  # stock kept moving: backorder the rest where the first rule's best site is
+            home = parcels[0].warehouse if parcels else sites[0]
+            parcels.append(await self._backorder(order, home, sorted(remaining.items()), len(parcels) + 1, due, score))
+            trace.append(TraceStep(rule, home, parcels[-1].status, f"after {ROUNDS} rounds of moving stock"))
+        return parcels, trace, False, rule
+
+    async def _backorder(self, order: CanonicalOrder, warehouse: str, lines: list[tuple[str, int]], n: int,
+                         due: int | None, score: int) -> ParcelRecord:
+        external = f"{order.platform_order_id}#{n}"
+        _r, order_id = await self.orders.store.intake(warehouse, new_id("O"), order.channel, external, lines, 5,
+                                                      due, order.buyer_id[:200], score, order.shop)
+        status = (await self.orders.store.get(warehouse, order_id)).status
+        return ParcelRecord(warehouse, order_id, external, lines, status)
+
+    async def _snapshot(self, sites: list[str], skus: list[str]) -> Snapshot:
+        states = await self.availability.store.states(sites, skus)
+        raw: dict[str, dict[str, int]] = {w: {} for w in sites}
+        safe: dict[str, dict[str, int]] = {w: {} for w in sites}
+        for sku, per_warehouse in states.items():
+            for s in per_warehouse:
+                raw[s.warehouse][sku] = s.on_hand - s.reserved - s.unavailable
+                safe[s.warehouse][sku] = s.sellable
+        return Snapshot(raw, safe, await self.store.used_today(sites))
+
+    async def _merge(self, key: str, group: MergeGroup | None, warehouse: str, platform_id: str, window_s: int) -> str:
+        if group is not None and group.warehouse == warehouse:
+            if platform_id not in group.orders:
+                group = msgspec.structs.replace(group, orders=[*group.orders, platform_id])
+        else:
+            group = MergeGroup(key, warehouse, [platform_id], _now_ms() + window_s * 1000)
+        await self.store.put_merge_group(key, group)
+        return key
+
+    async def _raise_hold(self, order: CanonicalOrder, warehouse: str, holds: list[str]) -> None:
+        reference = f"hold:{order.channel}:{order.shop}:{order.platform_order_id}"[:64]
+        detail = f"order {order.channel}/{order.shop}/{order.platform_order_id} held: {'; '.join(holds)}"
+        await self.incidents.raise_one(warehouse, new_id("X"), "order_hold", "", "", "", "", detail[:500], "oms",
+                                       reference)
+
+    # -- manual handling ----------------------------------------------------------------------
+    async def _record(self, channel: str, shop: str, platform_id: str) -> Record:
+        record = await self.store.record(channel, shop, platform_id)
+        if record is None:
+            raise NotFoundError(f"order {channel}/{shop}/{platform_id} was never routed")
+        return record
+
+    async def cancel(self, channel: str, shop: str, platform_id: str, reason: str = "cancelled") -> RoutingOutcome:
+        return await self._cancel(await self._record(channel, shop, platform_id), reason)
+
+    async def _cancel(self, record: Record, reason: str) -> RoutingOutcome:
+        o = record.outcome
+        parcels, trace = [], list(o.trace)
+        for parcel in o.parcels:
+            if parcel.status == "cancelled":
+                parcels.append(parcel)
+                continue
+            try:
+                await self.orders.store.cancel(parcel.warehouse, parcel.order_id, reason[:200])
+                parcels.append(msgspec.structs.replace(parcel, status="cancelled"))
+                trace.append(TraceStep("", parcel.warehouse, "cancelled", f"{parcel.order_id} released"))
+            except Exception as error:  # released / picked: on the floor, needs a put-back
+                parcels.append(parcel)
+                trace.append(TraceStep("", parcel.warehouse, "cancel_refused", f"{parcel.order_id}: {error}"))
+        if o.merge_group:
+            group = await self.store.merge_group(o.merge_group)
+            if group is not None:
+                rest = [x for x in group.orders if x != o.platform_order_id]
+                await self.store.put_merge_group(o.merge_group, msgspec.structs.replace(group, orders=rest))
+                trace.append(TraceStep("", group.warehouse, "unmerged", f"left group; {len(rest)} order(s) remain"))
+        outcome = msgspec.structs.replace(o, status="cancelled", parcels=parcels, trace=trace, merge_group="",
+                                          repeat=False)
+        await self.store.save(msgspec.structs.replace(record, outcome=outcome))
+        return outcome
+
+    async def hold(self, channel: str, shop: str, platform_id: str, reason: str) -> RoutingOutcome:
+        record = await self._record(channel, shop, platform_id)
+        o = record.outcome
+        parcels = []
+        for parcel in o.parcels:
+            if parcel.status in ("reserved", "backordered"):
+                await self.store.hold_floor_order(parcel.warehouse, parcel.order_id, "hold", reason[:200])
+                parcel = msgspec.structs.replace(parcel, status="held")
+            parcels.append(parcel)
+        holds = [*o.holds, f"manual: {reason}"]
+        if parcels:
+            await self._raise_hold(record.order, parcels[0].warehouse, holds)
+        outcome = msgspec.structs.replace(o, status="held", parcels=parcels, holds=holds, repeat=False,
+                                          trace=[*o.trace, TraceStep("", "", "held", f"manual: {reason}")])
+        await self.store.save(msgspec.structs.replace(record, outcome=outcome))
+        return outcome
+
+    async def release(self, channel: str, shop: str, platform_id: str, actor: str) -> RoutingOutcome:
+        record = await self._record(channel, shop, platform_id)
+        o = record.outcome
+        if o.status != "held":
+            raise ValidationError(f"order {platform_id} is {o.status}, not held")
+        parcels = []
+        for parcel in o.parcels:
+            if parcel.status == "held":
+                status = await self.store.hold_floor_order(parcel.warehouse, parcel.order_id, "release", "")
+                parcel = msgspec.structs.replace(parcel, status=status)
+            parcels.append(parcel)
+        outcome = msgspec.structs.replace(o, status=outcome_status(parcels, False, []), parcels=parcels, holds=[],
+                                          repeat=False, trace=[*o.trace, TraceStep("", "", "released", f"by {actor}")])
+        await self.store.save(msgspec.structs.replace(record, outcome=outcome))
+        return outcome

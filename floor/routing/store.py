@@ -1,0 +1,93 @@
+"""Routing in Redis. Global keys (never touched by a script): each seller's rule set, the routing
+record of each channel order (outcome + the canonical order, for release and cancel), a short
+claim per order while it is being placed, merge groups (expire at the end of their window) and the
+orders placed per warehouse per day (capacity). Per warehouse: the hold/release script on the
+floor order (``routing/lua/hold_order.lua``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+
+from floor.channels.canonical import CanonicalOrder
+from floor.routing.handling import MergeGroup, RoutingOutcome
+from floor.routing.model import RuleSet
+from floor.store import keys
+from floor.store.results import unwrap
+from floor.store.scripts import Scripts
+
+_G = keys.GLOBAL_PREFIX
+
+
+class Record(msgspec.Struct, frozen=True):
+    outcome: RoutingOutcome
+    order: CanonicalOrder
+    lines: list[tuple[str, int]]
+    seller: str = "default"
+
+
+def _order_ref(channel: str, shop: str, platform_id: str) -> str:
+    return f"{channel}:{shop}:{platform_id}"
+
+
+class RoutingStore:
+    def __init__(self, client: Any, scripts: Scripts) -> None:
+        self.client = client
+        self.scripts = scripts
+
+    async def rules(self, seller: str) -> RuleSet | None:
+        raw = await self.client.get(f"{_G}routing:rules:{seller}")
+        return None if raw is None else msgspec.json.decode(raw, type=RuleSet)
+
+    async def put_rules(self, seller: str, rules: RuleSet) -> RuleSet:
+        version = int(await self.client.incr(f"{_G}routing:rules_version:{seller}"))
+        stored = msgspec.structs.replace(rules, version=version)
+        await self.client.set(f"{_G}routing:rules:{seller}", msgspec.json.encode(stored))
+        return stored
+
+    async def record(self, channel: str, shop: str, platform_id: str) -> Record | None:
+        raw = await self.client.get(f"{_G}routing:order:{_order_ref(channel, shop, platform_id)}")
+        return None if raw is None else msgspec.json.decode(raw, type=Record)
+
+    async def save(self, record: Record) -> None:
+        o = record.outcome
+        await self.client.set(f"{_G}routing:order:{_order_ref(o.channel, o.shop, o.platform_order_id)}",
+                              msgspec.json.encode(record))
+
+    async def claim(self, channel: str, shop: str, platform_id: str, ttl_s: int = 30) -> bool:
+        """One placement of an order at a time (a concurrent duplicate waits and reads the record)."""
+        key = f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}"
+        return bool(await self.client.set(key, "1", nx=True, ex=ttl_s))
+
+    async def unclaim(self, channel: str, shop: str, platform_id: str) -> None:
+        await self.client.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
+
+    async def used_today(self, warehouses: list[str]) -> dict[str, int]:
+        day = time.strftime("%Y%m%d", time.gmtime())
+        values = await self.client.mget([f"{_G}routing:cap:{w}:{day}" for w in warehouses])
+        return {w: int(v or 0) for w, v in zip(warehouses, values, strict=True)}
+
+    async def count_placed(self, warehouse: str) -> None:
+        key = f"{_G}routing:cap:{warehouse}:{time.strftime('%Y%m%d', time.gmtime())}"
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 3 * 86400)
+            await pipe.execute()
+
+    async def merge_group(self, key: str) -> MergeGroup | None:
+        raw = await self.client.get(f"{_G}routing:merge:{key}")
+        return None if raw is None else msgspec.json.decode(raw, type=MergeGroup)
+
+    async def put_merge_group(self, key: str, group: MergeGroup) -> None:
+        ttl_ms = group.until_ms - int(time.time() * 1000)
+        if ttl_ms <= 0 or not group.orders:
+            await self.client.delete(f"{_G}routing:merge:{key}")
+        else:
+            await self.client.set(f"{_G}routing:merge:{key}", msgspec.json.encode(group), px=ttl_ms)
+
+    async def hold_floor_order(self, warehouse: str, order_id: str, action: str, reason: str) -> str:
+        _repeat, status = unwrap(await self.scripts.call("hold_order", warehouse, order_id, action, reason))
+        return str(status)
