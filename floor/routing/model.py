@@ -195,7 +195,8 @@ def _chunks(warehouse: str, lines: list[tuple[str, int]], limit: int) -> list[Pa
 def decide(order: OrderFacts, rules: RuleSet, snapshot: Snapshot, prefer: str = "",
            parcels_left: int = 20) -> Plan:
     """The plan of the first rule that places the order (or backorders/queues it by its fallback).
-    ``prefer`` (a merge partner's warehouse) sorts first among equals of the first sort key."""
+    ``prefer`` (a merge partner's warehouse) comes first when it passes the filters and holds the
+    whole order: one parcel for both orders beats the rule's sorts."""
     trace: list[TraceStep] = []
     sites = {site.warehouse: site for site in rules.sites}
     for rule in rules.rules:
@@ -232,10 +233,10 @@ def decide(order: OrderFacts, rules: RuleSet, snapshot: Snapshot, prefer: str = 
                     keys.append(-covered)
                 elif sort == "balance":
                     keys.append(-sum(max(0, have.get(sku, 0)) for sku, _q in order.lines))
-            candidates.append((0 if name == prefer else 1, keys, name))
+            candidates.append((0 if name == prefer and complete else 1, keys, name))
             trace.append(TraceStep(rule.name, name, "candidate", f"covers {covered} units, sort keys {keys}"
                                    + (" (merge partner)" if name == prefer else "")))
-        candidates.sort(key=lambda c: (c[1][:1], c[0], c[1][1:], c[2]))
+        candidates.sort(key=lambda c: (c[0], c[1], c[2]))
         ordered = [name for _p, _k, name in candidates]
         parcels, left = _split(rule, order.lines, ordered, stock, min(rule.max_parcels, parcels_left))
         for parcel in parcels:

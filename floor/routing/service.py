@@ -203,7 +203,9 @@ class Router:
         return Snapshot(raw, safe, await self.store.used_today(sites))
 
     async def _merge(self, key: str, group: MergeGroup | None, warehouse: str, platform_id: str, window_s: int) -> str:
-        if group is not None and group.warehouse == warehouse:
+        if group is not None and group.warehouse != warehouse:
+            return ""  # the partner's warehouse could not ship this one: two parcels, no link
+        if group is not None:
             if platform_id not in group.orders:
                 group = msgspec.structs.replace(group, orders=[*group.orders, platform_id])
         else:

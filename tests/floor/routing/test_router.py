@@ -1,0 +1,175 @@
+"""Router.place against a real Redis: reservation per warehouse, retry when stock moved, holds,
+merges, cancels, idempotency and the ledger staying exact throughout."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from floor.core.errors import ValidationError
+from floor.floor import Floor
+from floor.routing.model import Risk, Rule, RuleSet, Snapshot
+from floor.routing.service import Router
+from floor.store import keys
+from tests.floor.oms_setup import GUANGZHOU, order, rule_set, sites, stock_warehouse
+
+SKUS = ["A", "B", "C"]
+
+
+@pytest.fixture
+async def three(floor: Floor, warehouse: str) -> tuple[str, str, str]:
+    a, b, c = f"{warehouse}A", f"{warehouse}B", f"{warehouse}C"
+    await stock_warehouse(floor, a, {"A": 5, "B": 1}, SKUS)
+    await stock_warehouse(floor, b, {"A": 5, "B": 5, "C": 2}, SKUS)
+    await stock_warehouse(floor, c, {"C": 5}, SKUS)
+    return a, b, c
+
+
+async def clean(floor: Floor, *warehouses: str) -> None:
+    for w in warehouses:
+        report = await floor.availability.check(w)
+        assert report.drift == [] and report.negative == [], report
+
+
+async def reserved(floor: Floor, warehouse: str, sku: str) -> int:
+    return int(await floor.client.hget(keys.key(warehouse, "sku", sku), "reserved"))
+
+
+async def test_routes_to_the_nearest_complete_warehouse_and_is_idempotent(floor: Floor, three: tuple[str, ...],
+                                                                           warehouse: str) -> None:
+    a, b, c = three
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c, sorts=["distance", "priority"]))
+    first = await floor.routing.place(order("T1", [("A", 2)], address=GUANGZHOU), [("A", 2)], warehouse)
+    assert first.status == "routed" and [p.warehouse for p in first.parcels] == [b]
+    again = await floor.routing.place(order("T1", [("A", 2)], address=GUANGZHOU), [("A", 2)], warehouse)
+    assert again.repeat and again.parcels == first.parcels
+    assert await reserved(floor, b, "A") == 2
+    floor_order = await floor.orders.get(b, first.parcels[0].order_id)
+    assert floor_order.status == "reserved" and floor_order.external_id == "T1#1" and floor_order.shop == "s1"
+    trace = await floor.routing.trace("taobao", "s1", "T1")
+    assert any(s.verdict == "reserved" and s.warehouse == b for s in trace.trace)
+    await clean(floor, a, b, c)
+
+
+async def test_split_by_line_across_warehouses_then_backorder(floor: Floor, three: tuple[str, ...],
+                                                              warehouse: str) -> None:
+    a, b, c = three
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c, split="line", max_parcels=3, fallback="backorder",
+                                                      sorts=["priority"]))
+    outcome = await floor.routing.place(order("T2", []), [("A", 5), ("C", 4), ("B", 9)], warehouse)
+    assert outcome.status == "partial"
+    got = {(p.warehouse, tuple(p.lines), p.status) for p in outcome.parcels}
+    assert (a, (("A", 5),), "reserved") in got and (c, (("C", 4),), "reserved") in got
+    assert (a, (("B", 9),), "backordered") in got
+    await clean(floor, a, b, c)
+
+
+async def test_stock_moved_between_deciding_and_reserving_tries_the_next_candidate(
+        floor: Floor, three: tuple[str, ...], warehouse: str) -> None:
+    a, b, c = three
+
+    class Stale(Router):
+        """The first snapshot claims warehouse a has 50 units of C: sold elsewhere meanwhile."""
+
+        calls = 0
+
+        async def _snapshot(self, sites: list[str], skus: list[str]) -> Snapshot:
+            fresh = await super()._snapshot(sites, skus)
+            Stale.calls += 1
+            if Stale.calls > 1:
+                return fresh
+            lie = {w: dict(v) for w, v in fresh.sellable_with_safety.items()}
+            lie[a]["C"] = 50
+            return msgspec.structs.replace(fresh, sellable_with_safety=lie)
+
+    router = Stale(floor.routing.store, floor.orders, floor.availability, floor.incidents.store)
+    await router.put_rules(warehouse, rule_set(a, b, c, sorts=["priority"]))
+    outcome = await router.place(order("T3", []), [("C", 4)], warehouse)
+    verdicts = [(s.warehouse, s.verdict) for s in outcome.trace]
+    assert (a, "moved") in verdicts and [p.warehouse for p in outcome.parcels] == [c]
+    assert outcome.status == "routed" and await reserved(floor, c, "C") == 4
+    await clean(floor, a, b, c)
+
+
+async def test_risk_hold_keeps_the_reservation_out_of_waves_and_raises_an_exception(
+        floor: Floor, three: tuple[str, ...], warehouse: str) -> None:
+    a, b, c = three
+    rs = msgspec.structs.replace(rule_set(a, b, c), risk=Risk(remark_keywords=["刷单"], amount_over=500_000))
+    await floor.routing.put_rules(warehouse, rs)
+    outcome = await floor.routing.place(order("T4", [], message="请尽快发货 刷单", total=900_000), [("A", 1)],
+                                        warehouse)
+    assert outcome.status == "held"
+    assert "remark contains '刷单'" in outcome.holds and "amount 900000 above 500000" in outcome.holds
+    parcel = outcome.parcels[0]
+    assert (await floor.orders.get(parcel.warehouse, parcel.order_id)).status == "held"
+    assert parcel.order_id not in await floor.orders.store.reserved_ids(parcel.warehouse, 100)
+    assert await reserved(floor, parcel.warehouse, "A") == 1
+    board = await floor.incidents.open(parcel.warehouse)
+    assert [e.kind for e in board] == ["order_hold"] and "刷单" in board[0].detail
+    released = await floor.routing.release("taobao", "s1", "T4", "supervisor")
+    assert released.status == "routed"
+    assert parcel.order_id in await floor.orders.store.reserved_ids(parcel.warehouse, 100)
+    await clean(floor, a, b, c)
+
+
+async def test_unnormalised_address_and_platform_hold(floor: Floor, three: tuple[str, ...], warehouse: str) -> None:
+    a, b, c = three
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c))
+    raw = order("T5", [], address=msgspec.structs.replace(GUANGZHOU, province_code=""))
+    assert (await floor.routing.place(raw, [("A", 1)], warehouse)).holds == ["address not normalised (no province code)"]
+    locked = msgspec.structs.replace(order("T6", []), state="hold", hold_reasons=["JD LOCKED"])
+    assert (await floor.routing.place(locked, [("A", 1)], warehouse)).holds == ["platform: JD LOCKED"]
+
+
+async def test_cancel_releases_every_parcel_through_the_ledger(floor: Floor, three: tuple[str, ...],
+                                                               warehouse: str) -> None:
+    a, b, c = three
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c, split="line", max_parcels=3))
+    placed = await floor.routing.place(order("T7", []), [("A", 2), ("C", 1)], warehouse)
+    assert {p.warehouse for p in placed.parcels} == {a, b}
+    cancelled = await floor.routing.place(order("T7", [], state="cancelled"), [("A", 2), ("C", 1)], warehouse)
+    assert cancelled.status == "cancelled" and {p.status for p in cancelled.parcels} == {"cancelled"}
+    assert [await reserved(floor, w, s) for w in (a, b) for s in SKUS] == [0] * 6
+    entries = await floor.availability.store.ledger(a)
+    assert [(e.kind, e.delta) for e in entries if e.field == "reserved"] == [("reserve", 2), ("release", -2)]
+    await clean(floor, a, b, c)
+
+
+async def test_merge_same_buyer_and_address_then_unlink_on_cancel(floor: Floor, three: tuple[str, ...],
+                                                                  warehouse: str) -> None:
+    a, b, c = three
+    rs = msgspec.structs.replace(rule_set(a, b, c, sorts=["balance"]), merge_window_s=600)
+    await floor.routing.put_rules(warehouse, rs)
+    first = await floor.routing.place(order("M1", []), [("A", 1)], warehouse)
+    second = await floor.routing.place(order("M2", []), [("A", 1)], warehouse)  # balance would still pick it
+    assert first.merge_group and second.merge_group == first.merge_group
+    assert second.parcels[0].warehouse == first.parcels[0].warehouse
+    assert any(s.verdict == "merged" and "M1" in s.reason for s in second.trace)
+    other = await floor.routing.place(order("M3", [], buyer="buyer-2"), [("A", 1)], warehouse)
+    assert other.merge_group != first.merge_group
+    await floor.routing.cancel("taobao", "s1", "M1")
+    group = await floor.routing.store.merge_group(first.merge_group)
+    assert group is not None and group.orders == ["M2"]
+
+
+async def test_pending_then_ready_and_unknown_sku(floor: Floor, three: tuple[str, ...], warehouse: str) -> None:
+    a, b, c = three
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c))
+    pending = await floor.routing.place(order("P1", [], channel="pinduoduo", state="pending"), [("A", 1)], warehouse)
+    assert pending.status == "pending" and pending.parcels == []
+    ready = await floor.routing.place(order("P1", [], channel="pinduoduo"), [("A", 1)], warehouse)
+    assert ready.status == "routed"
+    with pytest.raises(ValidationError, match="unknown SKU NOPE"):
+        await floor.routing.place(order("P2", []), [("A", 1), ("NOPE", 1)], warehouse)
+    assert await floor.routing.store.record("taobao", "s1", "P2") is None
+    assert await reserved(floor, a, "A") == 1
+
+
+async def test_rules_are_validated_and_versioned(floor: Floor, warehouse: str) -> None:
+    bad = RuleSet(sites=sites("X", "Y", "Z"), rules=[Rule(name="r", fallback="pray")])
+    with pytest.raises(ValidationError, match="fallback must be one of"):
+        await floor.routing.put_rules(warehouse, bad)
+    good = RuleSet(sites=sites("X", "Y", "Z"), rules=[Rule(name="r")])
+    assert (await floor.routing.put_rules(warehouse, good)).version == 1
+    assert (await floor.routing.put_rules(warehouse, good)).version == 2
+    assert (await floor.routing.rules(warehouse)).rules[0].name == "r"
