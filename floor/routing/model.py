@@ -244,13 +244,13 @@ def decide(order: OrderFacts, rules: RuleSet, snapshot: Snapshot, prefer: str = 
         if not left:
             return Plan(parcels, None, False, rule.name, trace)
         missing = ", ".join(f"{sku} x{qty}" for sku, qty in left)
-        if rule.fallback == "next" or not ordered:
+        if rule.fallback == "next" or (not ordered and rule.fallback == "queue"):
             trace.append(TraceStep(rule.name, "", "fallback", f"cannot place {missing}: next rule"))
             continue
         if rule.fallback == "queue":
             trace.append(TraceStep(rule.name, "", "fallback", f"cannot place {missing}: queued"))
             return Plan([], None, True, rule.name, trace)
-        home = parcels[0].warehouse if parcels else ordered[0]
+        home = parcels[0].warehouse if parcels else (ordered or rule.warehouses or [rules.sites[0].warehouse])[0]
         trace.append(TraceStep(rule.name, home, "fallback", f"backorder {missing}"))
         return Plan(parcels, Parcel(home, left), False, rule.name, trace)
     trace.append(TraceStep("", "", "fallback", "no rule placed the order: queued"))

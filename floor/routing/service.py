@@ -77,7 +77,7 @@ class Router:
             if not 1 <= qty <= 10_000:
                 raise ValidationError(f"line {sku}: quantity must be 1..10000")
             wanted[sku] = wanted.get(sku, 0) + qty
-        for _attempt in range(50):
+        for _attempt in range(250):
             if await self.store.claim(order.channel, order.shop, order.platform_order_id):
                 break
             await asyncio.sleep(0.02)  # a duplicate is being placed right now: read its record after
@@ -149,8 +149,14 @@ class Router:
                           MAX_PARCELS - len(parcels))
             trace += plan.trace
             rule = plan.rule
-            if plan.queued:
+            if plan.queued and not parcels:
                 return parcels, trace, True, rule
+            if plan.queued:  # part is reserved already: the rest waits explicitly as a backorder
+                home = parcels[0].warehouse
+                parcels.append(await self._backorder(order, home, sorted(remaining.items()), len(parcels) + 1,
+                                                     due, score))
+                trace.append(TraceStep(rule, home, parcels[-1].status, "the rest could not be placed: backordered"))
+                return parcels, trace, False, rule
             moved = False
             for parcel in plan.parcels:
                 external = f"{order.platform_order_id}#{len(parcels) + 1}"
