@@ -45,7 +45,7 @@ class Match(Input, frozen=True, forbid_unknown_fields=True):
 
 class Rule(Input, frozen=True, forbid_unknown_fields=True):
     name: Name
-    match: Match = Match()
+    match: Match = msgspec.field(default_factory=Match)
     warehouses: Annotated[list[Warehouse], msgspec.Meta(max_length=32)] = []  # [] = every site
     filters: Annotated[list[Word], msgspec.Meta(max_length=3)] = msgspec.field(
         default_factory=lambda: ["stock", "region", "capacity"])
@@ -78,7 +78,7 @@ class RuleSet(Input, frozen=True, forbid_unknown_fields=True):
     sites: Annotated[list[Site], msgspec.Meta(min_length=1, max_length=32)]
     rules: Annotated[list[Rule], msgspec.Meta(min_length=1, max_length=100)]
     sku_tags: Annotated[dict[Sku, list[Code]], msgspec.Meta(max_length=10000)] = {}
-    risk: Risk = Risk()
+    risk: Risk = msgspec.field(default_factory=Risk)
     merge_window_s: int = 0  # 0 = never merge
     version: int = 0  # set by the store
 

@@ -44,6 +44,12 @@ def base_bodies(app: LiveApp) -> dict[str, dict[str, Any]]:
         "/api/admin/pickers/{badge:str}/pin": {"pin": "1234"},
         "/api/waves/tasks/{task_id:str}/reassign": {"command_id": "c1", "picker": "p1"},
         "/api/imports": {"import_id": "i1", "files": {"skus": "warehouse,sku,gtin,name_en\n"}, "kinds": ["skus"]},
+        "/api/routing/orders/{channel:str}/{shop:str}/{order_id:str}/hold": {"reason": "check"},
+        "/api/routing/orders/{channel:str}/{shop:str}/{order_id:str}/release": {"note": "ok"},
+        "/api/routing/orders/{channel:str}/{shop:str}/{order_id:str}/cancel": {"reason": "buyer"},
+        "/api/availability/check": {"compensate": False, "warehouse": wh},
+        "/api/availability/{channel:str}/{shop:str}/shipments": {"parcel": "p1", "platform_order_id": "T1",
+                                                                  "carrier": "SF", "waybill": "SF1", "line_ids": ["1"]},
         "/api/imports/validate": {"import_id": "i1", "files": {"skus": "warehouse,sku,gtin,name_en\n"}, "kinds": ["skus"]},
     }
 

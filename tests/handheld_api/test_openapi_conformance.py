@@ -82,6 +82,7 @@ def _good_cases(live_app: LiveApp, ids: dict[str, str]) -> list[Good]:
     inline, planned, task = f"ci-{run}", f"cw-{run}", f"ci-{run}-T01"
     q = {"warehouse": w}
     xid = {"exception_id": ids["exception_id"]}
+    routed = {"channel": "taobao", "shop": "conf", "order_id": ids["routed_id"]}
     return [
         ("POST", "/api/auth/login", {"body": {"badge": live_app.pickers[0][1], "pin": live_app.pickers[0][2]}}, 200),
         ("POST", "/api/auth/login", {"body": {"username": live_app.supervisor[0], "password": live_app.supervisor[1]}}, 200),
@@ -143,6 +144,25 @@ def _good_cases(live_app: LiveApp, ids: dict[str, str]) -> list[Good]:
                                                            "body": {"password": "0123456789"}}, 403),
         ("POST", "/api/auth/ticket", {}, 200),
         ("POST", "/api/auth/logout", {"own_token": True}, 204),  # a token of its own: this one ends
+        ("PUT", "/api/routing/rules", {"body": {"sites": [{"warehouse": w, "province": "31"}], "rules": [
+            {"name": "conf", "split": "line", "max_parcels": 2, "fallback": "backorder"}]}}, 200),
+        ("GET", "/api/routing/rules", {}, 200),
+        ("GET", "/api/routing/orders/{channel}/{shop}/{order_id}/trace", {"path": routed}, 200),
+        ("POST", "/api/routing/orders/{channel}/{shop}/{order_id}/hold", {"path": routed,
+                                                                          "body": {"reason": "check address"}}, 200),
+        ("POST", "/api/routing/orders/{channel}/{shop}/{order_id}/release", {"path": routed, "body": {}}, 200),
+        ("POST", "/api/routing/orders/{channel}/{shop}/{order_id}/cancel", {"path": routed,
+                                                                            "body": {"reason": "buyer"}}, 200),
+        ("PUT", "/api/availability/skus/{sku}", {"path": {"sku": "SKU00003"}, "query": q, "body": {"safety": 1}}, 200),
+        ("PUT", "/api/availability/profiles", {"body": {
+            "channel": "taobao", "shop": "conf", "warehouses": [w], "endpoint": "http://127.0.0.1:9",
+            "listings": [{"listing": "SKU00003", "components": [["SKU00003", 1]]}]}}, 200),
+        ("GET", "/api/availability/{channel}/{shop}", {"path": {"channel": "taobao", "shop": "conf"}}, 200),
+        ("POST", "/api/availability/{channel}/{shop}/shipments", {"path": {"channel": "taobao", "shop": "conf"},
+                                                                  "body": {"parcel": f"p-{run}", "platform_order_id": "T1",
+                                                                           "carrier": "SF", "waybill": "SF1"}}, 200),
+        ("GET", "/api/availability/check", {"query": q}, 200),
+        ("POST", "/api/availability/check", {"body": {"warehouse": w}}, 200),
         ("GET", "/healthz", {}, 200), ("GET", "/healthz/ready", {}, 200), ("GET", "/healthz/live", {}, 200),
         ("GET", "/metrics", {}, 200),
     ]
@@ -171,7 +191,22 @@ async def demo_ids(small_demo: Floor, warehouse: str) -> dict[str, str]:
 
     _, order = await small_demo.orders.intake(warehouse, NewOrder("jd", "conf-1", [OrderLine("SKU00002", 1)], warehouse))
     raised = await small_demo.incidents.raise_one(warehouse, RaiseException("conf-x", "damaged"), "dev1")
-    return {"order_id": order.order_id, "exception_id": raised.exception_id}
+    routed = await _routed_order(small_demo, warehouse)
+    return {"order_id": order.order_id, "exception_id": raised.exception_id, "routed_id": routed}
+
+
+async def _routed_order(floor: Floor, warehouse: str) -> str:
+    """A channel order placed by the router (for the /api/routing/orders routes)."""
+    from floor.channels.canonical import Address, CanonicalLine, CanonicalOrder
+    from floor.routing.model import Rule, RuleSet, Site
+
+    await floor.routing.put_rules("default", RuleSet(sites=[Site(warehouse=warehouse, province="31")],
+                                                     rules=[Rule(name="conf")]))
+    platform_id = f"conf-{uuid.uuid4().hex[:6]}"
+    address = Address(name="张三", phone="138-0000-0009", province_code="310000")
+    await floor.routing.place(CanonicalOrder("taobao", "conf", platform_id, "ready", "WAIT_SELLER_SEND_GOODS",
+                                             [CanonicalLine("1", "SKU00002", 1)], address), [("SKU00002", 1)])
+    return platform_id
 
 
 async def test_every_operation_conforms(live_app: LiveApp, small_demo: Floor, demo_ids: dict[str, str]) -> None:
