@@ -37,6 +37,7 @@ from floor.routing.store import Record, RoutingStore
 
 ROUNDS = 4
 MAX_PARCELS = 20
+RULES_TTL_S = 1.0
 
 
 def _now_ms() -> int:
@@ -50,11 +51,13 @@ class Router:
         self.orders = orders
         self.availability = availability
         self.incidents = incidents
+        self._rules_cache: dict[str, tuple[float, RuleSet]] = {}
 
     async def put_rules(self, seller: str, rules: RuleSet) -> RuleSet:
         problems = rule_set_problems(rules)
         if problems:
             raise ValidationError("; ".join(problems))
+        self._rules_cache.pop(seller, None)
         return await self.store.put_rules(seller, rules)
 
     async def rules(self, seller: str) -> RuleSet:
@@ -77,19 +80,26 @@ class Router:
             if not 1 <= qty <= 10_000:
                 raise ValidationError(f"line {sku}: quantity must be 1..10000")
             wanted[sku] = wanted.get(sku, 0) + qty
+        record: Record | None = None
         for _attempt in range(250):
-            if await self.store.claim(order.channel, order.shop, order.platform_order_id):
+            claimed, record = await self.store.claim(order.channel, order.shop, order.platform_order_id)
+            if claimed:
                 break
             await asyncio.sleep(0.02)  # a duplicate is being placed right now: read its record after
         else:
             raise InsufficientStockError("the order is being placed by another request", code="busy")
+        placed: list[str] = []
+        saved: list[Record] = []
         try:
-            return await self._place(order, list(wanted.items()), seller)
+            return await self._place(order, list(wanted.items()), seller, record, placed, saved)
         finally:
-            await self.store.unclaim(order.channel, order.shop, order.platform_order_id)
+            await self.store.finish(saved[-1] if saved else None, placed, order.channel, order.shop,
+                                    order.platform_order_id)
 
-    async def _place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str) -> RoutingOutcome:
-        record = await self.store.record(order.channel, order.shop, order.platform_order_id)
+    async def _place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str, record: Record | None,
+                     placed: list[str], saved: list[Record]) -> RoutingOutcome:
+        """``placed`` collects the warehouse of each parcel reserved, ``saved`` the record to write:
+        the caller writes both (and drops the claim) in one round trip, whatever happens here."""
         if record is not None:
             if order.state == "cancelled" and record.outcome.status != "cancelled":
                 return await self._cancel(record, "cancelled on the platform")
@@ -100,19 +110,19 @@ class Router:
             outcome = RoutingOutcome(order.channel, order.shop, order.platform_order_id, status, [], [
                 TraceStep("", "", "skipped", f"platform state {order.state} ({order.platform_status}): nothing reserved")],
                 decided_ms=_now_ms())
-            await self.store.save(Record(outcome, order, lines, seller))
+            saved.append(Record(outcome, order, lines, seller))
             return outcome
-        rules = await self.rules(seller)
+        rules = await self._cached_rules(seller)
         sites = [site.warehouse for site in rules.sites]
-        states = await self.availability.store.states(sites, [sku for sku, _q in lines])
-        unknown = [sku for sku, _q in lines if not states[sku]]
+        first, known = await self._snapshot(sites, [sku for sku, _q in lines])
+        unknown = [sku for sku, _q in lines if sku not in known]
         if unknown:
             raise ValidationError(f"unknown SKU {', '.join(unknown)} in every warehouse of the seller")
         holds = hold_reasons(order, rules.risk)
         key = merge_key(order) if rules.merge_window_s else ""
         group = await self.store.merge_group(key) if key else None
         prefer = group.warehouse if group and not holds else ""
-        parcels, trace, queued, rule = await self._reserve(order, lines, rules, prefer)
+        parcels, trace, queued, rule = await self._reserve(order, lines, rules, prefer, first, placed)
         for index, parcel in enumerate(parcels):
             if holds and parcel.status in ("reserved", "backordered"):
                 await self.store.hold_floor_order(parcel.warehouse, parcel.order_id, "hold", "; ".join(holds)[:200])
@@ -130,11 +140,11 @@ class Router:
         outcome = RoutingOutcome(order.channel, order.shop, order.platform_order_id,
                                  outcome_status(parcels, queued, holds), parcels, trace, holds, merge_group, rule,
                                  decided_ms=_now_ms())
-        await self.store.save(Record(outcome, order, lines, seller))
+        saved.append(Record(outcome, order, lines, seller))
         return outcome
 
-    async def _reserve(self, order: CanonicalOrder, lines: list[tuple[str, int]], rules: RuleSet,
-                       prefer: str) -> tuple[list[ParcelRecord], list[TraceStep], bool, str]:
+    async def _reserve(self, order: CanonicalOrder, lines: list[tuple[str, int]], rules: RuleSet, prefer: str,
+                       first: Snapshot, placed: list[str]) -> tuple[list[ParcelRecord], list[TraceStep], bool, str]:
         remaining = dict(lines)
         parcels: list[ParcelRecord] = []
         trace: list[TraceStep] = []
@@ -142,11 +152,11 @@ class Router:
         score = urgency(5, due)
         sites = [site.warehouse for site in rules.sites]
         rule = ""
-        for _round in range(ROUNDS):
+        for round_ in range(ROUNDS):
             facts = OrderFacts(order.channel, order.shop, province_of(order), order.total_minor, 5,
                                sorted(remaining.items()))
-            plan = decide(facts, rules, await self._snapshot(sites, list(remaining)), prefer,
-                          MAX_PARCELS - len(parcels))
+            snapshot = first if round_ == 0 else (await self._snapshot(sites, list(remaining)))[0]
+            plan = decide(facts, rules, snapshot, prefer, MAX_PARCELS - len(parcels))
             trace += plan.trace
             rule = plan.rule
             if plan.queued and not parcels:
@@ -171,7 +181,7 @@ class Router:
                     break
                 parcels.append(ParcelRecord(parcel.warehouse, order_id, external, parcel.lines, "reserved"))
                 trace.append(TraceStep(plan.rule, parcel.warehouse, "reserved", f"{external} -> {order_id}"))
-                await self.store.count_placed(parcel.warehouse)
+                placed.append(parcel.warehouse)
                 for sku, qty in parcel.lines:
                     remaining[sku] -= qty
                     if remaining[sku] == 0:
@@ -198,15 +208,34 @@ class Router:
         status = (await self.orders.store.get(warehouse, order_id)).status
         return ParcelRecord(warehouse, order_id, external, lines, status)
 
-    async def _snapshot(self, sites: list[str], skus: list[str]) -> Snapshot:
-        states = await self.availability.store.states(sites, skus)
+    async def _snapshot(self, sites: list[str], skus: list[str]) -> tuple[Snapshot, set[str]]:
+        """Sellable units per warehouse x sku (with and without safety stock) and the SKUs any site knows."""
+        rows, used = await self.store.stock(sites, skus)
         raw: dict[str, dict[str, int]] = {w: {} for w in sites}
         safe: dict[str, dict[str, int]] = {w: {} for w in sites}
-        for sku, per_warehouse in states.items():
-            for s in per_warehouse:
-                raw[s.warehouse][sku] = s.on_hand - s.reserved - s.unavailable
-                safe[s.warehouse][sku] = s.sellable
-        return Snapshot(raw, safe, await self.store.used_today(sites))
+        known: set[str] = set()
+        index = 0
+        for warehouse in sites:
+            for sku in skus:
+                on_hand, reserved, unavailable, safety = rows[index]
+                index += 1
+                if on_hand is None:
+                    continue
+                known.add(sku)
+                free = int(on_hand) - int(reserved or 0) - int(unavailable or 0)
+                raw[warehouse][sku] = free
+                safe[warehouse][sku] = max(0, free - int(safety or 0))
+        return Snapshot(raw, safe, used), known
+
+    async def _cached_rules(self, seller: str) -> RuleSet:
+        """The seller's rules, re-read at most every RULES_TTL_S (a PUT shows on every node within that)."""
+        now = time.monotonic()
+        cached = self._rules_cache.get(seller)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        rules = await self.rules(seller)
+        self._rules_cache[seller] = (now + RULES_TTL_S, rules)
+        return rules
 
     async def _merge(self, key: str, group: MergeGroup | None, warehouse: str, platform_id: str, window_s: int) -> str:
         if group is not None and group.warehouse != warehouse:

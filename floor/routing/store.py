@@ -57,25 +57,45 @@ class RoutingStore:
         await self.client.set(f"{_G}routing:order:{_order_ref(o.channel, o.shop, o.platform_order_id)}",
                               msgspec.json.encode(record))
 
-    async def claim(self, channel: str, shop: str, platform_id: str, ttl_s: int = 30) -> bool:
-        """One placement of an order at a time (a concurrent duplicate waits and reads the record)."""
-        key = f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}"
-        return bool(await self.client.set(key, "1", nx=True, ex=ttl_s))
+    async def claim(self, channel: str, shop: str, platform_id: str, ttl_s: int = 30) -> tuple[bool, Record | None]:
+        """One placement of an order at a time (a concurrent duplicate waits and reads the record):
+        (claimed, the record so far), in one round trip."""
+        ref = _order_ref(channel, shop, platform_id)
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.set(f"{_G}routing:claim:{ref}", "1", nx=True, ex=ttl_s)
+            pipe.get(f"{_G}routing:order:{ref}")
+            claimed, raw = await pipe.execute()
+        return bool(claimed), None if raw is None else msgspec.json.decode(raw, type=Record)
+
+    async def finish(self, record: Record | None, placed: list[str], channel: str, shop: str, platform_id: str) -> None:
+        """Save the record, count the parcels placed per warehouse today, drop the claim: one round trip."""
+        day = time.strftime("%Y%m%d", time.gmtime())
+        async with self.client.pipeline(transaction=False) as pipe:
+            if record is not None:
+                o = record.outcome
+                pipe.set(f"{_G}routing:order:{_order_ref(o.channel, o.shop, o.platform_order_id)}",
+                         msgspec.json.encode(record))
+            for warehouse in placed:
+                pipe.incr(f"{_G}routing:cap:{warehouse}:{day}")
+                pipe.expire(f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400)
+            pipe.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
+            await pipe.execute()
+
+    async def stock(self, warehouses: list[str], skus: list[str]) -> tuple[list[list[str | None]], dict[str, int]]:
+        """The sku counters (on_hand, reserved, unavailable, safety) of each warehouse x sku, in that
+        order, and the orders placed today per warehouse: one round trip."""
+        day = time.strftime("%Y%m%d", time.gmtime())
+        async with self.client.pipeline(transaction=False) as pipe:
+            for warehouse in warehouses:
+                for sku in skus:
+                    pipe.hmget(keys.key(warehouse, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
+            pipe.mget([f"{_G}routing:cap:{w}:{day}" for w in warehouses])
+            rows = await pipe.execute()
+        used = {w: int(v or 0) for w, v in zip(warehouses, rows[-1], strict=True)}
+        return rows[:-1], used
 
     async def unclaim(self, channel: str, shop: str, platform_id: str) -> None:
         await self.client.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
-
-    async def used_today(self, warehouses: list[str]) -> dict[str, int]:
-        day = time.strftime("%Y%m%d", time.gmtime())
-        values = await self.client.mget([f"{_G}routing:cap:{w}:{day}" for w in warehouses])
-        return {w: int(v or 0) for w, v in zip(warehouses, values, strict=True)}
-
-    async def count_placed(self, warehouse: str) -> None:
-        key = f"{_G}routing:cap:{warehouse}:{time.strftime('%Y%m%d', time.gmtime())}"
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 3 * 86400)
-            await pipe.execute()
 
     async def merge_group(self, key: str) -> MergeGroup | None:
         raw = await self.client.get(f"{_G}routing:merge:{key}")

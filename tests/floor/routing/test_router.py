@@ -73,14 +73,14 @@ async def test_stock_moved_between_deciding_and_reserving_tries_the_next_candida
 
         calls = 0
 
-        async def _snapshot(self, sites: list[str], skus: list[str]) -> Snapshot:
-            fresh = await super()._snapshot(sites, skus)
+        async def _snapshot(self, sites: list[str], skus: list[str]) -> tuple[Snapshot, set[str]]:
+            fresh, known = await super()._snapshot(sites, skus)
             Stale.calls += 1
             if Stale.calls > 1:
-                return fresh
+                return fresh, known
             lie = {w: dict(v) for w, v in fresh.sellable_with_safety.items()}
             lie[a]["C"] = 50
-            return msgspec.structs.replace(fresh, sellable_with_safety=lie)
+            return msgspec.structs.replace(fresh, sellable_with_safety=lie), known
 
     router = Stale(floor.routing.store, floor.orders, floor.availability, floor.incidents.store)
     await router.put_rules(warehouse, rule_set(a, b, c, sorts=["priority"]))
