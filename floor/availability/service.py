@@ -108,9 +108,7 @@ class Availability:
 
     async def collect(self) -> int:
         """Dirty SKUs of every warehouse -> the desired quantity of each listing that sells them."""
-        dirty: set[str] = set()
-        for warehouse in await self.store.warehouses():
-            dirty.update(await self.store.take_dirty(warehouse))
+        dirty = await self.store.take_dirty(await self.store.warehouses())
         if not dirty:
             return 0
         by_profile: dict[tuple[str, str], set[str]] = {}

@@ -91,8 +91,13 @@ class AvailabilityStore:
         _r, written = unwrap(await self.scripts.call("ledger_compensate", warehouse, msgspec.json.encode(rows), ref))
         return int(written)
 
-    async def take_dirty(self, warehouse: str, count: int = 1000) -> list[str]:
-        return list(await self.client.spop(keys.key(warehouse, "ats_dirty"), count) or [])
+    async def take_dirty(self, warehouses: list[str], count: int = 1000) -> set[str]:
+        """Pop up to ``count`` dirty SKUs of each warehouse (one pipeline; each SPOP is on its own slot)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for warehouse in warehouses:
+                pipe.spop(keys.key(warehouse, "ats_dirty"), count)
+            rows = await pipe.execute()
+        return {sku for row in rows for sku in (row or [])}
 
     async def warehouses(self) -> list[str]:
         return sorted(await self.client.smembers(keys.warehouses()))

@@ -19,11 +19,17 @@ from floor.floor import Floor
 log = logging.getLogger("floor.stock_push")
 
 
-async def run(floor: Floor, stop: asyncio.Event, period_s: float = 0.1, drain_every: int = 1) -> None:
-    """Loop until ``stop`` is set. A failed round is logged and retried next period."""
+async def run(floor: Floor, stop: asyncio.Event, period_s: float = 0.1, drain_every: int = 1,
+              reconcile_every: int = 600) -> None:
+    """Loop until ``stop`` is set. A failed round is logged and retried next period. Every
+    ``reconcile_every`` rounds (1 min by default) every profile's ATS is recomputed in full: a dirty
+    mark popped by a round that then failed is caught up there."""
     tick = 0
     while not stop.is_set():
         try:
+            if tick % reconcile_every == reconcile_every - 1:
+                for profile in await floor.availability.store.profiles():
+                    await floor.availability.mark_profile(profile)
             await floor.availability.collect()
             if tick % drain_every == 0:
                 await floor.availability.drain_all()

@@ -24,6 +24,12 @@ ORDER_LIFECYCLE = Lifecycle(
         ("reserved", "release"): "released",
         ("released", "pick"): "picked",
         ("released", "pick_short"): "picked_short",
+        # held by order handling (floor/routing): keeps its reservation, out of the wave queues
+        ("reserved", "hold"): "held",
+        ("backordered", "hold"): "held",
+        ("held", "release_hold"): "reserved",
+        ("held", "release_hold_backordered"): "backordered",
+        ("held", "cancel"): "cancelled",
     },
 )
 
