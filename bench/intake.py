@@ -4,7 +4,9 @@ fresh redis-server (AOF everysec), with ``redis-benchmark`` EVAL on the same Red
 Three warehouses, ``--skus`` SKUs each, orders of 1-3 lines from three provinces, rules: split by
 line, up to 3 parcels, backorder the rest. Reports:
 
-- closed loop: ``--concurrency`` coroutines placing orders back to back for ``--seconds``: orders/s;
+- closed loop: ``--concurrency`` coroutines placing orders back to back for ``--seconds``: orders/s,
+  and CPU per order of this process (client + router, one Python process) and of Redis — the CPU
+  figures move much less than the rates when other work shares the machine;
 - open loop: orders started at ``--rate`` per second for ``--seconds``: p50 / p99 latency measured
   from each order's scheduled start (so queueing shows);
 - afterwards: oversold warehouse x SKU pairs (must be 0) and ledger drift (must be none).
@@ -87,12 +89,20 @@ async def closed_loop(floor: Floor, skus: list[str], seconds: float, concurrency
             await floor.routing.place(order, lines, "bench")
             latencies.append(time.perf_counter() - began)
 
-    began = time.perf_counter()
+    began, cpu, redis_cpu = time.perf_counter(), time.process_time(), await redis_cpu_s(floor)
     await asyncio.gather(*(writer() for _ in range(concurrency)))
     elapsed = time.perf_counter() - began
+    cpu_us = (time.process_time() - cpu) / len(latencies) * 1e6
+    redis_us = (await redis_cpu_s(floor) - redis_cpu) / len(latencies) * 1e6
     return {"orders": len(latencies), "orders_per_s": round(len(latencies) / elapsed, 1),
+            "process_cpu_us_per_order": round(cpu_us), "redis_cpu_us_per_order": round(redis_us),
             "p50_ms": round(percentile(latencies, 0.5) * 1000, 2), "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
             "next": counter[0]}
+
+
+async def redis_cpu_s(floor: Floor) -> float:
+    info = await floor.client.info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
 
 
 async def open_loop(floor: Floor, skus: list[str], seconds: float, rate: float, start: int) -> dict[str, Any]:

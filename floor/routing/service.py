@@ -33,7 +33,7 @@ from floor.routing.handling import (
     province_of,
 )
 from floor.routing.model import OrderFacts, RuleSet, Snapshot, TraceStep, decide, rule_set_problems
-from floor.routing.store import Record, RoutingStore
+from floor.routing.store import Record, RoutingStore, Stock
 
 ROUNDS = 4
 MAX_PARCELS = 20
@@ -81,8 +81,11 @@ class Router:
                 raise ValidationError(f"line {sku}: quantity must be 1..10000")
             wanted[sku] = wanted.get(sku, 0) + qty
         record: Record | None = None
+        rules = await self._cached_rules(seller) if order.state in ("ready", "hold") else None
+        sites = [site.warehouse for site in rules.sites] if rules else []
         for _attempt in range(250):
-            claimed, record = await self.store.claim(order.channel, order.shop, order.platform_order_id)
+            claimed, record, stock = await self.store.claim(order.channel, order.shop, order.platform_order_id,
+                                                            sites, list(wanted))
             if claimed:
                 break
             await asyncio.sleep(0.02)  # a duplicate is being placed right now: read its record after
@@ -91,13 +94,13 @@ class Router:
         placed: list[str] = []
         saved: list[Record] = []
         try:
-            return await self._place(order, list(wanted.items()), seller, record, placed, saved)
+            return await self._place(order, list(wanted.items()), seller, record, placed, saved, rules, stock)
         finally:
             await self.store.finish(saved[-1] if saved else None, placed, order.channel, order.shop,
                                     order.platform_order_id)
 
     async def _place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str, record: Record | None,
-                     placed: list[str], saved: list[Record]) -> RoutingOutcome:
+                     placed: list[str], saved: list[Record], rules: RuleSet | None, stock: Stock) -> RoutingOutcome:
         """``placed`` collects the warehouse of each parcel reserved, ``saved`` the record to write:
         the caller writes both (and drops the claim) in one round trip, whatever happens here."""
         if record is not None:
@@ -112,9 +115,11 @@ class Router:
                 decided_ms=_now_ms())
             saved.append(Record(outcome, order, lines, seller))
             return outcome
-        rules = await self._cached_rules(seller)
+        read: Stock | None = stock
+        if rules is None:  # not reachable for ready/hold orders (the caller read them): defensive
+            rules, read = await self._cached_rules(seller), None
         sites = [site.warehouse for site in rules.sites]
-        first, known = await self._snapshot(sites, [sku for sku, _q in lines])
+        first, known = await self._snapshot(sites, [sku for sku, _q in lines], read)
         unknown = [sku for sku, _q in lines if sku not in known]
         if unknown:
             raise ValidationError(f"unknown SKU {', '.join(unknown)} in every warehouse of the seller")
@@ -208,9 +213,10 @@ class Router:
         status = (await self.orders.store.get(warehouse, order_id)).status
         return ParcelRecord(warehouse, order_id, external, lines, status)
 
-    async def _snapshot(self, sites: list[str], skus: list[str]) -> tuple[Snapshot, set[str]]:
-        """Sellable units per warehouse x sku (with and without safety stock) and the SKUs any site knows."""
-        rows, used = await self.store.stock(sites, skus)
+    async def _snapshot(self, sites: list[str], skus: list[str], read: Stock | None = None) -> tuple[Snapshot, set[str]]:
+        """Sellable units per warehouse x sku (with and without safety stock) and the SKUs any site
+        knows, from ``read`` (fetched with the claim) or read now."""
+        rows, used = read if read is not None else await self.store.stock(sites, skus)
         raw: dict[str, dict[str, int]] = {w: {} for w in sites}
         safe: dict[str, dict[str, int]] = {w: {} for w in sites}
         known: set[str] = set()

@@ -57,15 +57,18 @@ class RoutingStore:
         await self.client.set(f"{_G}routing:order:{_order_ref(o.channel, o.shop, o.platform_order_id)}",
                               msgspec.json.encode(record))
 
-    async def claim(self, channel: str, shop: str, platform_id: str, ttl_s: int = 30) -> tuple[bool, Record | None]:
+    async def claim(self, channel: str, shop: str, platform_id: str, warehouses: list[str], skus: list[str],
+                    ttl_s: int = 30) -> tuple[bool, Record | None, Stock]:
         """One placement of an order at a time (a concurrent duplicate waits and reads the record):
-        (claimed, the record so far), in one round trip."""
+        (claimed, the record so far, :meth:`stock` of ``warehouses`` x ``skus``), in one round trip."""
         ref = _order_ref(channel, shop, platform_id)
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.set(f"{_G}routing:claim:{ref}", "1", nx=True, ex=ttl_s)
             pipe.get(f"{_G}routing:order:{ref}")
-            claimed, raw = await pipe.execute()
-        return bool(claimed), None if raw is None else msgspec.json.decode(raw, type=Record)
+            _queue_stock(pipe, warehouses, skus)
+            claimed, raw, *rows = await pipe.execute()
+        record = None if raw is None else msgspec.json.decode(raw, type=Record)
+        return bool(claimed), record, _stock_of(warehouses, rows)
 
     async def finish(self, record: Record | None, placed: list[str], channel: str, shop: str, platform_id: str) -> None:
         """Save the record, count the parcels placed per warehouse today, drop the claim: one round trip."""
@@ -81,21 +84,14 @@ class RoutingStore:
             pipe.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
             await pipe.execute()
 
-    async def stock(self, warehouses: list[str], skus: list[str]) -> tuple[list[list[str | None]], dict[str, int]]:
+    async def stock(self, warehouses: list[str], skus: list[str]) -> Stock:
         """The sku counters (on_hand, reserved, unavailable, safety) of each warehouse x sku, in that
         order, and the orders placed today per warehouse: one round trip."""
-        day = time.strftime("%Y%m%d", time.gmtime())
         async with self.client.pipeline(transaction=False) as pipe:
-            for warehouse in warehouses:
-                for sku in skus:
-                    pipe.hmget(keys.key(warehouse, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
-            pipe.mget([f"{_G}routing:cap:{w}:{day}" for w in warehouses])
+            _queue_stock(pipe, warehouses, skus)
             rows = await pipe.execute()
-        used = {w: int(v or 0) for w, v in zip(warehouses, rows[-1], strict=True)}
-        return rows[:-1], used
+        return _stock_of(warehouses, rows)
 
-    async def unclaim(self, channel: str, shop: str, platform_id: str) -> None:
-        await self.client.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
 
     async def merge_group(self, key: str) -> MergeGroup | None:
         raw = await self.client.get(f"{_G}routing:merge:{key}")
@@ -111,3 +107,25 @@ class RoutingStore:
     async def hold_floor_order(self, warehouse: str, order_id: str, action: str, reason: str) -> str:
         _repeat, status = unwrap(await self.scripts.call("hold_order", warehouse, order_id, action, reason))
         return str(status)
+
+
+Stock = tuple[list[list[str | None]], dict[str, int]]
+
+
+def _queue_stock(pipe: Any, warehouses: list[str], skus: list[str]) -> None:
+    if not warehouses:
+        return
+    for warehouse in warehouses:
+        for sku in skus:
+            pipe.hmget(keys.key(warehouse, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
+    day = time.strftime("%Y%m%d", time.gmtime())
+    pipe.mget([f"{_G}routing:cap:{w}:{day}" for w in warehouses])
+
+
+def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
+    if not warehouses:
+        return [], {}
+    return rows[:-1], {w: int(v or 0) for w, v in zip(warehouses, rows[-1], strict=True)}
+
+    async def unclaim(self, channel: str, shop: str, platform_id: str) -> None:
+        await self.client.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")

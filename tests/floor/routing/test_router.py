@@ -10,6 +10,7 @@ from floor.core.errors import ValidationError
 from floor.floor import Floor
 from floor.routing.model import Risk, Rule, RuleSet, Snapshot
 from floor.routing.service import Router
+from floor.routing.store import Stock
 from floor.store import keys
 from tests.floor.oms_setup import GUANGZHOU, order, rule_set, sites, stock_warehouse
 
@@ -73,8 +74,9 @@ async def test_stock_moved_between_deciding_and_reserving_tries_the_next_candida
 
         calls = 0
 
-        async def _snapshot(self, sites: list[str], skus: list[str]) -> tuple[Snapshot, set[str]]:
-            fresh, known = await super()._snapshot(sites, skus)
+        async def _snapshot(self, sites: list[str], skus: list[str],
+                            read: Stock | None = None) -> tuple[Snapshot, set[str]]:
+            fresh, known = await super()._snapshot(sites, skus, read)
             Stale.calls += 1
             if Stale.calls > 1:
                 return fresh, known
