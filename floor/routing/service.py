@@ -44,6 +44,15 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _changed(record: Record, order: CanonicalOrder, lines: list[tuple[str, int]]) -> str:
+    """What a platform update changed that routing depends on ('' = nothing)."""
+    if sorted(record.lines) != sorted(lines):
+        return "lines changed"
+    if province_of(record.order) != province_of(order) or record.order.address != order.address:
+        return "address changed"
+    return ""
+
+
 class Router:
     def __init__(self, store: RoutingStore, orders: Orders, availability: Availability,
                  incidents: IncidentStore) -> None:
@@ -103,10 +112,23 @@ class Router:
                      placed: list[str], saved: list[Record], rules: RuleSet | None, stock: Stock) -> RoutingOutcome:
         """``placed`` collects the warehouse of each parcel reserved, ``saved`` the record to write:
         the caller writes both (and drops the claim) in one round trip, whatever happens here."""
+        revision, history = 0, []
         if record is not None:
+            if order.updated_ms and order.updated_ms < record.order.updated_ms:
+                return msgspec.structs.replace(record.outcome, repeat=True)  # an older update: ignored
             if order.state == "cancelled" and record.outcome.status != "cancelled":
                 return await self._cancel(record, "cancelled on the platform")
-            if not (record.outcome.status == "pending" and order.state in ("ready", "hold")):
+            changed = _changed(record, order, lines)
+            if changed and record.outcome.status not in ("pending", "cancelled", "closed"):
+                if any(p.status not in ("reserved", "backordered", "held", "cancelled") for p in record.outcome.parcels):
+                    step = TraceStep("", "", "update_refused", f"{changed}, but a parcel is already on the floor")
+                    outcome = msgspec.structs.replace(record.outcome, trace=[*record.outcome.trace, step])
+                    saved.append(msgspec.structs.replace(record, outcome=outcome))
+                    return outcome
+                cancelled = await self._cancel(record, f"updated on the platform ({changed})")
+                revision = record.revision + 1
+                history = [*cancelled.trace, TraceStep("", "", "updated", f"{changed}: placing again")]
+            elif not (record.outcome.status == "pending" and order.state in ("ready", "hold")):
                 return msgspec.structs.replace(record.outcome, repeat=True)
         if order.state in ("pending", "cancelled", "shipped", "closed"):
             status = "pending" if order.state == "pending" else "cancelled" if order.state == "cancelled" else "closed"
@@ -127,7 +149,9 @@ class Router:
         key = merge_key(order) if rules.merge_window_s else ""
         group = await self.store.merge_group(key) if key else None
         prefer = group.warehouse if group and not holds else ""
-        parcels, trace, queued, rule = await self._reserve(order, lines, rules, prefer, first, placed)
+        prefix = order.platform_order_id if not revision else f"{order.platform_order_id}~{revision}"
+        parcels, trace, queued, rule = await self._reserve(order, lines, rules, prefer, first, placed, prefix)
+        trace = [*history, *trace]
         for index, parcel in enumerate(parcels):
             if holds and parcel.status in ("reserved", "backordered"):
                 await self.store.hold_floor_order(parcel.warehouse, parcel.order_id, "hold", "; ".join(holds)[:200])
@@ -145,11 +169,12 @@ class Router:
         outcome = RoutingOutcome(order.channel, order.shop, order.platform_order_id,
                                  outcome_status(parcels, queued, holds), parcels, trace, holds, merge_group, rule,
                                  decided_ms=_now_ms())
-        saved.append(Record(outcome, order, lines, seller))
+        saved.append(Record(outcome, order, lines, seller, revision))
         return outcome
 
     async def _reserve(self, order: CanonicalOrder, lines: list[tuple[str, int]], rules: RuleSet, prefer: str,
-                       first: Snapshot, placed: list[str]) -> tuple[list[ParcelRecord], list[TraceStep], bool, str]:
+                       first: Snapshot, placed: list[str],
+                       prefix: str) -> tuple[list[ParcelRecord], list[TraceStep], bool, str]:
         remaining = dict(lines)
         parcels: list[ParcelRecord] = []
         trace: list[TraceStep] = []
@@ -168,13 +193,13 @@ class Router:
                 return parcels, trace, True, rule
             if plan.queued:  # part is reserved already: the rest waits explicitly as a backorder
                 home = parcels[0].warehouse
-                parcels.append(await self._backorder(order, home, sorted(remaining.items()), len(parcels) + 1,
+                parcels.append(await self._backorder(order, prefix, home, sorted(remaining.items()), len(parcels) + 1,
                                                      due, score))
                 trace.append(TraceStep(rule, home, parcels[-1].status, "the rest could not be placed: backordered"))
                 return parcels, trace, False, rule
             moved = False
             for parcel in plan.parcels:
-                external = f"{order.platform_order_id}#{len(parcels) + 1}"
+                external = f"{prefix}#{len(parcels) + 1}"
                 try:
                     _r, order_id = await self.orders.store.intake(
                         parcel.warehouse, new_id("O"), order.channel, external, parcel.lines, 5, due,
@@ -194,20 +219,20 @@ class Router:
             if moved:
                 continue
             if plan.backorder is not None:
-                parcels.append(await self._backorder(order, plan.backorder.warehouse, plan.backorder.lines,
+                parcels.append(await self._backorder(order, prefix, plan.backorder.warehouse, plan.backorder.lines,
                                                      len(parcels) + 1, due, score))
                 trace.append(TraceStep(plan.rule, plan.backorder.warehouse, parcels[-1].status,
                                        f"{parcels[-1].external_id} -> {parcels[-1].order_id}"))
             return parcels, trace, False, rule
         if remaining:  # stock kept moving: backorder the rest where the first rule's best site is
             home = parcels[0].warehouse if parcels else sites[0]
-            parcels.append(await self._backorder(order, home, sorted(remaining.items()), len(parcels) + 1, due, score))
+            parcels.append(await self._backorder(order, prefix, home, sorted(remaining.items()), len(parcels) + 1, due, score))
             trace.append(TraceStep(rule, home, parcels[-1].status, f"after {ROUNDS} rounds of moving stock"))
         return parcels, trace, False, rule
 
-    async def _backorder(self, order: CanonicalOrder, warehouse: str, lines: list[tuple[str, int]], n: int,
-                         due: int | None, score: int) -> ParcelRecord:
-        external = f"{order.platform_order_id}#{n}"
+    async def _backorder(self, order: CanonicalOrder, prefix: str, warehouse: str, lines: list[tuple[str, int]],
+                         n: int, due: int | None, score: int) -> ParcelRecord:
+        external = f"{prefix}#{n}"
         _r, order_id = await self.orders.store.intake(warehouse, new_id("O"), order.channel, external, lines, 5,
                                                       due, order.buyer_id[:200], score, order.shop)
         status = (await self.orders.store.get(warehouse, order_id)).status

@@ -27,6 +27,7 @@ class Record(msgspec.Struct, frozen=True):
     order: CanonicalOrder
     lines: list[tuple[str, int]]
     seller: str = "default"
+    revision: int = 0  # bumped each time a platform update re-placed the order (floor external ids carry it)
 
 
 def _order_ref(channel: str, shop: str, platform_id: str) -> str:

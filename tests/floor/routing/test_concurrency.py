@@ -48,6 +48,7 @@ async def test_six_channels_fifty_writers_each(floor: Floor, warehouse: str, pla
     rng = random.Random(7)
     addresses = [SHANGHAI, GUANGZHOU, CHENGDU]
     wanted: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    where: dict[tuple[str, str], object] = {}
     jobs = []
     for channel in CHANNELS:
         for writer in range(50):
@@ -55,8 +56,9 @@ async def test_six_channels_fifty_writers_each(floor: Floor, warehouse: str, pla
             if (channel, platform_id) not in wanted:
                 skus = rng.sample(SKUS, rng.randint(1, 3))
                 wanted[(channel, platform_id)] = sorted((s, rng.randint(1, 3)) for s in skus)
+                where[(channel, platform_id)] = rng.choice(addresses)
             lines = wanted[(channel, platform_id)]
-            jobs.append((order(platform_id, lines, channel=channel, shop="main", address=rng.choice(addresses),
+            jobs.append((order(platform_id, lines, channel=channel, shop="main", address=where[(channel, platform_id)],  # type: ignore[arg-type]
                                buyer=f"{channel}-{writer % 40}"), lines))
     rng.shuffle(jobs)
     stop = asyncio.Event()

@@ -175,3 +175,32 @@ async def test_rules_are_validated_and_versioned(floor: Floor, warehouse: str) -
     assert (await floor.routing.put_rules(warehouse, good)).version == 1
     assert (await floor.routing.put_rules(warehouse, good)).version == 2
     assert (await floor.routing.rules(warehouse)).rules[0].name == "r"
+
+
+async def test_platform_updates_adjust_the_reservation_and_older_updates_are_ignored(
+        floor: Floor, three: tuple[str, ...], warehouse: str) -> None:
+    a, b, c = three
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c, sorts=["priority"]))
+    first = msgspec.structs.replace(order("U1", []), updated_ms=1000)
+    placed = await floor.routing.place(first, [("A", 2), ("B", 1)], warehouse)
+    assert placed.parcels[0].warehouse == a and await reserved(floor, a, "A") == 2
+    refund = msgspec.structs.replace(first, updated_ms=2000)  # line B refunded: the adapter leaves it out
+    updated = await floor.routing.place(refund, [("A", 2)], warehouse)
+    assert updated.status == "routed" and updated.parcels[0].external_id == "U1~1#1"
+    assert (await reserved(floor, a, "A"), await reserved(floor, a, "B")) == (2, 0)
+    assert any(s.verdict == "updated" and "lines changed" in s.reason for s in updated.trace)
+    stale = await floor.routing.place(msgspec.structs.replace(first, updated_ms=1500), [("A", 2), ("B", 1)], warehouse)
+    assert stale.repeat and stale.parcels == updated.parcels
+    await clean(floor, a, b, c)
+
+
+async def test_a_normalised_address_update_releases_the_address_hold(floor: Floor, three: tuple[str, ...],
+                                                                    warehouse: str) -> None:
+    a, b, c = three
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c))
+    raw = order("U2", [], address=msgspec.structs.replace(GUANGZHOU, province_code="", city_code="", district_code=""))
+    assert (await floor.routing.place(raw, [("A", 1)], warehouse)).status == "held"
+    fixed = await floor.routing.place(order("U2", [], address=GUANGZHOU), [("A", 1)], warehouse)
+    assert fixed.status == "routed" and fixed.holds == []
+    assert sum([await reserved(floor, w, "A") for w in (a, b, c)]) == 1
+    await clean(floor, a, b, c)
