@@ -30,6 +30,8 @@ async def run(floor: Floor, stop: asyncio.Event, period_s: float = 0.1, drain_ev
             if tick % reconcile_every == reconcile_every - 1:
                 for profile in await floor.availability.store.profiles():
                     await floor.availability.mark_profile(profile)
+            if tick % 50 == 49:  # every 5 s: queued orders (no rule could place them) try again
+                await floor.routing.retry_queued()
             await floor.availability.collect()
             if tick % drain_every == 0:
                 await floor.availability.drain_all()

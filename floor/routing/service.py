@@ -76,10 +76,30 @@ class Router:
         return rules
 
     async def trace(self, channel: str, shop: str, platform_id: str) -> RoutingOutcome:
+        """The outcome with each parcel's current floor status (a backorder reserved by a receipt
+        since shows as reserved)."""
         record = await self.store.record(channel, shop, platform_id)
         if record is None:
             raise NotFoundError(f"order {channel}/{shop}/{platform_id} was never routed")
-        return record.outcome
+        o = record.outcome
+        parcels = []
+        for parcel in o.parcels:
+            if parcel.status in ("reserved", "backordered"):
+                try:
+                    status = (await self.orders.store.get(parcel.warehouse, parcel.order_id)).status
+                    parcel = msgspec.structs.replace(parcel, status=status)
+                except NotFoundError:
+                    pass
+            parcels.append(parcel)
+        return msgspec.structs.replace(o, parcels=parcels)
+
+    async def retry_queued(self, limit: int = 200) -> int:
+        """Place queued orders again (after stock arrived or rules changed); returns how many left the queue."""
+        placed = 0
+        for record in await self.store.queued(limit):
+            outcome = await self.place(record.order, record.lines, record.seller)
+            placed += outcome.status != "queued"
+        return placed
 
     async def place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str = "default") -> RoutingOutcome:
         """Route and reserve ``order`` (idempotent on channel, shop, platform order id); an update
@@ -128,7 +148,7 @@ class Router:
                 cancelled = await self._cancel(record, f"updated on the platform ({changed})")
                 revision = record.revision + 1
                 history = [*cancelled.trace, TraceStep("", "", "updated", f"{changed}: placing again")]
-            elif not (record.outcome.status == "pending" and order.state in ("ready", "hold")):
+            elif not (record.outcome.status in ("pending", "queued") and order.state in ("ready", "hold")):
                 return msgspec.structs.replace(record.outcome, repeat=True)
         if order.state in ("pending", "cancelled", "shipped", "closed"):
             status = "pending" if order.state == "pending" else "cancelled" if order.state == "cancelled" else "closed"

@@ -20,6 +20,7 @@ from floor.store.results import unwrap
 from floor.store.scripts import Scripts
 
 _G = keys.GLOBAL_PREFIX
+QUEUED = f"{_G}routing:queued"  # zset: "<channel>:<shop>:<platform id>" of queued orders by time
 
 
 class Record(msgspec.Struct, frozen=True):
@@ -77,13 +78,25 @@ class RoutingStore:
         async with self.client.pipeline(transaction=False) as pipe:
             if record is not None:
                 o = record.outcome
-                pipe.set(f"{_G}routing:order:{_order_ref(o.channel, o.shop, o.platform_order_id)}",
-                         msgspec.json.encode(record))
+                ref = _order_ref(o.channel, o.shop, o.platform_order_id)
+                pipe.set(f"{_G}routing:order:{ref}", msgspec.json.encode(record))
+                if o.status == "queued":
+                    pipe.zadd(QUEUED, {ref: o.decided_ms}, nx=True)
+                else:
+                    pipe.zrem(QUEUED, ref)
             for warehouse in placed:
                 pipe.incr(f"{_G}routing:cap:{warehouse}:{day}")
                 pipe.expire(f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400)
             pipe.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
             await pipe.execute()
+
+    async def queued(self, limit: int = 200) -> list[Record]:
+        """Queued orders (nothing reserved: no rule could place them), oldest first."""
+        refs = await self.client.zrange(QUEUED, 0, limit - 1)
+        if not refs:
+            return []
+        raws = await self.client.mget([f"{_G}routing:order:{ref}" for ref in refs])
+        return [msgspec.json.decode(raw, type=Record) for raw in raws if raw is not None]
 
     async def stock(self, warehouses: list[str], skus: list[str]) -> Stock:
         """The sku counters (on_hand, reserved, unavailable, safety) of each warehouse x sku, in that

@@ -8,6 +8,7 @@ import pytest
 
 from floor.core.errors import ValidationError
 from floor.floor import Floor
+from floor.inventory.model import AdjustStock
 from floor.routing.model import Risk, Rule, RuleSet, Snapshot
 from floor.routing.service import Router
 from floor.routing.store import Stock
@@ -203,4 +204,23 @@ async def test_a_normalised_address_update_releases_the_address_hold(floor: Floo
     fixed = await floor.routing.place(order("U2", [], address=GUANGZHOU), [("A", 1)], warehouse)
     assert fixed.status == "routed" and fixed.holds == []
     assert sum([await reserved(floor, w, "A") for w in (a, b, c)]) == 1
+    await clean(floor, a, b, c)
+
+
+async def test_queued_orders_are_placed_when_stock_arrives_and_the_trace_shows_reserved_backorders(
+        floor: Floor, three: tuple[str, ...], warehouse: str) -> None:
+    a, b, c = three
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c, fallback="queue"))
+    queued = await floor.routing.place(order("Q1", []), [("C", 9)], warehouse)
+    assert queued.status == "queued" and queued.parcels == []
+    assert await floor.routing.retry_queued() == 0
+    await floor.inventory.adjust(c, AdjustStock("more-c", "C", f"{c}-A01-C01", 10, "receipt"), "test")
+    await floor.routing.retry_queued()
+    assert (await floor.routing.trace("taobao", "s1", "Q1")).status == "routed"
+    await floor.routing.put_rules(warehouse, rule_set(a, b, c, fallback="backorder"))
+    back = await floor.routing.place(order("Q2", []), [("B", 7)], warehouse)
+    assert [p.status for p in back.parcels] == ["backordered"]
+    await floor.inventory.adjust(back.parcels[0].warehouse, AdjustStock("more-b", "B", f"{back.parcels[0].warehouse}-A01-C01",
+                                                                         10, "receipt"), "test")
+    assert [p.status for p in (await floor.routing.trace("taobao", "s1", "Q2")).parcels] == ["reserved"]
     await clean(floor, a, b, c)
