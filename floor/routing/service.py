@@ -343,6 +343,8 @@ class Router:
     async def hold(self, channel: str, shop: str, platform_id: str, reason: str) -> RoutingOutcome:
         record = await self._record(channel, shop, platform_id)
         o = record.outcome
+        if o.status in ("cancelled", "closed"):
+            raise ValidationError(f"order {platform_id} is {o.status}: nothing to hold")
         parcels = []
         for parcel in o.parcels:
             if parcel.status in ("reserved", "backordered"):
