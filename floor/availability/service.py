@@ -128,17 +128,28 @@ class Availability:
             marked += len(quantities)
         return marked
 
-    async def drain(self, channel: str, shop: str) -> dict[str, int]:
+    async def drain(self, channel: str, shop: str, force: bool = False) -> dict[str, int]:
         """Push every listing whose desired quantity the platform has not accepted yet; confirm
-        queued shipments. Returns counts by outcome."""
+        queued shipments. A key that failed waits (0.5 s, doubling, at most 60 s) unless ``force``.
+        Returns counts by outcome."""
         profile = await self.profile(channel, shop)
         sender = sender_for(profile, self.http)
         listings = {lst.listing: lst for lst in profile.listings}
         desired, pushed, inflight = await self.store.outbox(channel, shop)
+        backoff = await self.store.backoff(channel, shop)
+        now = int(time.time() * 1000)
+
+        def waiting(key: str) -> bool:
+            return not force and backoff.get(key, (0, 0))[0] > now
+
+        async def failed(key: str, detail: str) -> None:
+            attempts = backoff.get(key, (0, 0))[1] + 1
+            await self.store.failed(channel, shop, key, detail, attempts, now + min(60_000, 500 * 2 ** (attempts - 1)))
+
         counts = {"accepted": 0, "retry": 0, "refused": 0, "shipped": 0}
         for key, want in sorted(desired.items()):
             listing = listings.get(key)
-            if listing is None:
+            if listing is None or waiting(key):
                 continue
             raw = inflight.get(key)
             attempt = msgspec.json.decode(raw, type=Attempt) if raw else None
@@ -152,19 +163,21 @@ class Availability:
             if result.outcome == "accepted":
                 await self.store.accepted(channel, shop, key, attempt.to)
             else:
+                await failed(key, f"{result.outcome}: {result.detail}")
                 await self._refusal(profile, key, attempt.to, result)
         for parcel, raw in sorted((await self.store.pending_shipments(channel, shop)).items()):
+            if waiting(parcel):
+                continue
             result = await sender.confirm(msgspec.json.decode(raw, type=Shipment))
             if result.outcome == "accepted":
                 await self.store.shipment_confirmed(channel, shop, parcel)
                 counts["shipped"] += 1
             else:
                 counts[result.outcome] += 1
-                await self.store.failed(channel, shop, parcel, result.detail)
+                await failed(parcel, result.detail)
         return counts
 
     async def _refusal(self, profile: ChannelProfile, key: str, quantity: int, result: PushResult) -> None:
-        await self.store.failed(profile.channel, profile.shop, key, f"{result.outcome}: {result.detail}")
         if result.outcome == "refused":
             # On the board, once per (listing, quantity): the push keeps trying, a person decides.
             reference = f"{profile.channel}:{profile.shop}:{key}:{quantity}"[:64]

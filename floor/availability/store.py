@@ -29,7 +29,8 @@ def _by_sku_key(sku: str) -> str:
 def outbox_key(channel: str, shop: str, part: str) -> str:
     """``desired`` (listing -> qty), ``marked`` (listing -> ms the ATS was written), ``pushed``
     (listing -> accepted qty), ``inflight`` (listing -> JSON attempt), ``ship`` (parcel -> JSON),
-    ``shipped`` (set of confirmed parcels), ``failed`` (listing or parcel -> last refusal)."""
+    ``shipped`` (set of confirmed parcels), ``failed`` (listing or parcel -> last refusal),
+    ``backoff`` (listing or parcel -> "<retry not before ms>:<attempts>")."""
     return f"{_G}outbox:{channel}:{shop}:{part}"
 
 
@@ -160,10 +161,20 @@ class AvailabilityStore:
             pipe.hset(outbox_key(channel, shop, "pushed"), listing, quantity)
             pipe.hdel(outbox_key(channel, shop, "inflight"), listing)
             pipe.hdel(outbox_key(channel, shop, "failed"), listing)
+            pipe.hdel(outbox_key(channel, shop, "backoff"), listing)
             await pipe.execute()
 
-    async def failed(self, channel: str, shop: str, key: str, reason: str) -> None:
-        await self.client.hset(outbox_key(channel, shop, "failed"), key, reason)
+    async def failed(self, channel: str, shop: str, key: str, reason: str, attempts: int, until_ms: int) -> None:
+        """Record a refusal and when to try ``key`` (a listing or a parcel) again."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hset(outbox_key(channel, shop, "failed"), key, reason)
+            pipe.hset(outbox_key(channel, shop, "backoff"), key, f"{until_ms}:{attempts}")
+            await pipe.execute()
+
+    async def backoff(self, channel: str, shop: str) -> dict[str, tuple[int, int]]:
+        """key -> (retry not before, epoch ms; attempts so far)."""
+        raw = await self.client.hgetall(outbox_key(channel, shop, "backoff"))
+        return {k: (int(v.split(":")[0]), int(v.split(":")[1])) for k, v in raw.items()}
 
     async def failures(self, channel: str, shop: str) -> dict[str, str]:
         return dict(await self.client.hgetall(outbox_key(channel, shop, "failed")))
@@ -182,6 +193,7 @@ class AvailabilityStore:
             pipe.sadd(outbox_key(channel, shop, "shipped"), parcel)
             pipe.hdel(outbox_key(channel, shop, "ship"), parcel)
             pipe.hdel(outbox_key(channel, shop, "failed"), parcel)
+            pipe.hdel(outbox_key(channel, shop, "backoff"), parcel)
             await pipe.execute()
 
     async def confirmed_shipments(self, channel: str, shop: str) -> set[str]:

@@ -113,7 +113,8 @@ async def test_douyin_retry_after_a_lost_reply_reuses_its_idempotent_id(floor: F
     platforms.apply_then_fail["/sku/syncStock"] = 2  # applied, but we never hear so
     first = await floor.availability.drain(p.channel, p.shop)
     assert first["retry"] == 2 and shown(platforms, p, "A") == 5  # applied once (8 - 3)
-    second = await floor.availability.drain(p.channel, p.shop)
+    assert (await floor.availability.drain(p.channel, p.shop))["accepted"] == 0  # backing off
+    second = await floor.availability.drain(p.channel, p.shop, force=True)
     assert second["accepted"] == 2 and shown(platforms, p, "A") == 5 and shown(platforms, p, "KIT") == 1
 
 
@@ -140,7 +141,7 @@ async def test_pdd_refusing_a_decrease_on_a_promotion_slot_is_an_exception_on_th
     assert outcome["refused"] == 1 and shown(platforms, p, "A") == 10
     board = await floor.incidents.open(w)
     assert [e.kind for e in board] == ["channel_push"] and "promotion slot" in board[0].detail
-    await floor.availability.drain(p.channel, p.shop)  # still refused: the same exception, not a second
+    await floor.availability.drain(p.channel, p.shop, force=True)  # still refused: the same exception, not a second
     assert len(await floor.incidents.open(w)) == 1
     assert "promotion" in (await floor.availability.store.failures(p.channel, p.shop))["A"]
 
@@ -160,7 +161,8 @@ async def test_shipments_confirmed_once_per_parcel_and_retried_until_accepted(fl
         platforms.fail_next[path] = 10  # the platform is down for a while: stock pushes fail too
         assert (await floor.availability.drain(p.channel, p.shop))["shipped"] == 0
         platforms.fail_next[path] = 0
-        assert (await floor.availability.drain(p.channel, p.shop))["shipped"] == 2
+        assert (await floor.availability.drain(p.channel, p.shop))["shipped"] == 0  # backing off, not hammering
+        assert (await floor.availability.drain(p.channel, p.shop, force=True))["shipped"] == 2
         assert (await floor.availability.drain(p.channel, p.shop))["shipped"] == 0
         assert not await floor.availability.confirm_shipment(p.channel, p.shop, first)
     assert {k: len(v) for k, v in platforms.shipments.items()} == {
