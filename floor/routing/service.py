@@ -24,7 +24,6 @@ from floor.incidents.store import IncidentStore
 from floor.orders.model import urgency
 from floor.orders.service import Orders
 from floor.routing.handling import (
-    MergeGroup,
     ParcelRecord,
     RoutingOutcome,
     hold_reasons,
@@ -32,6 +31,7 @@ from floor.routing.handling import (
     outcome_status,
     province_of,
 )
+from floor.routing.manual import OrderHandling
 from floor.routing.model import OrderFacts, RuleSet, Snapshot, TraceStep, decide, rule_set_problems
 from floor.routing.store import Record, RoutingStore, Stock
 
@@ -61,6 +61,7 @@ class Router:
         self.availability = availability
         self.incidents = incidents
         self._rules_cache: dict[str, tuple[float, RuleSet]] = {}
+        self.handling = OrderHandling(store, orders, incidents)
 
     async def put_rules(self, seller: str, rules: RuleSet) -> RuleSet:
         problems = rule_set_problems(rules)
@@ -137,7 +138,7 @@ class Router:
             if order.updated_ms and order.updated_ms < record.order.updated_ms:
                 return msgspec.structs.replace(record.outcome, repeat=True)  # an older update: ignored
             if order.state == "cancelled" and record.outcome.status != "cancelled":
-                return await self._cancel(record, "cancelled on the platform")
+                return await self.handling.cancel_record(record, "cancelled on the platform")
             changed = _changed(record, order, lines)
             if changed and record.outcome.status not in ("pending", "cancelled", "closed"):
                 if any(p.status not in ("reserved", "backordered", "held", "cancelled") for p in record.outcome.parcels):
@@ -145,7 +146,7 @@ class Router:
                     outcome = msgspec.structs.replace(record.outcome, trace=[*record.outcome.trace, step])
                     saved.append(msgspec.structs.replace(record, outcome=outcome))
                     return outcome
-                cancelled = await self._cancel(record, f"updated on the platform ({changed})")
+                cancelled = await self.handling.cancel_record(record, f"updated on the platform ({changed})")
                 revision = record.revision + 1
                 history = [*cancelled.trace, TraceStep("", "", "updated", f"{changed}: placing again")]
             elif not (record.outcome.status in ("pending", "queued") and order.state in ("ready", "hold")):
@@ -177,12 +178,12 @@ class Router:
                 await self.store.hold_floor_order(parcel.warehouse, parcel.order_id, "hold", "; ".join(holds)[:200])
                 parcels[index] = msgspec.structs.replace(parcel, status="held")
         if holds:
-            await self._raise_hold(order, parcels[0].warehouse if parcels else sites[0], holds)
+            await self.handling.raise_hold(order, parcels[0].warehouse if parcels else sites[0], holds)
             trace.append(TraceStep("", "", "held", "; ".join(holds)))
         merge_group = ""
         homes = {p.warehouse for p in parcels}
         if key and len(homes) == 1 and not holds:
-            merge_group = await self._merge(key, group, homes.pop(), order.platform_order_id, rules.merge_window_s)
+            merge_group = await self.handling.merge(key, group, homes.pop(), order.platform_order_id, rules.merge_window_s)
             if group is not None and merge_group:
                 trace.append(TraceStep("", parcels[0].warehouse, "merged",
                                        f"ships with {', '.join(group.orders)} (group {merge_group[:12]})"))
@@ -288,89 +289,12 @@ class Router:
         self._rules_cache[seller] = (now + RULES_TTL_S, rules)
         return rules
 
-    async def _merge(self, key: str, group: MergeGroup | None, warehouse: str, platform_id: str, window_s: int) -> str:
-        if group is not None and group.warehouse != warehouse:
-            return ""  # the partner's warehouse could not ship this one: two parcels, no link
-        if group is not None:
-            if platform_id not in group.orders:
-                group = msgspec.structs.replace(group, orders=[*group.orders, platform_id])
-        else:
-            group = MergeGroup(key, warehouse, [platform_id], _now_ms() + window_s * 1000)
-        await self.store.put_merge_group(key, group)
-        return key
-
-    async def _raise_hold(self, order: CanonicalOrder, warehouse: str, holds: list[str]) -> None:
-        reference = f"hold:{order.channel}:{order.shop}:{order.platform_order_id}"[:64]
-        detail = f"order {order.channel}/{order.shop}/{order.platform_order_id} held: {'; '.join(holds)}"
-        await self.incidents.raise_one(warehouse, new_id("X"), "order_hold", "", "", "", "", detail[:500], "oms",
-                                       reference)
-
-    # -- manual handling ----------------------------------------------------------------------
-    async def _record(self, channel: str, shop: str, platform_id: str) -> Record:
-        record = await self.store.record(channel, shop, platform_id)
-        if record is None:
-            raise NotFoundError(f"order {channel}/{shop}/{platform_id} was never routed")
-        return record
-
+    # -- manual handling (floor/routing/manual.py) ----------------------------------------------
     async def cancel(self, channel: str, shop: str, platform_id: str, reason: str = "cancelled") -> RoutingOutcome:
-        return await self._cancel(await self._record(channel, shop, platform_id), reason)
-
-    async def _cancel(self, record: Record, reason: str) -> RoutingOutcome:
-        o = record.outcome
-        parcels, trace = [], list(o.trace)
-        for parcel in o.parcels:
-            if parcel.status == "cancelled":
-                parcels.append(parcel)
-                continue
-            try:
-                await self.orders.store.cancel(parcel.warehouse, parcel.order_id, reason[:200])
-                parcels.append(msgspec.structs.replace(parcel, status="cancelled"))
-                trace.append(TraceStep("", parcel.warehouse, "cancelled", f"{parcel.order_id} released"))
-            except Exception as error:  # released / picked: on the floor, needs a put-back
-                parcels.append(parcel)
-                trace.append(TraceStep("", parcel.warehouse, "cancel_refused", f"{parcel.order_id}: {error}"))
-        if o.merge_group:
-            group = await self.store.merge_group(o.merge_group)
-            if group is not None:
-                rest = [x for x in group.orders if x != o.platform_order_id]
-                await self.store.put_merge_group(o.merge_group, msgspec.structs.replace(group, orders=rest))
-                trace.append(TraceStep("", group.warehouse, "unmerged", f"left group; {len(rest)} order(s) remain"))
-        outcome = msgspec.structs.replace(o, status="cancelled", parcels=parcels, trace=trace, merge_group="",
-                                          repeat=False)
-        await self.store.save(msgspec.structs.replace(record, outcome=outcome))
-        return outcome
+        return await self.handling.cancel(channel, shop, platform_id, reason)
 
     async def hold(self, channel: str, shop: str, platform_id: str, reason: str) -> RoutingOutcome:
-        record = await self._record(channel, shop, platform_id)
-        o = record.outcome
-        if o.status in ("cancelled", "closed"):
-            raise ValidationError(f"order {platform_id} is {o.status}: nothing to hold")
-        parcels = []
-        for parcel in o.parcels:
-            if parcel.status in ("reserved", "backordered"):
-                await self.store.hold_floor_order(parcel.warehouse, parcel.order_id, "hold", reason[:200])
-                parcel = msgspec.structs.replace(parcel, status="held")
-            parcels.append(parcel)
-        holds = [*o.holds, f"manual: {reason}"]
-        if parcels:
-            await self._raise_hold(record.order, parcels[0].warehouse, holds)
-        outcome = msgspec.structs.replace(o, status="held", parcels=parcels, holds=holds, repeat=False,
-                                          trace=[*o.trace, TraceStep("", "", "held", f"manual: {reason}")])
-        await self.store.save(msgspec.structs.replace(record, outcome=outcome))
-        return outcome
+        return await self.handling.hold(channel, shop, platform_id, reason)
 
     async def release(self, channel: str, shop: str, platform_id: str, actor: str) -> RoutingOutcome:
-        record = await self._record(channel, shop, platform_id)
-        o = record.outcome
-        if o.status != "held":
-            raise ValidationError(f"order {platform_id} is {o.status}, not held")
-        parcels = []
-        for parcel in o.parcels:
-            if parcel.status == "held":
-                status = await self.store.hold_floor_order(parcel.warehouse, parcel.order_id, "release", "")
-                parcel = msgspec.structs.replace(parcel, status=status)
-            parcels.append(parcel)
-        outcome = msgspec.structs.replace(o, status=outcome_status(parcels, False, []), parcels=parcels, holds=[],
-                                          repeat=False, trace=[*o.trace, TraceStep("", "", "released", f"by {actor}")])
-        await self.store.save(msgspec.structs.replace(record, outcome=outcome))
-        return outcome
+        return await self.handling.release(channel, shop, platform_id, actor)
