@@ -92,6 +92,19 @@ class AvailabilityStore:
         _r, written = unwrap(await self.scripts.call("ledger_compensate", warehouse, msgspec.json.encode(rows), ref))
         return int(written)
 
+    async def base(self, warehouse: str) -> dict[tuple[str, str], int]:
+        """(sku, field) -> the sum of the ledger entries compacted away (:meth:`compact`)."""
+        raw = await self.client.hgetall(keys.key(warehouse, "ledger_base"))
+        out: dict[tuple[str, str], int] = {}
+        for key, value in raw.items():
+            sku, field = key.rsplit("|", 1)
+            out[(sku, field)] = int(value)
+        return out
+
+    async def compact(self, warehouse: str, last: str, sums: list[tuple[str, str, int]]) -> int:
+        _r, removed = unwrap(await self.scripts.call("ledger_compact", warehouse, last, msgspec.json.encode(sums)))
+        return int(removed)
+
     async def take_dirty(self, warehouses: list[str], count: int = 1000) -> set[str]:
         """Pop up to ``count`` dirty SKUs of each warehouse (one pipeline; each SPOP is on its own slot)."""
         async with self.client.pipeline(transaction=False) as pipe:

@@ -1,5 +1,6 @@
 """``python -m floor.availability check [--warehouse W] [--compensate]``: re-derive every stock
 counter from the ledger and report drift (exit 1 when there is drift that was not compensated).
+``python -m floor.availability compact [--warehouse W] [--keep N]``: fold old entries into base sums.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ async def check(args: argparse.Namespace) -> int:
         warehouses = args.warehouse or await floor.availability.store.warehouses()
         drift = 0
         for warehouse in warehouses:
+            if args.command == "compact":
+                print(f"{warehouse}: {await floor.availability.compact(warehouse, args.keep)} entries folded")
+                continue
             report = await floor.availability.check(warehouse, compensate=args.compensate, actor="cli")
             print(msgspec.json.encode(report).decode())
             if report.drift and not report.compensated:
@@ -36,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("check", help="re-derive counters from the ledger and report drift")
     run.add_argument("--warehouse", action="append", help="warehouse id (repeat; default: every warehouse)")
     run.add_argument("--compensate", action="store_true", help="write compensating ledger entries")
+    fold = sub.add_parser("compact", help="fold old ledger entries into base sums (the check still re-derives)")
+    fold.add_argument("--warehouse", action="append", help="warehouse id (repeat; default: every warehouse)")
+    fold.add_argument("--keep", type=int, default=100_000, help="newest entries to keep")
     args = parser.parse_args(argv)
     return asyncio.run(check(args))
 

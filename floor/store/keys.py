@@ -57,6 +57,7 @@ TEMPLATES: dict[str, str] = {
     # available-to-sell (floor.availability, docs/routing.md); the sku hash also holds unavailable, safety, incoming
     "ledger": "ledger",  # Stream: append-only moves of sku counters (sku, field, delta, kind, ref)
     "ats_dirty": "ats:dirty",  # set: SKUs whose counters moved since the stock push last looked
+    "ledger_base": "ledger:base",  # hash: "<sku>|<field>" -> sum of the ledger entries compacted away
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids
