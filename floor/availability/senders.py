@@ -198,11 +198,7 @@ class ShopifySender(Sender):
 
     async def _set(self, listing: Listing, compare: int | None, desired: int) -> tuple[bool, str]:
         quantity: dict[str, Any] = {"inventoryItemId": listing.sku_id, "locationId": listing.location_id,
-                                    "quantity": desired}
-        if compare is None:
-            quantity["compareQuantity"] = None
-        else:
-            quantity["compareQuantity"] = compare
+                                    "quantity": desired, "compareQuantity": compare}
         variables = {"input": {"name": "available", "reason": "correction", "quantities": [quantity],
                                "ignoreCompareQuantity": compare is None}}
         status, body = await self._graphql(self.SET, variables)
