@@ -11,6 +11,8 @@ from typing import Any
 from floor.accounts.service import Accounts
 from floor.accounts.store import AccountStore
 from floor.catalog.store import CatalogStore
+from floor.channels.service import ChannelIntake, Channels
+from floor.channels.store import ChannelStore
 from floor.core.settings import Settings
 from floor.incidents.service import Incidents
 from floor.incidents.store import IncidentStore
@@ -64,6 +66,8 @@ class Floor:
         )
         self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
+        # Channel intake: ChannelIntake is the seam the router replaces at merge (floor/channels/service.py).
+        self.channels = Channels(ChannelStore(client), ChannelIntake(self.orders))
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

@@ -26,6 +26,7 @@ from handheld_api import logs, openapi
 from handheld_api.auth import TokenSigner
 from handheld_api.http.admin import AdminController
 from handheld_api.http.auth import AuthController
+from handheld_api.http.channels import ChannelAdminController
 from handheld_api.http.common import ErrorBody
 from handheld_api.http.health import live, ready
 from handheld_api.http.imports import ImportController
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
-            ExceptionController, ImportController,
+            ExceptionController, ImportController, ChannelAdminController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

@@ -1,0 +1,212 @@
+"""Channel use cases: register shops and SKU mappings, receive a signed delivery, take a platform
+order (adapt -> normalise the address -> resolve SKUs -> claim the version -> hand it on).
+
+THE SEAM: :meth:`ChannelIntake.accept` is the one place a channel order reaches the floor. Until the
+routing helper's router is merged it intakes the order on the shop's warehouse through
+``floor.orders.intake``; at merge the lead re-points this one method to the router (which splits
+across warehouses, merges, holds and cancels). Nothing else in floor/channels calls floor.orders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping as Headers
+
+import msgspec
+
+from floor.channels import signing
+from floor.channels.adapters import AdapterError, adapt
+from floor.channels.adapters.common import beijing_ms, decode
+from floor.channels.address import normalise
+from floor.channels.canonical import CanonicalOrder
+from floor.channels.model import Mapping, NewShop, ResolvedLine, Shop, ShopView, merged, resolve, view
+from floor.channels.store import ChannelStore
+from floor.channels.webhooks import order_payloads
+from floor.core.errors import AuthError, FloorError, NotFoundError, ValidationError
+from floor.orders.model import MAX_DUE, MIN_DUE, NewOrder, OrderLine
+from floor.orders.service import Orders
+
+TOP_STYLE = ("taobao", "tmall", "jd", "pinduoduo")
+MAX_CLOCK_SKEW_S = 600  # a TOP-style push signed more than 10 minutes away from now is refused (replay)
+
+
+class ChannelOrder(msgspec.Struct, frozen=True):
+    """What the seam receives: the canonical order, its internal lines, why it may not go to the floor."""
+
+    order: CanonicalOrder
+    lines: list[ResolvedLine]
+    hold_reasons: list[str]
+    warehouse: str  # the shop's warehouse (routing will choose instead)
+    previous_floor_order: str = ""  # the floor order an earlier version of this platform order created
+
+
+class Outcome(msgspec.Struct, frozen=True):
+    platform_order_id: str
+    result: str  # reserved | backordered | held | pending | cancel_requested | recorded | repeat | stale
+    state: str = ""  # our canonical state
+    floor_order: str = ""
+    warehouse: str = ""
+    reasons: list[str] = []
+
+
+class Receipt(msgspec.Struct, frozen=True):
+    """The webhook answer (Douyin reads ``code`` 0 / ``msg`` success; others read the status)."""
+
+    code: int = 0
+    msg: str = "success"
+    duplicate: bool = False
+    orders: list[Outcome] = []
+    noted: list[str] = []  # thin push messages recorded for the pull importer
+
+
+class ChannelIntake:
+    """Hands a resolved channel order to the floor. Re-pointed to the router at merge (see module doc)."""
+
+    def __init__(self, orders: Orders) -> None:
+        self.orders = orders
+
+    async def accept(self, order: ChannelOrder) -> Outcome:
+        canonical = order.order
+        ident = canonical.platform_order_id
+        if order.hold_reasons or canonical.state == "hold":
+            return Outcome(ident, "held", canonical.state, order.previous_floor_order, order.warehouse,
+                           order.hold_reasons or canonical.hold_reasons)
+        if canonical.state == "cancelled":
+            # floor.orders has no cancel yet: recorded; the routing helper's order handling releases it.
+            result = "cancel_requested" if order.previous_floor_order else "recorded"
+            return Outcome(ident, result, "cancelled", order.previous_floor_order, order.warehouse)
+        if canonical.state != "ready":
+            return Outcome(ident, "pending" if canonical.state == "pending" else "recorded", canonical.state,
+                           order.previous_floor_order, order.warehouse)
+        if not order.lines:
+            return Outcome(ident, "recorded", "ready", order.previous_floor_order, order.warehouse,
+                           ["no line may ship (all refunding or shipped)"])
+        due = canonical.promised_ship_ms // 1000
+        new = NewOrder(
+            channel=canonical.channel, external_id=ident, shop=canonical.shop, warehouse=order.warehouse,
+            lines=[OrderLine(sku=sku, quantity=qty) for sku, qty in merged(order.lines)],
+            due=due if MIN_DUE <= due <= MAX_DUE else None,
+        )
+        try:
+            repeat, floor_order = await self.orders.intake(order.warehouse, new)
+        except FloorError as error:  # unknown SKU in the catalogue, too many lines ...: held, with the reason
+            return Outcome(ident, "held", "hold", "", order.warehouse, [f"the floor refused it: {error.reason}"])
+        reasons = [floor_order.reason] if floor_order.reason else []
+        if repeat and [(line.sku, line.quantity) for line in floor_order.lines] != merged(order.lines):
+            reasons.append("lines changed after the floor took the order (refund / edit): not adjusted here; "
+                           "the router's order handling adjusts reservations")
+        return Outcome(ident, floor_order.status, "ready", floor_order.order_id, order.warehouse, reasons)
+
+
+class Channels:
+    def __init__(self, store: ChannelStore, intake: ChannelIntake) -> None:
+        self.store = store
+        self.intake = intake
+
+    # -- admin -------------------------------------------------------------------------------------
+
+    async def create_shop(self, data: NewShop) -> ShopView:
+        shop = Shop(data.channel, data.shop, data.secret, data.warehouse, data.app_key, data.sign_method,
+                    data.api_url, data.name)
+        return view(await self.store.save_shop(shop))
+
+    async def shops(self) -> list[ShopView]:
+        return [view(shop) for shop in await self.store.shops()]
+
+    async def shop(self, channel: str, shop: str) -> Shop:
+        found = await self.store.shop(channel, shop)
+        if found is None:
+            raise NotFoundError(f"no shop '{shop}' registered for channel '{channel}' (POST /api/channels/shops)")
+        return found
+
+    async def save_mappings(self, channel: str, shop: str, mappings: list[Mapping]) -> int:
+        await self.shop(channel, shop)
+        return await self.store.save_mappings(channel, shop, mappings)
+
+    async def mappings(self, channel: str, shop: str) -> list[Mapping]:
+        await self.shop(channel, shop)
+        return await self.store.all_mappings(channel, shop)
+
+    async def order(self, channel: str, shop: str, order_id: str) -> dict[str, str]:
+        record = await self.store.record(channel, shop, order_id)
+        if not record:
+            raise NotFoundError(f"no order '{order_id}' from {channel}/{shop}")
+        return record
+
+    # -- receiving -----------------------------------------------------------------------------------
+
+    async def receive(self, channel: str, shop_id: str, body: bytes, headers: Headers[str, str],
+                      query: Headers[str, str]) -> Receipt:
+        """Verify the signature (401) before reading the body, then take every order it carries.
+        Every payload is adapted before any is taken, so a malformed one changes nothing (400)."""
+        shop = await self.shop(channel, shop_id)
+        try:
+            verify(shop, body, headers, query)
+        except signing.SignatureError as error:
+            raise AuthError(f"{channel} signature refused: {error}") from error
+        delivery = headers.get("x-shopify-webhook-id", "") if channel == "shopify" else ""
+        if delivery and await self.store.delivery_seen(channel, shop_id, delivery):
+            return Receipt(duplicate=True)
+        try:
+            payloads, noted = order_payloads(channel, decode(body), headers)
+            orders = [adapt(channel, shop_id, payload) for payload in payloads]
+        except AdapterError as error:
+            raise FloorError(f"malformed {channel} body: {error}", code="malformed") from error
+        now = int(time.time() * 1000)
+        for order_id in noted:
+            await self.store.note_refetch(channel, shop_id, order_id, now)
+        outcomes = [await self.take(shop, order) for order in orders]
+        if delivery:
+            await self.store.mark_delivery(channel, shop_id, delivery)
+        return Receipt(orders=outcomes, noted=noted)
+
+    async def take(self, shop: Shop, order: CanonicalOrder) -> Outcome:
+        """Normalise, resolve, claim this version, accept, record. Idempotent on (channel, shop, id, version)."""
+        ident = order.platform_order_id
+        address, problem = normalise(order.address)
+        order = msgspec.structs.replace(order, address=address)
+        mappings = await self.store.mappings(shop.channel, shop.shop, [line.channel_sku for line in order.lines])
+        lines, problems = resolve(order, mappings)
+        reasons = [*order.hold_reasons, *([problem] if problem else []), *problems]
+        digest = hashlib.sha256(msgspec.json.encode(order)).hexdigest()[:32]
+        verdict = await self.store.claim(shop.channel, shop.shop, ident, order.updated_ms, digest)
+        record = await self.store.record(shop.channel, shop.shop, ident)
+        if verdict in ("stale", "repeat"):
+            return Outcome(ident, verdict, record.get("state", ""), record.get("floor_order", ""),
+                           record.get("warehouse", ""), msgspec.json.decode(record.get("reasons", "[]")))
+        outcome = await self.intake.accept(ChannelOrder(order, lines, reasons, shop.warehouse,
+                                                        record.get("floor_order", "")))
+        held = outcome.result == "held"
+        await self.store.finish(shop.channel, shop.shop, ident, digest, order.updated_ms, held, {
+            "state": outcome.state, "result": outcome.result, "platform_status": order.platform_status,
+            "floor_order": outcome.floor_order, "warehouse": outcome.warehouse,
+            "reasons": msgspec.json.encode(outcome.reasons).decode(),
+            "order": msgspec.json.encode(order).decode(), "lines": msgspec.json.encode(lines).decode(),
+        })
+        return outcome
+
+
+def verify(shop: Shop, body: bytes, headers: Headers[str, str], query: Headers[str, str]) -> None:
+    """The shop's channel's signature over the raw body (and, TOP style, the query parameters)."""
+    if shop.channel == "shopify":
+        signing.shopify_verify(body, shop.secret, headers.get("x-shopify-hmac-sha256"))
+    elif shop.channel == "own_site":
+        signing.own_site_verify(body, shop.secret, headers.get("x-floor-signature"))
+    elif shop.channel == "douyin":
+        signing.douyin_push_verify(body, shop.app_key, shop.secret, headers.get("app-id"), headers.get("event-sign"))
+    elif shop.channel in TOP_STYLE:
+        signing.top_verify(dict(query), shop.secret, body, app_key=shop.app_key)
+        _fresh(query.get("timestamp", ""))
+    else:
+        raise ValidationError(f"no signature scheme for channel '{shop.channel}'")
+
+
+def _fresh(timestamp: str) -> None:
+    """TOP-style timestamps: 'YYYY-MM-DD HH:MM:SS' (Beijing) or epoch seconds; within 10 minutes of now."""
+    try:
+        at_s = int(timestamp) if timestamp.isdigit() else beijing_ms(timestamp, "timestamp") // 1000
+    except AdapterError as error:
+        raise signing.SignatureError(str(error)) from error
+    if not timestamp or abs(time.time() - at_s) > MAX_CLOCK_SKEW_S:
+        raise signing.SignatureError("timestamp is missing or more than 10 minutes from now")
