@@ -41,7 +41,7 @@ def test_top_variants_sorting_empty_values_and_unicode() -> None:
 
 def test_top_body_is_signed_and_app_key_checked() -> None:
     params = {"app_key": "12345678", "timestamp": "2026-12-03 10:00:00", "sign_method": "md5"}
-    body = '{"trade":{"tid":1}}'.encode()
+    body = b'{"trade":{"tid":1}}'
     params["sign"] = signing.top_sign(params, "k" * 16, body=body)
     signing.top_verify(params, "k" * 16, body, app_key="12345678")
     with pytest.raises(SignatureError, match="sign does not match"):
@@ -63,7 +63,7 @@ def test_shopify_is_base64_hmac_sha256_of_the_raw_bytes() -> None:
 
 
 def test_douyin_push_and_api_signatures() -> None:
-    body = '[{"tag":"101","msg_id":"1","data":"{}"}]'.encode()
+    body = b'[{"tag":"101","msg_id":"1","data":"{}"}]'
     sign = signing.douyin_push_sign(body, "7000001", "dy-secret")
     assert sign == hashlib.md5(b"7000001" + body + b"dy-secret").hexdigest()
     signing.douyin_push_verify(body, "7000001", "dy-secret", "7000001", sign)
