@@ -20,7 +20,7 @@ SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
 MAX_COMPONENTS = 20
 MAX_MAPPINGS = 500
 
-ChannelName = Annotated[str, msgspec.Meta(pattern=r"^(taobao|tmall|jd|pinduoduo|douyin|shopify|own_site)$",
+ChannelName = Annotated[str, msgspec.Meta(max_length=16, pattern=r"^(taobao|tmall|jd|pinduoduo|douyin|shopify|own_site)$",
                                           description="one of " + ", ".join(CHANNELS))]
 ShopId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
                                      description="the shop's id on the platform (1-64 of A-Z a-z 0-9 . _ -)")]
@@ -40,7 +40,7 @@ class NewShop(Input, frozen=True, forbid_unknown_fields=True):
     secret: Secret
     warehouse: Warehouse
     app_key: AppKey = ""
-    sign_method: Annotated[str, msgspec.Meta(pattern=r"^(md5|hmac|hmac-sha256)$")] = "md5"
+    sign_method: Annotated[str, msgspec.Meta(max_length=16, pattern=r"^(md5|hmac|hmac-sha256)$")] = "md5"
     api_url: Url = ""  # for the pull importer (the platform's gateway, or a stand-in in tests)
     name: Annotated[str, msgspec.Meta(max_length=100)] = ""
 

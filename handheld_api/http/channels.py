@@ -17,8 +17,9 @@ from litestar.params import Parameter
 
 from floor.channels.model import Mapping, MappingBody, NewShop, ShopView
 from floor.channels.service import Receipt
+from floor.core.errors import ForbiddenError
 from handheld_api.auth import roles
-from handheld_api.http.common import ErrorBody, floor_of
+from handheld_api.http.common import ErrorBody, floor_of, principal_of, warehouse_for
 
 ChannelPath = Annotated[str, Parameter(min_length=2, max_length=16,
                                        pattern=r"^(taobao|tmall|jd|pinduoduo|douyin|shopify|own_site)$")]
@@ -48,6 +49,13 @@ class ChannelOrderView(msgspec.Struct, frozen=True):
     lines: list[dict[str, Any]]
 
 
+async def _own_shop(request: Request[Any, Any, Any], channel: str, shop: str) -> None:
+    """404 for an unknown shop, 403 for a shop whose warehouse the caller may not use."""
+    found = await floor_of(request).channels.shop(channel, shop)
+    if not principal_of(request).may_use(found.warehouse):
+        raise ForbiddenError(f"no access to warehouse {found.warehouse} of shop {channel}/{shop}")
+
+
 class ChannelAdminController(Controller):
     path = "/api/channels"
     tags = ["channels"]
@@ -55,26 +63,31 @@ class ChannelAdminController(Controller):
     @post("/shops", guards=[roles("admin")], status_code=201,
           summary="Register a shop (or replace its credentials); the secret is never shown again")
     async def create_shop(self, data: NewShop, request: Request[Any, Any, Any]) -> ShopView:
+        warehouse_for(request, data.warehouse)  # 403 outside the admin's warehouses
         return await floor_of(request).channels.create_shop(data)
 
     @get("/shops", guards=[roles("admin")], summary="Every shop (secrets shown as their last 4 characters)")
     async def shops(self, request: Request[Any, Any, Any]) -> list[ShopView]:
-        return await floor_of(request).channels.shops()
+        principal = principal_of(request)
+        return [shop for shop in await floor_of(request).channels.shops() if principal.may_use(shop.warehouse)]
 
     @post("/{channel:str}/{shop:str}/skus", guards=[roles("admin")], status_code=200,
           summary="Add or replace channel SKU -> internal SKU mappings (bundles, gifts)")
     async def save_mappings(self, channel: ChannelPath, shop: ShopPath, data: MappingBody,
                             request: Request[Any, Any, Any]) -> MappingCount:
+        await _own_shop(request, channel, shop)
         return MappingCount(await floor_of(request).channels.save_mappings(channel, shop, data.mappings))
 
     @get("/{channel:str}/{shop:str}/skus", guards=[roles("admin")], summary="The shop's SKU mappings")
     async def mappings(self, channel: ChannelPath, shop: ShopPath, request: Request[Any, Any, Any]) -> list[Mapping]:
+        await _own_shop(request, channel, shop)
         return await floor_of(request).channels.mappings(channel, shop)
 
     @get("/{channel:str}/{shop:str}/orders/{order_id:str}", guards=[roles("supervisor")],
          summary="How a platform order was taken (state, result, floor order, hold reasons)")
     async def order(self, channel: ChannelPath, shop: ShopPath, order_id: OrderPath,
                     request: Request[Any, Any, Any]) -> ChannelOrderView:
+        await _own_shop(request, channel, shop)
         r = await floor_of(request).channels.order(channel, shop, order_id)
         return ChannelOrderView(
             channel, shop, order_id, r.get("state", ""), r.get("result", ""), r.get("platform_status", ""),
@@ -85,9 +98,8 @@ class ChannelAdminController(Controller):
     @get("/{channel:str}/{shop:str}/held", guards=[roles("supervisor")],
          summary="Platform order ids of the shop held (each with its reason in its record)")
     async def held(self, channel: ChannelPath, shop: ShopPath, request: Request[Any, Any, Any]) -> list[str]:
-        floor = floor_of(request)
-        await floor.channels.shop(channel, shop)
-        return await floor.channels.store.held(channel, shop)
+        await _own_shop(request, channel, shop)
+        return await floor_of(request).channels.store.held(channel, shop)
 
     @post("/{channel:str}/{shop:str}/webhook", status_code=200, responses=SIGNATURE,
           summary="A platform's signed order delivery (public: the signature authenticates it)",
