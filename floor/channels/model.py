@@ -43,6 +43,7 @@ class NewShop(Input, frozen=True, forbid_unknown_fields=True):
     sign_method: Annotated[str, msgspec.Meta(max_length=16, pattern=r"^(md5|hmac|hmac-sha256)$")] = "md5"
     api_url: Url = ""  # for the pull importer (the platform's gateway, or a stand-in in tests)
     name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    access_token: AppKey = ""  # the seller's OAuth session for pulls (never shown again)
 
 
 class Shop(msgspec.Struct, frozen=True):
@@ -55,6 +56,7 @@ class Shop(msgspec.Struct, frozen=True):
     api_url: str = ""
     name: str = ""
     created_ms: int = 0
+    access_token: str = ""
 
 
 class ShopView(msgspec.Struct, frozen=True):

@@ -108,7 +108,7 @@ class Channels:
 
     async def create_shop(self, data: NewShop) -> ShopView:
         shop = Shop(data.channel, data.shop, data.secret, data.warehouse, data.app_key, data.sign_method,
-                    data.api_url, data.name)
+                    data.api_url, data.name, access_token=data.access_token)
         return view(await self.store.save_shop(shop))
 
     async def shops(self) -> list[ShopView]:
