@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
+from floor.channels.address import table as address_table
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         started = time.monotonic()
         # Kernels are compiled at set-up (python -m kernels.warm) and loaded here, never on a request.
         await asyncio.to_thread(warm_up)
+        await asyncio.to_thread(address_table)  # the GB/T 2260 table for channel orders, off the first request
         log.info("kernels ready in %.1f s", time.monotonic() - started)
         await floor.start()
         app.state.floor = floor

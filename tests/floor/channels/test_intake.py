@@ -123,3 +123,21 @@ async def test_refund_of_the_only_line_reserves_nothing(small_demo: Floor, wareh
         line["refund_status"] = "WAIT_SELLER_AGREE" if refunded else "NO_REFUND"
     outcome = await floor.channels.take(record, adapt("taobao", shop_id, decode(fx.body(payload))))
     assert outcome.result == "recorded" and not outcome.floor_order
+
+
+async def test_the_same_order_delivered_30_times_at_once_is_taken_once(small_demo: Floor, warehouse: str) -> None:
+    import asyncio
+
+    floor = small_demo
+    shop_id = await shop(floor, warehouse, "jd")
+    await floor.channels.save_mappings("jd", shop_id, [mapping("JD-BUNDLE-2", ("SKU00009", 1)),
+                                                      mapping("JD-GIFT", ("SKU00010", 1))])
+    record = await floor.channels.store.shop("jd", shop_id)
+    assert record is not None
+    order = adapt("jd", shop_id, decode(fx.body(fx.jd_order(order_id="290099990001"))))
+    before = int(await floor.client.hget(keys.key(warehouse, "sku", "SKU00009"), "reserved") or 0)
+    outcomes = await asyncio.gather(*[floor.channels.take(record, order) for _ in range(30)])
+    assert len({o.floor_order for o in outcomes if o.floor_order}) == 1
+    after = int(await floor.client.hget(keys.key(warehouse, "sku", "SKU00009"), "reserved") or 0)
+    assert after - before == 2
+    assert (await floor.channels.order("jd", shop_id, "290099990001"))["done"] == "1"
