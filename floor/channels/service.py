@@ -170,13 +170,10 @@ class Channels:
         lines, problems = resolve(order, mappings)
         reasons = [*order.hold_reasons, *([problem] if problem else []), *problems]
         digest = hashlib.sha256(msgspec.json.encode(order)).hexdigest()[:32]
-        verdict = await self.store.claim(shop.channel, shop.shop, ident, order.updated_ms, digest)
-        record = await self.store.record(shop.channel, shop.shop, ident)
-        if verdict in ("stale", "repeat"):
-            return Outcome(ident, verdict, record.get("state", ""), record.get("floor_order", ""),
-                           record.get("warehouse", ""), msgspec.json.decode(record.get("reasons", "[]")))
-        outcome = await self.intake.accept(ChannelOrder(order, lines, reasons, shop.warehouse,
-                                                        record.get("floor_order", "")))
+        claim = await self.store.claim(shop.channel, shop.shop, ident, order.updated_ms, digest)
+        if claim.verdict in ("stale", "repeat"):
+            return Outcome(ident, claim.verdict, claim.state, claim.floor_order, claim.warehouse, claim.reasons)
+        outcome = await self.intake.accept(ChannelOrder(order, lines, reasons, shop.warehouse, claim.floor_order))
         held = outcome.result == "held"
         await self.store.finish(shop.channel, shop.shop, ident, digest, order.updated_ms, held, {
             "state": outcome.state, "result": outcome.result, "platform_status": order.platform_status,

@@ -10,6 +10,7 @@ finisher whose claim was overtaken by a newer update does not overwrite it.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -17,23 +18,28 @@ import msgspec
 
 from floor.channels.model import Mapping, Shop
 from floor.store import keys
+from floor.store.cluster_calls import run_script
 
 # KEYS[1] order hash, KEYS[2] shop order zset; ARGV: updated_ms, digest, order id
+# returns {verdict, state, floor_order, warehouse, reasons JSON} (the record before this claim)
 _CLAIM = """
-local cur = redis.call('HMGET', KEYS[1], 'updated_ms', 'digest', 'done')
+local cur = redis.call('HMGET', KEYS[1], 'updated_ms', 'digest', 'done', 'state', 'floor_order', 'warehouse',
+                       'reasons')
 local updated = tonumber(ARGV[1])
+local verdict = 'new'
 if cur[1] then
-  local before = tonumber(cur[1])
-  if updated < before then return {'stale', cur[1]} end
-  if updated == before and cur[2] == ARGV[2] then
-    if cur[3] == '1' then return {'repeat', cur[1]} end
-    return {'retry', cur[1]}
+  verdict = 'update'
+  local known = tonumber(cur[1])
+  if updated < known then verdict = 'stale'
+  elseif updated == known and cur[2] == ARGV[2] then
+    if cur[3] == '1' then verdict = 'repeat' else verdict = 'retry' end
   end
 end
-redis.call('HSET', KEYS[1], 'updated_ms', ARGV[1], 'digest', ARGV[2], 'done', '0')
-redis.call('ZADD', KEYS[2], updated, ARGV[3])
-if cur[1] then return {'update', cur[1]} end
-return {'new', ''}
+if verdict == 'new' or verdict == 'update' then
+  redis.call('HSET', KEYS[1], 'updated_ms', ARGV[1], 'digest', ARGV[2], 'done', '0')
+  redis.call('ZADD', KEYS[2], updated, ARGV[3])
+end
+return {verdict, cur[4] or '', cur[5] or '', cur[6] or '', cur[7] or '[]'}
 """
 # KEYS[1] order hash, KEYS[2] held zset; ARGV: digest, order id, held (0/1), updated_ms, field, value, ...
 _FINISH = """
@@ -45,7 +51,17 @@ else redis.call('ZREM', KEYS[2], ARGV[2]) end
 return 1
 """
 
+_CLAIM_SHA = hashlib.sha1(_CLAIM.encode()).hexdigest()
+_FINISH_SHA = hashlib.sha1(_FINISH.encode()).hexdigest()
 _shop_decoder = msgspec.json.Decoder(Shop)
+
+
+class Claim(msgspec.Struct, frozen=True):
+    verdict: str
+    state: str
+    floor_order: str
+    warehouse: str
+    reasons: list[str]
 _mapping_decoder = msgspec.json.Decoder(Mapping)
 
 
@@ -103,20 +119,22 @@ class ChannelStore:
     async def mark_delivery(self, channel: str, shop: str, delivery_id: str, ttl_s: int = 7 * 86400) -> None:
         await self.client.set(keys.channel_webhook(channel, shop, delivery_id), "1", ex=ttl_s)
 
-    async def claim(self, channel: str, shop: str, order_id: str, updated_ms: int, digest: str) -> str:
-        """'new' | 'update' | 'retry' (same version, not finished) | 'repeat' (finished) | 'stale'."""
-        verdict, _before = await self.client.eval(
-            _CLAIM, 2, keys.channel_order(channel, shop, order_id), keys.channel_orders(channel, shop),
-            updated_ms, digest, order_id)
-        return str(verdict)
+    async def claim(self, channel: str, shop: str, order_id: str, updated_ms: int, digest: str) -> Claim:
+        """'new' | 'update' | 'retry' (same version, not finished) | 'repeat' (finished) | 'stale', with the
+        record as it was before (one round trip)."""
+        verdict, state, floor_order, warehouse, reasons = await run_script(
+            self.client, _CLAIM_SHA, _CLAIM, [keys.channel_order(channel, shop, order_id),
+                                              keys.channel_orders(channel, shop)], [updated_ms, digest, order_id])
+        return Claim(str(verdict), str(state), str(floor_order), str(warehouse), list(msgspec.json.decode(reasons)))
 
     async def finish(self, channel: str, shop: str, order_id: str, digest: str, updated_ms: int, held: bool,
                      fields: dict[str, str]) -> bool:
         """Write the outcome unless a newer version was claimed meanwhile (then False)."""
         flat = [item for pair in fields.items() for item in pair]
-        done = await self.client.eval(
-            _FINISH, 2, keys.channel_order(channel, shop, order_id), keys.channel_held(channel, shop),
-            digest, order_id, "1" if held else "0", updated_ms, *flat)
+        done = await run_script(
+            self.client, _FINISH_SHA, _FINISH, [keys.channel_order(channel, shop, order_id),
+                                                keys.channel_held(channel, shop)],
+            [digest, order_id, "1" if held else "0", updated_ms, *flat])
         return bool(done)
 
     async def record(self, channel: str, shop: str, order_id: str) -> dict[str, str]:
