@@ -28,6 +28,7 @@ from floor.orders.model import MAX_DUE, MIN_DUE, NewOrder, OrderLine
 from floor.orders.service import Orders
 
 TOP_STYLE = ("taobao", "tmall", "jd", "pinduoduo")
+SHOP_CACHE_S = 2.0  # a web node re-reads a shop's credentials at most this often
 MAX_CLOCK_SKEW_S = 600  # a TOP-style push signed more than 10 minutes away from now is refused (replay)
 
 
@@ -103,6 +104,7 @@ class Channels:
     def __init__(self, store: ChannelStore, intake: ChannelIntake) -> None:
         self.store = store
         self.intake = intake
+        self._shops: dict[tuple[str, str], tuple[float, Shop]] = {}
 
     # -- admin -------------------------------------------------------------------------------------
 
@@ -114,15 +116,31 @@ class Channels:
     async def shops(self) -> list[ShopView]:
         return [view(shop) for shop in await self.store.shops()]
 
-    async def shop(self, channel: str, shop: str) -> Shop:
+    async def shop(self, channel: str, shop: str, *, cached: bool = False) -> Shop:
+        """The shop's record; ``cached`` (deliveries only) reuses a copy up to SHOP_CACHE_S old (a new secret
+        applies within that time)."""
+        now = time.monotonic()
+        hit = self._shops.get((channel, shop)) if cached else None
+        if hit is not None and hit[0] > now:
+            return hit[1]
         found = await self.store.shop(channel, shop)
+        if found is not None:
+            self._shops[(channel, shop)] = (now + SHOP_CACHE_S, found)
         if found is None:
             raise NotFoundError(f"no shop '{shop}' registered for channel '{channel}' (POST /api/channels/shops)")
         return found
 
-    async def save_mappings(self, channel: str, shop: str, mappings: list[Mapping]) -> int:
-        await self.shop(channel, shop)
-        return await self.store.save_mappings(channel, shop, mappings)
+    async def save_mappings(self, channel: str, shop: str, mappings: list[Mapping]) -> tuple[int, int]:
+        """(mappings the shop has now, held orders taken again with them) — at most 200 held orders."""
+        record = await self.shop(channel, shop)
+        count = await self.store.save_mappings(channel, shop, mappings)
+        retaken = 0
+        for order_id in await self.store.held(channel, shop, limit=200):
+            stored = (await self.store.record(channel, shop, order_id)).get("order")
+            if stored:
+                await self.take(record, msgspec.json.decode(stored, type=CanonicalOrder))
+                retaken += 1
+        return count, retaken
 
     async def mappings(self, channel: str, shop: str) -> list[Mapping]:
         await self.shop(channel, shop)
@@ -140,7 +158,7 @@ class Channels:
                       query: Headers[str, str]) -> Receipt:
         """Verify the signature (401) before reading the body, then take every order it carries.
         Every payload is adapted before any is taken, so a malformed one changes nothing (400)."""
-        shop = await self.shop(channel, shop_id)
+        shop = await self.shop(channel, shop_id, cached=True)
         try:
             verify(shop, body, headers, query)
         except signing.SignatureError as error:
@@ -166,13 +184,13 @@ class Channels:
         ident = order.platform_order_id
         address, problem = normalise(order.address)
         order = msgspec.structs.replace(order, address=address)
-        mappings = await self.store.mappings(shop.channel, shop.shop, [line.channel_sku for line in order.lines])
-        lines, problems = resolve(order, mappings)
-        reasons = [*order.hold_reasons, *([problem] if problem else []), *problems]
         digest = hashlib.sha256(msgspec.json.encode(order)).hexdigest()[:32]
-        claim = await self.store.claim(shop.channel, shop.shop, ident, order.updated_ms, digest)
+        claim = await self.store.claim(shop.channel, shop.shop, ident, order.updated_ms, digest,
+                                       [line.channel_sku for line in order.lines])
         if claim.verdict in ("stale", "repeat"):
             return Outcome(ident, claim.verdict, claim.state, claim.floor_order, claim.warehouse, claim.reasons)
+        lines, problems = resolve(order, claim.mappings)
+        reasons = [*order.hold_reasons, *([problem] if problem else []), *problems]
         outcome = await self.intake.accept(ChannelOrder(order, lines, reasons, shop.warehouse, claim.floor_order))
         held = outcome.result == "held"
         await self.store.finish(shop.channel, shop.shop, ident, digest, order.updated_ms, held, {

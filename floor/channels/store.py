@@ -2,7 +2,8 @@
 delivery ids already handled, and the pull cursor. Keys: floor.store.keys.channel_* (one shop's keys
 share a hash tag, so each script below touches one Redis Cluster slot).
 
-The order record is claimed before the floor is touched and finished after (``done``=1): a retry of
+The order record is claimed before the floor is touched and finished after (``done``=1; a held order
+stays ``done``=0, so a re-sent or re-pulled copy is looked at again, e.g. after its SKU was mapped): a retry of
 a delivery whose handling failed half-way is handled again (``retry``), a repeat of a finished one
 is answered from the record, an older ``updated_ms`` is ``stale`` and changes nothing, and a
 finisher whose claim was overtaken by a newer update does not overwrite it.
@@ -20,8 +21,8 @@ from floor.channels.model import Mapping, Shop
 from floor.store import keys
 from floor.store.cluster_calls import run_script
 
-# KEYS[1] order hash, KEYS[2] shop order zset; ARGV: updated_ms, digest, order id
-# returns {verdict, state, floor_order, warehouse, reasons JSON} (the record before this claim)
+# KEYS[1] order hash, KEYS[2] shop order zset, KEYS[3] shop SKU mappings; ARGV: updated_ms, digest, order id,
+# channel SKUs... -> {verdict, state, floor_order, warehouse, reasons JSON, mapping JSON or '' per channel SKU}
 _CLAIM = """
 local cur = redis.call('HMGET', KEYS[1], 'updated_ms', 'digest', 'done', 'state', 'floor_order', 'warehouse',
                        'reasons')
@@ -39,13 +40,15 @@ if verdict == 'new' or verdict == 'update' then
   redis.call('HSET', KEYS[1], 'updated_ms', ARGV[1], 'digest', ARGV[2], 'done', '0')
   redis.call('ZADD', KEYS[2], updated, ARGV[3])
 end
-return {verdict, cur[4] or '', cur[5] or '', cur[6] or '', cur[7] or '[]'}
+local out = {verdict, cur[4] or '', cur[5] or '', cur[6] or '', cur[7] or '[]'}
+for i = 4, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[3], ARGV[i]) or '' end
+return out
 """
 # KEYS[1] order hash, KEYS[2] held zset; ARGV: digest, order id, held (0/1), updated_ms, field, value, ...
 _FINISH = """
 if redis.call('HGET', KEYS[1], 'digest') ~= ARGV[1] then return 0 end
 for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('HSET', KEYS[1], 'done', '1')
+redis.call('HSET', KEYS[1], 'done', ARGV[3] == '1' and '0' or '1')  -- a held order is taken again when re-sent
 if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], tonumber(ARGV[4]), ARGV[2])
 else redis.call('ZREM', KEYS[2], ARGV[2]) end
 return 1
@@ -62,6 +65,7 @@ class Claim(msgspec.Struct, frozen=True):
     floor_order: str
     warehouse: str
     reasons: list[str]
+    mappings: dict[str, Mapping]
 _mapping_decoder = msgspec.json.Decoder(Mapping)
 
 
@@ -100,13 +104,6 @@ class ChannelStore:
                                mapping={m.channel_sku: msgspec.json.encode(m) for m in mappings})
         return int(await self.client.hlen(keys.channel_skus(channel, shop)))
 
-    async def mappings(self, channel: str, shop: str, channel_skus: list[str]) -> dict[str, Mapping]:
-        wanted = sorted(set(channel_skus))
-        if not wanted:
-            return {}
-        raws = await self.client.hmget(keys.channel_skus(channel, shop), wanted)
-        return {sku: _mapping_decoder.decode(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
-
     async def all_mappings(self, channel: str, shop: str) -> list[Mapping]:
         raws = await self.client.hgetall(keys.channel_skus(channel, shop))
         return [_mapping_decoder.decode(raws[k]) for k in sorted(raws)]
@@ -119,13 +116,18 @@ class ChannelStore:
     async def mark_delivery(self, channel: str, shop: str, delivery_id: str, ttl_s: int = 7 * 86400) -> None:
         await self.client.set(keys.channel_webhook(channel, shop, delivery_id), "1", ex=ttl_s)
 
-    async def claim(self, channel: str, shop: str, order_id: str, updated_ms: int, digest: str) -> Claim:
-        """'new' | 'update' | 'retry' (same version, not finished) | 'repeat' (finished) | 'stale', with the
-        record as it was before (one round trip)."""
-        verdict, state, floor_order, warehouse, reasons = await run_script(
+    async def claim(self, channel: str, shop: str, order_id: str, updated_ms: int, digest: str,
+                    channel_skus: list[str]) -> Claim:
+        """'new' | 'update' | 'retry' (same version, not finished or held) | 'repeat' (finished) | 'stale', with
+        the record as it was before and the mappings of ``channel_skus`` (one round trip)."""
+        wanted = sorted(set(channel_skus))
+        verdict, state, floor_order, warehouse, reasons, *raws = await run_script(
             self.client, _CLAIM_SHA, _CLAIM, [keys.channel_order(channel, shop, order_id),
-                                              keys.channel_orders(channel, shop)], [updated_ms, digest, order_id])
-        return Claim(str(verdict), str(state), str(floor_order), str(warehouse), list(msgspec.json.decode(reasons)))
+                                              keys.channel_orders(channel, shop), keys.channel_skus(channel, shop)],
+            [updated_ms, digest, order_id, *wanted])
+        mappings = {sku: _mapping_decoder.decode(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
+        return Claim(str(verdict), str(state), str(floor_order), str(warehouse), list(msgspec.json.decode(reasons)),
+                     mappings)
 
     async def finish(self, channel: str, shop: str, order_id: str, digest: str, updated_ms: int, held: bool,
                      fields: dict[str, str]) -> bool:

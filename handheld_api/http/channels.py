@@ -30,7 +30,8 @@ SIGNATURE = {401: ResponseSpec(ErrorBody, description="the platform signature is
 
 
 class MappingCount(msgspec.Struct, frozen=True):
-    mappings: int
+    mappings: int  # the shop's mappings now
+    retaken: int  # held orders of the shop taken again with them
 
 
 class ChannelOrderView(msgspec.Struct, frozen=True):
@@ -76,7 +77,7 @@ class ChannelAdminController(Controller):
     async def save_mappings(self, channel: ChannelPath, shop: ShopPath, data: MappingBody,
                             request: Request[Any, Any, Any]) -> MappingCount:
         await _own_shop(request, channel, shop)
-        return MappingCount(await floor_of(request).channels.save_mappings(channel, shop, data.mappings))
+        return MappingCount(*await floor_of(request).channels.save_mappings(channel, shop, data.mappings))
 
     @get("/{channel:str}/{shop:str}/skus", guards=[roles("admin")], summary="The shop's SKU mappings")
     async def mappings(self, channel: ChannelPath, shop: ShopPath, request: Request[Any, Any, Any]) -> list[Mapping]:

@@ -141,3 +141,20 @@ async def test_the_same_order_delivered_30_times_at_once_is_taken_once(small_dem
     after = int(await floor.client.hget(keys.key(warehouse, "sku", "SKU00009"), "reserved") or 0)
     assert after - before == 2
     assert (await floor.channels.order("jd", shop_id, "290099990001"))["done"] == "1"
+
+
+async def test_mapping_the_missing_sku_takes_the_held_order_again(small_demo: Floor, warehouse: str) -> None:
+    floor = small_demo
+    shop_id = await shop(floor, warehouse, "douyin")
+    record = await floor.channels.store.shop("douyin", shop_id)
+    assert record is not None
+    outcome = await floor.channels.take(record, adapt("douyin", shop_id, decode(fx.body(fx.douyin_order()))))
+    assert outcome.result == "held" and len(outcome.reasons) == 2  # DY-CUP and DY-TOWEL unmapped
+    again = await floor.channels.take(record, adapt("douyin", shop_id, decode(fx.body(fx.douyin_order()))))
+    assert again.result == "held"  # a held order re-sent is looked at again (not a 'repeat')
+    count, retaken = await floor.channels.save_mappings("douyin", shop_id, [
+        mapping("DY-CUP", ("SKU00011", 1)), mapping("DY-TOWEL", ("SKU00012", 1))])
+    assert (count, retaken) == (2, 1)
+    stored = await floor.channels.order("douyin", shop_id, "6920000000000000001")
+    assert stored["result"] == "reserved" and stored["floor_order"]
+    assert await floor.channels.store.held("douyin", shop_id) == []
