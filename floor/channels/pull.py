@@ -131,6 +131,23 @@ def douyin_page(body: Any) -> Page:
     return Page(items(data.get("shop_order_list") or [], "shop_order_list"), integer(data, "total", default=0))
 
 
+def douyin_detail_request(shop: Shop, order_id: str) -> dict[str, str]:
+    param_json = signing.douyin_param_json({"shop_order_id": order_id})
+    timestamp = _now_s()
+    sign_method = "md5" if shop.sign_method == "md5" else "hmac-sha256"
+    return {"app_key": shop.app_key, "method": "order.orderDetail", "access_token": shop.access_token,
+            "param_json": param_json, "timestamp": timestamp, "v": "2", "sign_method": sign_method,
+            "sign": signing.douyin_api_sign(shop.app_key, shop.secret, "order.orderDetail", param_json, timestamp,
+                                            sign_method)}
+
+
+def douyin_detail(body: Any) -> dict[str, Any]:
+    reply = obj(body, "response")
+    if integer(reply, "code", default=0) != 10000:
+        raise PullError(f"Douyin refused: code {reply.get('code')} {reply.get('msg', '')} {reply.get('sub_msg', '')}")
+    return obj(obj(reply.get("data"), "data").get("shop_order_detail"), "data.shop_order_detail")
+
+
 def _unwrap(body: Any, name: str) -> dict[str, Any]:
     reply = obj(body, "response")
     if "error_response" in reply:
@@ -191,6 +208,36 @@ class Puller:
             report.cursor_ms = cursor_ms = end
         return report
 
+    async def refetch(self, channel: str, shop_id: str, limit: int = 100) -> PullReport:
+        """Fetch the full orders that thin push messages only announced (Douyin ``order.orderDetail``),
+        take them, and drop them from the shop's refetch list; a failure leaves the rest listed."""
+        if channel != "douyin":
+            raise PullError(f"refetch is for Douyin's thin push messages, not {channel}")
+        shop = await self.channels.shop(channel, shop_id)
+        report = PullReport(outcomes={})
+        for order_id in await self.channels.store.refetch_ids(channel, shop_id, limit):
+            body = await self._post(shop, douyin_detail_request(shop, order_id))
+            try:
+                detail = douyin_detail(body)
+            except AdapterError as error:
+                raise PullError(f"{channel}/{shop_id}: unreadable order detail: {error}") from error
+            report.pages += 1
+            await self._take(shop, [detail], report)
+            await self.channels.store.refetched(channel, shop_id, order_id)
+        return report
+
+    async def _post(self, shop: Shop, form: dict[str, str]) -> Any:
+        try:
+            response = await self.http.post(shop.api_url, data=form, timeout=30)
+        except httpx.HTTPError as error:
+            raise PullError(f"{shop.channel}/{shop.shop}: {error!r}") from error
+        if response.status_code != 200:
+            raise PullError(f"{shop.channel}/{shop.shop}: HTTP {response.status_code}")
+        try:
+            return decode(response.content)
+        except AdapterError as error:
+            raise PullError(f"{shop.channel}/{shop.shop}: not JSON: {error}") from error
+
     async def _window(self, shop: Shop, api: Api, start: int, end: int, report: PullReport) -> int:
         first = await self._fetch(shop, api, start, end, 1)
         report.pages += 1
@@ -203,14 +250,9 @@ class Puller:
         return seen
 
     async def _fetch(self, shop: Shop, api: Api, start: int, end: int, page: int) -> Page:
+        body = await self._post(shop, api.request(shop, start, end, page))
         try:
-            response = await self.http.post(shop.api_url, data=api.request(shop, start, end, page), timeout=30)
-        except httpx.HTTPError as error:
-            raise PullError(f"{shop.channel}/{shop.shop}: {error!r}") from error
-        if response.status_code != 200:
-            raise PullError(f"{shop.channel}/{shop.shop}: HTTP {response.status_code}")
-        try:
-            return api.page(decode(response.content))
+            return api.page(body)
         except AdapterError as error:
             raise PullError(f"{shop.channel}/{shop.shop}: unreadable page: {error}") from error
 

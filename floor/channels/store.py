@@ -148,6 +148,12 @@ class ChannelStore:
     async def note_refetch(self, channel: str, shop: str, order_id: str, at_ms: int) -> None:
         await self.client.zadd(keys.channel_refetch(channel, shop), {order_id: at_ms})
 
+    async def refetch_ids(self, channel: str, shop: str, limit: int) -> list[str]:
+        return list(await self.client.zrange(keys.channel_refetch(channel, shop), 0, limit - 1))
+
+    async def refetched(self, channel: str, shop: str, order_id: str) -> None:
+        await self.client.zrem(keys.channel_refetch(channel, shop), order_id)
+
     # -- pull cursor ---------------------------------------------------------------------------------
 
     async def cursor(self, channel: str, shop: str) -> dict[str, str]:

@@ -99,6 +99,11 @@ class StandIn:
 
     def _douyin(self, form: dict[str, str]) -> Any:
         params = json.loads(form["param_json"])
+        if form["method"] == "order.orderDetail":
+            found = [o for _ms, o in self.orders if o["order_id"] == params["shop_order_id"]]
+            if not found:
+                return {"code": 50002, "msg": "order not found", "sub_msg": params["shop_order_id"]}
+            return {"code": 10000, "msg": "success", "data": {"shop_order_detail": found[0]}}
         size, page = int(params["size"]), int(params["page"])  # pages from 0
         found, total = self.window(params["update_time_start"] * 1000, params["update_time_end"] * 1000,
                                    page * size, size)
