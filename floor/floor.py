@@ -67,7 +67,7 @@ class Floor:
         self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
         # Channel intake: ChannelIntake is the seam the router replaces at merge (floor/channels/service.py).
-        self.channels = Channels(ChannelStore(client), ChannelIntake(self.orders))
+        self.channels = Channels(ChannelStore(client), ChannelIntake(self.orders), self.incidents)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

@@ -9,6 +9,7 @@ across warehouses, merges, holds and cancels). Nothing else in floor/channels ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Mapping as Headers
@@ -24,6 +25,8 @@ from floor.channels.model import Mapping, NewShop, ResolvedLine, Shop, ShopView,
 from floor.channels.store import ChannelStore
 from floor.channels.webhooks import order_payloads
 from floor.core.errors import AuthError, FloorError, NotFoundError, ValidationError
+from floor.incidents.model import RaiseException
+from floor.incidents.service import Incidents
 from floor.orders.model import MAX_DUE, MIN_DUE, NewOrder, OrderLine
 from floor.orders.service import Orders
 
@@ -101,9 +104,10 @@ class ChannelIntake:
 
 
 class Channels:
-    def __init__(self, store: ChannelStore, intake: ChannelIntake) -> None:
+    def __init__(self, store: ChannelStore, intake: ChannelIntake, incidents: Incidents | None = None) -> None:
         self.store = store
         self.intake = intake
+        self.incidents = incidents  # a held order raises a floor exception (kind 'other') on the board
         self._shops: dict[tuple[str, str], tuple[float, Shop]] = {}
 
     # -- admin -------------------------------------------------------------------------------------
@@ -199,7 +203,19 @@ class Channels:
             "reasons": msgspec.json.encode(outcome.reasons).decode(),
             "order": msgspec.json.encode(order).decode(), "lines": msgspec.json.encode(lines).decode(),
         })
+        if held and self.incidents is not None and outcome.warehouse:
+            await self._raise_hold(shop, order, outcome)
         return outcome
+
+    async def _raise_hold(self, shop: Shop, order: CanonicalOrder, outcome: Outcome) -> None:
+        """One floor exception per held platform order (idempotent on its id), so the hold shows on the board."""
+        ident = hashlib.sha1(f"{shop.channel}|{shop.shop}|{order.platform_order_id}".encode()).hexdigest()[:24]
+        detail = f"{shop.channel}/{shop.shop} order {order.platform_order_id} held: " + "; ".join(outcome.reasons)
+        detail = "".join(c if c.isprintable() else " " for c in detail)[:500]
+        assert self.incidents is not None
+        with contextlib.suppress(FloorError):  # the hold is recorded either way; the board notice is best effort
+            await self.incidents.raise_one(outcome.warehouse, RaiseException(
+                exception_id=f"hold-{ident}", kind="other", detail=detail), "channels")
 
 
 def verify(shop: Shop, body: bytes, headers: Headers[str, str], query: Headers[str, str]) -> None:
