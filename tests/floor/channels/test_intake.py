@@ -160,3 +160,17 @@ async def test_mapping_the_missing_sku_takes_the_held_order_again(small_demo: Fl
     stored = await floor.channels.order("douyin", shop_id, "6920000000000000001")
     assert stored["result"] == "reserved" and stored["floor_order"]
     assert await floor.channels.store.held("douyin", shop_id) == []
+
+
+async def test_the_same_order_id_on_two_channels_is_two_orders(small_demo: Floor, warehouse: str) -> None:
+    floor = small_demo
+    pdd_shop, web_shop = await shop(floor, warehouse, "pinduoduo"), await shop(floor, warehouse, "own_site")
+    await floor.channels.save_mappings("pinduoduo", pdd_shop, [mapping("PDD-TOWEL", ("SKU00013", 1))])
+    await floor.channels.save_mappings("own_site", web_shop, [mapping("WEB-CUP", ("SKU00014", 1))])
+    ident = "261203-123456789012345"
+    pdd_record, web_record = (await floor.channels.store.shop("pinduoduo", pdd_shop),
+                              await floor.channels.store.shop("own_site", web_shop))
+    assert pdd_record is not None and web_record is not None
+    a = await floor.channels.take(pdd_record, adapt("pinduoduo", pdd_shop, decode(fx.body(fx.pdd_order(ident)))))
+    b = await floor.channels.take(web_record, adapt("own_site", web_shop, decode(fx.body(fx.own_site_order(ident)))))
+    assert a.result == b.result == "reserved" and a.floor_order != b.floor_order
