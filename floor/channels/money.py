@@ -38,6 +38,8 @@ def to_minor(value: object, currency: str = "CNY", *, field: str = "amount") -> 
         return 0
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise MoneyError(f"{field}: expected a decimal string, got {type(value).__name__}")
+    if isinstance(value, str) and not value.strip().isascii():
+        raise MoneyError(f"{field}: '{value[:32]}' is not an ASCII decimal amount")
     try:
         amount = Decimal(value.strip() if isinstance(value, str) else value)
     except InvalidOperation as error:
@@ -58,7 +60,7 @@ def fen(value: object, *, field: str = "amount") -> int:
         raise MoneyError(f"{field}: expected integer fen")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().lstrip("-").isdigit():
         return int(value.strip())
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)

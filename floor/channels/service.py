@@ -236,7 +236,7 @@ def verify(shop: Shop, body: bytes, headers: Headers[str, str], query: Headers[s
 def _fresh(timestamp: str) -> None:
     """TOP-style timestamps: 'YYYY-MM-DD HH:MM:SS' (Beijing) or epoch seconds; within 10 minutes of now."""
     try:
-        at_s = int(timestamp) if timestamp.isdigit() else beijing_ms(timestamp, "timestamp") // 1000
+        at_s = int(timestamp) if timestamp.isascii() and timestamp.isdigit() else beijing_ms(timestamp, "timestamp") // 1000
     except AdapterError as error:
         raise signing.SignatureError(str(error)) from error
     if not timestamp or abs(time.time() - at_s) > MAX_CLOCK_SKEW_S:

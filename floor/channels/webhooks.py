@@ -47,7 +47,7 @@ def _douyin(body: Any) -> tuple[list[dict[str, Any]], list[str]]:
             payloads.append(data)
             continue
         ident = data.get("p_id") or data.get("shop_order_id") or data.get("order_id")
-        if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not str(ident).isdigit():
+        if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not (str(ident).isascii() and str(ident).isdigit()):
             raise AdapterError(f"[{index}].data: neither an order detail nor p_id / shop_order_id")
         noted.append(str(ident))
     return payloads, noted

@@ -70,7 +70,7 @@ def integer(data: dict[str, Any], field: str, *, default: int | None = None, whe
         raise AdapterError(f"{where}{field}: expected an integer")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not "１２"
         return int(value.strip())
     raise AdapterError(f"{where}{field}: expected an integer, got '{str(value)[:32]}'")
 

@@ -161,3 +161,12 @@ def test_own_site_and_ids_that_collide_with_other_channels_stay_apart() -> None:
 def test_malformed_payloads_name_the_field(channel: str, payload: Any, field: str) -> None:
     with pytest.raises(AdapterError, match=field):
         take(channel, payload)
+
+
+def test_full_width_digits_are_not_numbers() -> None:
+    payload = fx.jd_order()
+    payload["orderInfo"]["itemInfoList"][0]["itemTotal"] = "２"
+    with pytest.raises(AdapterError, match="itemTotal"):
+        take("jd", payload)
+    with pytest.raises(MoneyError):
+        to_minor("４９.００")
