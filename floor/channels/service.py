@@ -95,7 +95,8 @@ class ChannelIntake:
         try:
             repeat, floor_order = await self.orders.intake(order.warehouse, new)
         except FloorError as error:  # unknown SKU in the catalogue, too many lines ...: held, with the reason
-            return Outcome(ident, "held", "hold", "", order.warehouse, [f"the floor refused it: {error.reason}"])
+            return Outcome(ident, "held", "hold", order.previous_floor_order, order.warehouse,
+                           [f"the floor refused it: {error.reason}"])
         reasons = [floor_order.reason] if floor_order.reason else []
         if repeat and [(line.sku, line.quantity) for line in floor_order.lines] != merged(order.lines):
             reasons.append("lines changed after the floor took the order (refund / edit): not adjusted here; "

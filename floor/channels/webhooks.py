@@ -1,6 +1,6 @@
 """What order payloads a verified delivery carries, per channel. Pure.
 
-- Shopify: the body is one order; only ``X-Shopify-Topic`` ``orders/*`` carries one (others: none).
+- Shopify: the body is one order for the order topics in :data:`SHOPIFY_ORDER_TOPICS` (others: none).
 - Douyin push: a JSON array of messages ``{tag, msg_id, data}`` with ``data`` a JSON string (or
   object); tag ``0`` is the subscription check. A message whose data is a full order detail (has
   ``sku_order_list``) is taken; a thin one (ids only, as Douyin's order topics send) is *noted*: its
@@ -17,13 +17,17 @@ from typing import Any
 from floor.channels.adapters.common import AdapterError, decode, obj
 
 MAX_ORDERS_PER_DELIVERY = 100
+# Shopify topics whose body is a full order; others (orders/delete: only an id, app/uninstalled ...) are
+# acknowledged and ignored.
+SHOPIFY_ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled", "orders/paid",
+                                  "orders/fulfilled", "orders/partially_fulfilled", "orders/edited"})
 
 
 def order_payloads(channel: str, body: Any, headers: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
     """(order payloads to adapt, platform order ids noted for refetch)."""
     if channel == "shopify":
         topic = headers.get("x-shopify-topic", "orders/updated")
-        return ([obj(body, "order")] if topic.startswith("orders/") else []), []
+        return ([obj(body, "order")] if topic in SHOPIFY_ORDER_TOPICS else []), []
     if channel == "douyin":
         return _douyin(body)
     return [obj(body, "order")], []
