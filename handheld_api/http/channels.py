@@ -65,6 +65,7 @@ class ChannelAdminController(Controller):
           summary="Register a shop (or replace its credentials); the secret is never shown again")
     async def create_shop(self, data: NewShop, request: Request[Any, Any, Any]) -> ShopView:
         warehouse_for(request, data.warehouse)  # 403 outside the admin's warehouses
+        await floor_of(request).layouts.get(data.warehouse)  # 404 for a warehouse that does not exist
         return await floor_of(request).channels.create_shop(data)
 
     @get("/shops", guards=[roles("admin")], summary="Every shop (secrets shown as their last 4 characters)")

@@ -78,6 +78,13 @@ def test_shopify_signed_deduplicated_tampered_and_malformed(live_app: LiveApp) -
                                                  "X-Shopify-Webhook-Id": str(uuid.uuid4())})
     assert bad.status_code == 400 and bad.json()["error"] == "malformed"
     assert hook(live_app, "shopify", "no-such-shop", body, good).status_code == 404
+    gone = b'{"id": 5550001111}'
+    deleted = hook(live_app, "shopify", shop, gone, {"X-Shopify-Hmac-Sha256": signing.shopify_sign(gone, SECRET),
+                                                     "X-Shopify-Topic": "orders/delete"})
+    assert deleted.status_code == 200 and deleted.json()["orders"] == []  # acknowledged, nothing changed
+    nowhere = httpx.post(f"{live_app.url}/api/channels/shops", headers=admin(live_app), timeout=10, json={
+        "channel": "jd", "shop": "x", "secret": SECRET, "warehouse": "NOWH1"})
+    assert nowhere.status_code == 404
     assert hook(live_app, "nochannel", shop, body, good).status_code in (400, 404)
 
 
