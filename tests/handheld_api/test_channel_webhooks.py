@@ -147,6 +147,10 @@ def test_top_style_push_tmall_jd_pdd(live_app: LiveApp) -> None:
     assert outcome["result"] == "held" and "LOCKED" in outcome["reasons"][0]
     held = httpx.get(f"{live_app.url}/api/channels/jd/{jd}/held", headers=live_app.headers(), timeout=10)
     assert held.json() == ["290012340001"]
+    elsewhere, _ = live_app.signer.issue("supervisor", "elsewhere", "ZZ9")  # a supervisor of another warehouse
+    refused = httpx.get(f"{live_app.url}/api/channels/jd/{jd}/held", timeout=10,
+                        headers={"Authorization": f"Bearer {elsewhere}"})
+    assert refused.status_code == 403
 
     pdd = register(live_app, "pinduoduo", [{"channel_sku": "PDD-TOWEL", "components": [{"sku": "SKU00005"}]}])
     body = fx.body(fx.pdd_order(order_sn="261203-000000000000001", group_status=0))
