@@ -172,7 +172,7 @@ APIS: dict[str, Api] = {
 class PullReport:
     windows: int = 0
     pages: int = 0
-    orders: int = 0
+    orders: int = 0  # order reads (a page read twice counts twice; taking is idempotent)
     outcomes: dict[str, int] | None = None
     cursor_ms: int = 0
 

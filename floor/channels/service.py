@@ -195,6 +195,8 @@ class Channels:
         if claim.verdict in ("stale", "repeat"):
             return Outcome(ident, claim.verdict, claim.state, claim.floor_order, claim.warehouse, claim.reasons)
         lines, problems = resolve(order, claim.mappings)
+        if order.state in ("cancelled", "shipped", "closed"):
+            problems, problem = [], ""  # nothing will ship: an unmapped SKU or odd address holds nothing
         reasons = [*order.hold_reasons, *([problem] if problem else []), *problems]
         outcome = await self.intake.accept(ChannelOrder(order, lines, reasons, shop.warehouse, claim.floor_order))
         held = outcome.result == "held"

@@ -174,3 +174,12 @@ async def test_the_same_order_id_on_two_channels_is_two_orders(small_demo: Floor
     a = await floor.channels.take(pdd_record, adapt("pinduoduo", pdd_shop, decode(fx.body(fx.pdd_order(ident)))))
     b = await floor.channels.take(web_record, adapt("own_site", web_shop, decode(fx.body(fx.own_site_order(ident)))))
     assert a.result == b.result == "reserved" and a.floor_order != b.floor_order
+
+
+async def test_a_cancelled_order_with_unmapped_skus_is_not_held(small_demo: Floor, warehouse: str) -> None:
+    floor = small_demo
+    shop_id = await shop(floor, warehouse, "jd")
+    record = await floor.channels.store.shop("jd", shop_id)
+    assert record is not None
+    outcome = await floor.channels.take(record, adapt("jd", shop_id, decode(fx.body(fx.jd_order(state="TRADE_CANCELED")))))
+    assert (outcome.result, outcome.reasons) == ("recorded", [])

@@ -161,3 +161,27 @@ async def test_douyin_thin_push_is_fetched_in_full(small_demo: Floor, warehouse:
     assert report.outcomes == {"held": 1}  # DY-CUP / DY-TOWEL not mapped in this shop: held with the reason
     assert await floor.channels.store.refetch_ids("douyin", shop, 10) == []
     assert stand_in.requests[0]["method"] == "order.orderDetail"
+
+
+async def test_the_command_line_pulls_the_named_shops(small_demo: Floor, warehouse: str, stand_ins: list[StandIn],
+                                                      redis_server: Any) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    floor = small_demo
+    shop, stand_in = await shop_on(floor, warehouse, stand_ins, "pinduoduo")
+    now = int(time.time()) * 1000
+    for n in range(7):
+        stand_in.orders.append((now - 600_000 + n * 1000, pdd(5000 + n, now - 600_000 + n * 1000, group_status=0)))
+    root = Path(__file__).resolve().parents[3]
+    env = dict(os.environ, REDIS_URL=redis_server.url, PYTHONPATH=str(root), FLOOR_SECRET="cli-test")
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "floor.run.pull_channels",
+                                                    f"pinduoduo/{shop}"],
+                                   cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"pinduoduo/{shop}: 1 windows, 14 order reads {{'held': 14}}" in done.stdout  # page 1 read twice
+    assert await taken(floor, "pinduoduo", shop) == 7
