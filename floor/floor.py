@@ -13,6 +13,8 @@ from floor.accounts.store import AccountStore
 from floor.availability.service import Availability
 from floor.availability.store import AvailabilityStore
 from floor.catalog.store import CatalogStore
+from floor.channels.service import ChannelIntake, Channels
+from floor.channels.store import ChannelStore
 from floor.core.settings import Settings
 from floor.incidents.service import Incidents
 from floor.incidents.store import IncidentStore
@@ -72,6 +74,8 @@ class Floor:
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
         self.availability = Availability(AvailabilityStore(client, self.scripts), self.incidents.store)
         self.routing = Router(RoutingStore(client, self.scripts), self.orders, self.availability, self.incidents.store)
+        # A shop with a seller has its orders routed by that seller's rules, else taken on the shop's warehouse.
+        self.channels = Channels(ChannelStore(client), ChannelIntake(self.orders, self.routing), self.incidents)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
+from floor.channels.address import table as address_table
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
@@ -27,6 +28,7 @@ from handheld_api.auth import TokenSigner
 from handheld_api.http.admin import AdminController
 from handheld_api.http.auth import AuthController
 from handheld_api.http.availability import AvailabilityController
+from handheld_api.http.channels import ChannelAdminController
 from handheld_api.http.common import ErrorBody
 from handheld_api.http.health import live, ready
 from handheld_api.http.imports import ImportController
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         started = time.monotonic()
         # Kernels are compiled at set-up (python -m kernels.warm) and loaded here, never on a request.
         await asyncio.to_thread(warm_up)
+        await asyncio.to_thread(address_table)  # the GB/T 2260 table for channel orders, off the first request
         log.info("kernels ready in %.1f s", time.monotonic() - started)
         await floor.start()
         app.state.floor = floor
@@ -124,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
-            ExceptionController, ImportController, RoutingController, AvailabilityController,
+            ExceptionController, ImportController, RoutingController, AvailabilityController, ChannelAdminController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

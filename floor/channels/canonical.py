@@ -46,6 +46,7 @@ class CanonicalLine(msgspec.Struct, frozen=True):
     platform_sku_id: str = ""  # sku_id / variant_id
     refunding: bool = False  # an open refund on this line: do not ship it
     gift: bool = False  # zero-price / gift line
+    shipped: bool = False  # added by the channels helper: already shipped on the platform (partial consign)
 
 
 class CanonicalOrder(msgspec.Struct, frozen=True):

@@ -139,3 +139,54 @@ def lua_preamble() -> str:
                 expression += f" .. {args[index]}"
         lines.append(f"K.{name} = function({', '.join(args)}) return {expression} end")
     return "\n".join(lines) + "\n"
+
+
+# -- channels (floor/channels/store.py): global keys, one shop's keys share the {ch:<channel>:<shop>} tag --
+
+def channel_shops() -> str:
+    """Global: set of "<channel>/<shop>" of every registered shop."""
+    return f"{GLOBAL_PREFIX}chshops"
+
+
+def _shop_tag(channel: str, shop: str) -> str:
+    return "{ch:" + channel + ":" + shop + "}"
+
+
+def channel_shop(channel: str, shop: str) -> str:
+    """Hash: one shop's credentials and settings (floor.channels.model.Shop fields)."""
+    return f"{GLOBAL_PREFIX}{_shop_tag(channel, shop)}:shop"
+
+
+def channel_skus(channel: str, shop: str) -> str:
+    """Hash: channel SKU -> msgspec JSON of floor.channels.model.Mapping."""
+    return f"{GLOBAL_PREFIX}{_shop_tag(channel, shop)}:skus"
+
+
+def channel_order(channel: str, shop: str, order_id: str) -> str:
+    """Hash: one platform order as we last took it (updated_ms, digest, done, state, outcome ...)."""
+    return f"{GLOBAL_PREFIX}{_shop_tag(channel, shop)}:order:{order_id}"
+
+
+def channel_orders(channel: str, shop: str) -> str:
+    """Zset: platform order id by the platform's updated_ms (the shop's order list)."""
+    return f"{GLOBAL_PREFIX}{_shop_tag(channel, shop)}:orders"
+
+
+def channel_held(channel: str, shop: str) -> str:
+    """Zset: platform order id held (reason in its order hash) by updated_ms."""
+    return f"{GLOBAL_PREFIX}{_shop_tag(channel, shop)}:held"
+
+
+def channel_webhook(channel: str, shop: str, webhook_id: str) -> str:
+    """String with TTL: a delivery id (Shopify X-Shopify-Webhook-Id) already handled."""
+    return f"{GLOBAL_PREFIX}{_shop_tag(channel, shop)}:hook:{webhook_id}"
+
+
+def channel_cursor(channel: str, shop: str) -> str:
+    """Hash: the pull importer's cursor (end_ms of the last complete window, windows, orders)."""
+    return f"{GLOBAL_PREFIX}{_shop_tag(channel, shop)}:cursor"
+
+
+def channel_refetch(channel: str, shop: str) -> str:
+    """Zset: platform order ids announced by a thin push message (no lines), to fetch by pull."""
+    return f"{GLOBAL_PREFIX}{_shop_tag(channel, shop)}:refetch"

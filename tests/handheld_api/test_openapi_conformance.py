@@ -35,7 +35,8 @@ from tests.live import LiveApp
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 EXAMPLES = int(os.environ.get("FLOOR_SCHEMATHESIS_EXAMPLES", "25"))  # per operation and generation mode
-PUBLIC = {("POST", "/api/auth/login"), ("GET", "/healthz"), ("GET", "/healthz/ready"), ("GET", "/healthz/live")}
+PUBLIC = {("POST", "/api/auth/login"), ("GET", "/healthz"), ("GET", "/healthz/ready"), ("GET", "/healthz/live"),
+          ("POST", "/api/channels/{channel}/{shop}/webhook")}  # authenticated by the platform signature
 
 
 def _schema(live_app: LiveApp) -> schemathesis.BaseSchema:
@@ -165,6 +166,20 @@ def _good_cases(live_app: LiveApp, ids: dict[str, str]) -> list[Good]:
         ("POST", "/api/availability/check", {"body": {"warehouse": w}}, 200),
         ("GET", "/healthz", {}, 200), ("GET", "/healthz/ready", {}, 200), ("GET", "/healthz/live", {}, 200),
         ("GET", "/metrics", {}, 200),
+        # channels (docs/channels.md): a shop of this warehouse, its mappings, its webhook unsigned / unknown
+        ("POST", "/api/channels/shops", {"body": {"channel": "jd", "shop": f"conf-{run}", "secret": "conformance-1",
+                                                  "warehouse": w}}, 201),
+        ("POST", "/api/channels/shops", {"body": {"channel": "jd", "shop": f"conf-{run}", "secret": "conformance-1",
+                                                  "warehouse": "ZZ9"}}, 403),
+        ("GET", "/api/channels/shops", {}, 200),
+        ("POST", "/api/channels/{channel}/{shop}/skus", {"path": {"channel": "jd", "shop": f"conf-{run}"}, "body": {
+            "mappings": [{"channel_sku": "JD-1", "components": [{"sku": "SKU00001", "quantity": 1}]}]}}, 200),
+        ("GET", "/api/channels/{channel}/{shop}/skus", {"path": {"channel": "jd", "shop": f"conf-{run}"}}, 200),
+        ("GET", "/api/channels/{channel}/{shop}/held", {"path": {"channel": "jd", "shop": f"conf-{run}"}}, 200),
+        ("GET", "/api/channels/{channel}/{shop}/orders/{order_id}",
+         {"path": {"channel": "jd", "shop": f"conf-{run}", "order_id": "nope"}}, 404),
+        ("POST", "/api/channels/{channel}/{shop}/webhook", {"path": {"channel": "jd", "shop": f"conf-{run}"}}, 401),
+        ("POST", "/api/channels/{channel}/{shop}/webhook", {"path": {"channel": "jd", "shop": "nope"}}, 404),
     ]
 
 

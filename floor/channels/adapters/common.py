@@ -1,0 +1,132 @@
+"""What every adapter shares: strict field access, platform times to UTC ms, masked receivers.
+
+Adapters are pure functions ``payload (dict) -> CanonicalOrder``. A payload that does not have the
+platform's documented shape raises :class:`AdapterError` naming the field (the webhook answers 400,
+the pull importer records it); a shape that is fine but a status we do not know becomes state
+``hold`` with a reason (never guessed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from floor.channels.money import MoneyError
+
+BEIJING = timezone(timedelta(hours=8))
+_MASK = re.compile(r"\*{2,}|\*$|^\*")
+
+
+class AdapterError(ValueError):
+    """The payload is not what the platform documents (missing/mistyped field, bad money)."""
+
+
+def decode(body: bytes) -> Any:
+    """JSON with every non-integer number as a Decimal (money never passes through a float)."""
+    try:
+        return json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise AdapterError(f"the body is not JSON: {error}") from error
+
+
+def obj(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise AdapterError(f"{field}: expected an object")
+    return value
+
+
+def items(value: Any, field: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise AdapterError(f"{field}: expected a list of objects")
+    return value
+
+
+def text(data: dict[str, Any], field: str, *, required: bool = False, where: str = "") -> str:
+    """A string field; ids sent as JSON numbers (Taobao tid, Shopify id) become their digits."""
+    value = data.get(field)
+    if value is None or value == "":
+        if required:
+            raise AdapterError(f"{where}{field}: required")
+        return ""
+    if isinstance(value, (bool, Decimal)):
+        raise AdapterError(f"{where}{field}: expected a string")
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        raise AdapterError(f"{where}{field}: expected a string")
+    return value.strip()
+
+
+def integer(data: dict[str, Any], field: str, *, default: int | None = None, where: str = "") -> int:
+    value = data.get(field)
+    if value is None or value == "":
+        if default is None:
+            raise AdapterError(f"{where}{field}: required")
+        return default
+    if isinstance(value, bool):
+        raise AdapterError(f"{where}{field}: expected an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not "１２"
+        return int(value.strip())
+    raise AdapterError(f"{where}{field}: expected an integer, got '{str(value)[:32]}'")
+
+
+def quantity(data: dict[str, Any], field: str, where: str) -> int:
+    value = integer(data, field, where=where)
+    if not 0 <= value <= 100_000:
+        raise AdapterError(f"{where}{field}: quantity {value} out of range")
+    return value
+
+
+def beijing_ms(value: str, field: str) -> int:
+    """``"2026-12-03 10:00:00"`` (platform time, Beijing) -> UTC epoch ms; '' -> 0."""
+    if not value:
+        return 0
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
+    except ValueError as error:
+        raise AdapterError(f"{field}: '{value[:32]}' is not 'YYYY-MM-DD HH:MM:SS'") from error
+    return int(moment.timestamp() * 1000)
+
+
+def iso_ms(value: str, field: str) -> int:
+    """ISO 8601 with an offset (Shopify) -> UTC epoch ms; '' -> 0."""
+    if not value:
+        return 0
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise AdapterError(f"{field}: '{value[:40]}' is not an ISO 8601 time") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def epoch_s_ms(value: int) -> int:
+    return value * 1000
+
+
+def looks_masked(*values: str) -> bool:
+    """Platform-masked ('张**', '138****0001') or encrypted ('~AgAA...~', '#...#') receiver fields."""
+    for value in values:
+        if not value:
+            continue
+        if _MASK.search(value) or (len(value) > 2 and value[0] == value[-1] and value[0] in "~#$"):
+            return True
+    return False
+
+
+def money_guard(error: MoneyError) -> AdapterError:
+    return AdapterError(str(error))
+
+
+def lookup(table: dict[str, str], status: str, what: str) -> tuple[str, str]:
+    """(state, hold reason) of a platform status from a mapping table; unknown -> hold."""
+    state = table.get(status)
+    if state is None:
+        return "hold", f"unknown {what} '{status[:40]}': held, not guessed"
+    return state, ""

@@ -1,0 +1,166 @@
+"""Channels in Redis: shops (credentials), SKU mappings, the record of each platform order we took,
+delivery ids already handled, and the pull cursor. Keys: floor.store.keys.channel_* (one shop's keys
+share a hash tag, so each script below touches one Redis Cluster slot).
+
+The order record is claimed before the floor is touched and finished after (``done``=1; a held order
+stays ``done``=0, so a re-sent or re-pulled copy is looked at again, e.g. after its SKU was mapped): a retry of
+a delivery whose handling failed half-way is handled again (``retry``), a repeat of a finished one
+is answered from the record, an older ``updated_ms`` is ``stale`` and changes nothing, and a
+finisher whose claim was overtaken by a newer update does not overwrite it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+import msgspec
+
+from floor.channels.model import Mapping, Shop
+from floor.store import keys
+from floor.store.cluster_calls import run_script
+
+# KEYS[1] order hash, KEYS[2] shop order zset, KEYS[3] shop SKU mappings; ARGV: updated_ms, digest, order id,
+# channel SKUs... -> {verdict, state, floor_order, warehouse, reasons JSON, mapping JSON or '' per channel SKU}
+_CLAIM = """
+local cur = redis.call('HMGET', KEYS[1], 'updated_ms', 'digest', 'done', 'state', 'floor_order', 'warehouse',
+                       'reasons')
+local updated = tonumber(ARGV[1])
+local verdict = 'new'
+if cur[1] then
+  verdict = 'update'
+  local known = tonumber(cur[1])
+  if updated < known then verdict = 'stale'
+  elseif updated == known and cur[2] == ARGV[2] then
+    if cur[3] == '1' then verdict = 'repeat' else verdict = 'retry' end
+  end
+end
+if verdict == 'new' or verdict == 'update' then
+  redis.call('HSET', KEYS[1], 'updated_ms', ARGV[1], 'digest', ARGV[2], 'done', '0')
+  redis.call('ZADD', KEYS[2], updated, ARGV[3])
+end
+local out = {verdict, cur[4] or '', cur[5] or '', cur[6] or '', cur[7] or '[]'}
+for i = 4, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[3], ARGV[i]) or '' end
+return out
+"""
+# KEYS[1] order hash, KEYS[2] held zset; ARGV: digest, order id, held (0/1), updated_ms, field, value, ...
+_FINISH = """
+if redis.call('HGET', KEYS[1], 'digest') ~= ARGV[1] then return 0 end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], 'done', ARGV[3] == '1' and '0' or '1')  -- a held order is taken again when re-sent
+if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], tonumber(ARGV[4]), ARGV[2])
+else redis.call('ZREM', KEYS[2], ARGV[2]) end
+return 1
+"""
+
+_CLAIM_SHA = hashlib.sha1(_CLAIM.encode()).hexdigest()
+_FINISH_SHA = hashlib.sha1(_FINISH.encode()).hexdigest()
+_shop_decoder = msgspec.json.Decoder(Shop)
+
+
+class Claim(msgspec.Struct, frozen=True):
+    verdict: str
+    state: str
+    floor_order: str
+    warehouse: str
+    reasons: list[str]
+    mappings: dict[str, Mapping]
+_mapping_decoder = msgspec.json.Decoder(Mapping)
+
+
+class ChannelStore:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    # -- shops ---------------------------------------------------------------------------------
+
+    async def save_shop(self, shop: Shop) -> Shop:
+        """Create or replace; the first creation time is kept."""
+        key = keys.channel_shop(shop.channel, shop.shop)
+        first = await self.client.hget(key, "created_ms")
+        shop = msgspec.structs.replace(shop, created_ms=int(first) if first else int(time.time() * 1000))
+        await self.client.hset(key, mapping={"json": msgspec.json.encode(shop), "created_ms": shop.created_ms})
+        await self.client.sadd(keys.channel_shops(), f"{shop.channel}/{shop.shop}")
+        return shop
+
+    async def shop(self, channel: str, shop: str) -> Shop | None:
+        raw = await self.client.hget(keys.channel_shop(channel, shop), "json")
+        return _shop_decoder.decode(raw) if raw else None
+
+    async def shops(self) -> list[Shop]:
+        found = []
+        for member in sorted(await self.client.smembers(keys.channel_shops())):
+            channel, _, shop = member.partition("/")
+            record = await self.shop(channel, shop)
+            if record is not None:
+                found.append(record)
+        return found
+
+    # -- SKU mappings ----------------------------------------------------------------------------
+
+    async def save_mappings(self, channel: str, shop: str, mappings: list[Mapping]) -> int:
+        await self.client.hset(keys.channel_skus(channel, shop),
+                               mapping={m.channel_sku: msgspec.json.encode(m) for m in mappings})
+        return int(await self.client.hlen(keys.channel_skus(channel, shop)))
+
+    async def all_mappings(self, channel: str, shop: str) -> list[Mapping]:
+        raws = await self.client.hgetall(keys.channel_skus(channel, shop))
+        return [_mapping_decoder.decode(raws[k]) for k in sorted(raws)]
+
+    # -- deliveries and order records --------------------------------------------------------------
+
+    async def delivery_seen(self, channel: str, shop: str, delivery_id: str) -> bool:
+        return bool(await self.client.exists(keys.channel_webhook(channel, shop, delivery_id)))
+
+    async def mark_delivery(self, channel: str, shop: str, delivery_id: str, ttl_s: int = 7 * 86400) -> None:
+        await self.client.set(keys.channel_webhook(channel, shop, delivery_id), "1", ex=ttl_s)
+
+    async def claim(self, channel: str, shop: str, order_id: str, updated_ms: int, digest: str,
+                    channel_skus: list[str]) -> Claim:
+        """'new' | 'update' | 'retry' (same version, not finished or held) | 'repeat' (finished) | 'stale', with
+        the record as it was before and the mappings of ``channel_skus`` (one round trip)."""
+        wanted = sorted(set(channel_skus))
+        verdict, state, floor_order, warehouse, reasons, *raws = await run_script(
+            self.client, _CLAIM_SHA, _CLAIM, [keys.channel_order(channel, shop, order_id),
+                                              keys.channel_orders(channel, shop), keys.channel_skus(channel, shop)],
+            [updated_ms, digest, order_id, *wanted])
+        mappings = {sku: _mapping_decoder.decode(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
+        return Claim(str(verdict), str(state), str(floor_order), str(warehouse), list(msgspec.json.decode(reasons)),
+                     mappings)
+
+    async def finish(self, channel: str, shop: str, order_id: str, digest: str, updated_ms: int, held: bool,
+                     fields: dict[str, str]) -> bool:
+        """Write the outcome unless a newer version was claimed meanwhile (then False)."""
+        flat = [item for pair in fields.items() for item in pair]
+        done = await run_script(
+            self.client, _FINISH_SHA, _FINISH, [keys.channel_order(channel, shop, order_id),
+                                                keys.channel_held(channel, shop)],
+            [digest, order_id, "1" if held else "0", updated_ms, *flat])
+        return bool(done)
+
+    async def record(self, channel: str, shop: str, order_id: str) -> dict[str, str]:
+        return dict(await self.client.hgetall(keys.channel_order(channel, shop, order_id)))
+
+    async def held(self, channel: str, shop: str, limit: int = 200) -> list[str]:
+        return list(await self.client.zrange(keys.channel_held(channel, shop), 0, limit - 1))
+
+    async def note_refetch(self, channel: str, shop: str, order_id: str, at_ms: int) -> None:
+        await self.client.zadd(keys.channel_refetch(channel, shop), {order_id: at_ms})
+
+    async def refetch_ids(self, channel: str, shop: str, limit: int) -> list[str]:
+        return list(await self.client.zrange(keys.channel_refetch(channel, shop), 0, limit - 1))
+
+    async def refetched(self, channel: str, shop: str, order_id: str) -> None:
+        await self.client.zrem(keys.channel_refetch(channel, shop), order_id)
+
+    # -- pull cursor ---------------------------------------------------------------------------------
+
+    async def cursor(self, channel: str, shop: str) -> dict[str, str]:
+        return dict(await self.client.hgetall(keys.channel_cursor(channel, shop)))
+
+    async def advance_cursor(self, channel: str, shop: str, end_ms: int, orders: int) -> None:
+        key = keys.channel_cursor(channel, shop)
+        await self.client.hset(key, "end_ms", end_ms)
+        await self.client.hincrby(key, "windows", 1)
+        await self.client.hincrby(key, "orders", orders)
