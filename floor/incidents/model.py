@@ -18,6 +18,7 @@ EXCEPTION_KINDS = (
     "device_fault",
     "low_stock",
     "picker_absent",  # raised by the presence sweep: an absent picker holds a started task
+    "stale_scan",  # a scan queued offline that could no longer apply when it reached the server
     "other",
 )
 

@@ -30,6 +30,18 @@ VERDICTS = (
     "over_pick",
     "not_your_task",
     "unknown_barcode",
+    # handheld (issue 10)
+    "wrong_kind",  # a label of another kind than the one expected (scanned_kind / expected_kind say which)
+    "bad_barcode",  # a misread: bad check digit or a malformed GS1 element string
+    "lot_required",
+    "serial_required",
+    "repeated_serial",
+    "unknown_case",
+    "case_used",
+    "tote_bound",
+    "tote_in_use",
+    "tote_swapped",
+    "wrong_tote",
 )
 
 

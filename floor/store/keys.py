@@ -54,6 +54,12 @@ TEMPLATES: dict[str, str] = {
     "sku_reserve": "skureserve:{}",  # hash: reserve location -> units of this sku
     "sku_lots": "skulots:{}",  # hash: "<location>|<lot>" -> units of this sku, as imported
     "lot_expiry": "lotexp:{}",  # hash: lot -> expiry YYYY-MM-DD of this sku
+    # handheld (issue 10): totes, serials, cases
+    "task_totes": "task:{}:totes",  # hash: need (JSON tote positions), p:<position> -> label, l:<label> -> position
+    "tote": "tote:{}",  # string: tote label -> the task it is bound to (free once that task is not assigned)
+    "serials": "serials:{}",  # set: every serial of this sku ever picked (each serial once, ever)
+    "order_serials": "orderserials:{}",  # list: JSON {line, sku, serial, scan_id} of one order's serials
+    "sscc": "sscc:{}",  # hash: a case / pallet label (SSCC) -> sku, units, lot, expiry (YYYYMMDD), used
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids
