@@ -70,6 +70,7 @@ class TaskView(msgspec.Struct, frozen=True):
     picked: int  # units picked at the current step
     at_location: bool  # the picker has scanned the current step's location
     steps: list[Step]
+    await_tote: int = 0  # tote scanning: the cart position whose tote must be scanned next (0 = none)
 
 
 class PickerView(msgspec.Struct, frozen=True):

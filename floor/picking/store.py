@@ -81,7 +81,7 @@ class PickingStore:
         return TaskView(
             task_id=task_id, wave_id=fields["wave"], picker=fields["picker"], status=fields["status"],
             step=int(fields["step"]), picked=int(fields["picked"]), at_location=fields["at_loc"] == "1",
-            steps=[_step_decoder.decode(s) for s in steps],
+            steps=[_step_decoder.decode(s) for s in steps], await_tote=int(fields.get("await_tote") or 0),
         )
 
     async def current_task_id(self, warehouse: str, picker: str) -> str:
