@@ -784,7 +784,7 @@ el.loginForm.addEventListener("submit", async (event) => {
     if (answer.role !== "picker") throw new ApiError(403, { reason: t("login.notPicker") });
     startWork(session.save(answer));
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) el.loginError.textContent = t("login.wrong");
+    if (error instanceof ApiError && [400, 401].includes(error.status)) el.loginError.textContent = t("login.wrong");
     else if (error instanceof ApiError && error.status === 0) el.loginError.textContent = t("login.unreachable");
     else if (error instanceof ApiError && error.status === 403) el.loginError.textContent = t("login.notPicker");
     else el.loginError.textContent = error.message || t("login.failed");

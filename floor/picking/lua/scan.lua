@@ -195,6 +195,7 @@ else
     elseif serial_ctl and serial == '' then verdict = 'serial_required'
     elseif serial_ctl and redis.call('SISMEMBER', K.serials(step.sku), serial) == 1 then
       verdict = 'repeated_serial'
+      result.serial = serial
     elseif picked + qty > step.quantity then verdict = 'over_pick'
     else
       verdict = 'ok'
