@@ -30,3 +30,23 @@ async def test_a_queued_scan_that_no_longer_applies_raises_a_floor_exception(
     stale = [e for e in await small_demo.incidents.open(warehouse) if e.kind == "stale_scan"]
     assert len(stale) == 1
     assert stale[0].task_id == task["task_id"] and "wrong_location" in stale[0].detail and "42 s" in stale[0].detail
+
+
+async def test_the_handheld_socket_refuses_supervisor_and_device_actions(live_app: LiveApp) -> None:
+    """The handheld speaks only scan / short_pick / report / ping / sync: a supervisor's or a
+    device's action sent on it is a bad_frame, changes nothing, and the socket stays open."""
+    picker, other = live_app.pickers[0][0], live_app.pickers[1][0]
+    client, _first = await handheld(live_app, picker)
+    live_app.release_wave(pickers=2, max_orders=4)
+    task = (await client.receive_type("task"))["task"]
+    for action in (
+        {"type": "reassign", "task_id": task["task_id"], "command_id": "c1", "picker": other},
+        {"type": "acknowledge", "exception_id": "x1"},
+        {"type": "adjust_stock", "sku": "SKU00001", "delta": 5},
+        {"type": "scan", "scan_id": "z1", "barcode": task["steps"][0]["location"], "picker": other},
+    ):
+        await client.send(action)
+        assert (await client.receive_type("error"))["code"] == "bad_frame", action
+    await client.send({"type": "ping", "id": "still-open"})
+    assert (await client.receive_type("pong"))["id"] == "still-open"
+    await client.close()
