@@ -7,13 +7,14 @@ docs show."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from floor.catalog.barcodes import Barcode
 from floor.floor import Floor
@@ -206,3 +207,35 @@ async def test_offline_reload_five_scans_and_back_online(
         assert await page.evaluate("id => window.handheld.verdictCount(id)", scan_id) == 1
     server = await api_get(live_app, f"/api/waves/{wave['wave_id']}")
     assert server["picked_units"] == items  # each applied exactly once
+
+
+async def test_poison_frames_never_cause_a_reconnect_loop(
+    live_app: LiveApp, phone: BrowserContext, page_errors: PageErrors
+) -> None:
+    page = page_errors.watch(await phone.new_page(), "handheld")
+    poison = ["}{", '{"type": "verdict"}', '{"type": "task", "task": {"steps": "nope", "step": "x"}}',
+              '{"type": "verdict", "scan_id": 5, "verdict": null, "expected": 7}', '[1, 2]', '{"type": "error"}']
+
+    def route(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            socket.send(message)
+            if '"welcome"' in str(message):
+                for frame in poison:
+                    socket.send(frame)
+
+        socket.on_message(lambda message: server.send(message))
+        server.on_message(from_server)
+
+    await page.route_web_socket(re.compile(r".*/ws/handheld.*"), route)
+    await page.goto(live_app.url + "/handheld/")
+    await page.fill("#badge", live_app.pickers[0][1])
+    await page.fill("#pin", live_app.pickers[0][2])
+    await page.click("#login-button")
+    await expect(page.locator("body")).to_have_attribute("data-connection", "open", timeout=TIMEOUT_MS)
+    wave = await release_wave(live_app, pickers=1, max_orders=2)
+    task = await wait_for_task(page, wave["wave_id"])
+    await asyncio.sleep(1.0)
+    assert await page.evaluate("window.handheld.socket.connections") == 1  # no reconnect
+    assert await scan(page, task["steps"][0]["location"]) == "ok"  # and the page still works
