@@ -71,6 +71,8 @@ class TaskView(msgspec.Struct, frozen=True):
     at_location: bool  # the picker has scanned the current step's location
     steps: list[Step]
     await_tote: int = 0  # tote scanning: the cart position whose tote must be scanned next (0 = none)
+    totes: dict[int, str] = msgspec.field(default_factory=dict)  # cart position -> tote label bound
+    tote_scan: bool = False  # the warehouse confirms totes (bind them first, scan one after each item)
 
 
 class PickerView(msgspec.Struct, frozen=True):

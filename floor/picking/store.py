@@ -75,13 +75,17 @@ class PickingStore:
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.hgetall(keys.key(warehouse, "task", task_id))
             pipe.lrange(keys.key(warehouse, "steps", task_id), 0, -1)
-            fields, steps = await pipe.execute()
+            pipe.hgetall(keys.key(warehouse, "task_totes", task_id))
+            pipe.hget(keys.key(warehouse, "site"), "tote_scan")
+            fields, steps, totes, tote_scan = await pipe.execute()
         if not fields:
             raise NotFoundError(f"task '{task_id}' does not exist in {warehouse}")
         return TaskView(
             task_id=task_id, wave_id=fields["wave"], picker=fields["picker"], status=fields["status"],
             step=int(fields["step"]), picked=int(fields["picked"]), at_location=fields["at_loc"] == "1",
             steps=[_step_decoder.decode(s) for s in steps], await_tote=int(fields.get("await_tote") or 0),
+            totes={int(name[2:]): label for name, label in totes.items() if name.startswith("p:")},
+            tote_scan=tote_scan == "1",
         )
 
     async def current_task_id(self, warehouse: str, picker: str) -> str:

@@ -317,7 +317,13 @@ function showTask(task) {
   }
   state.task = task || null;
   state.idle = !state.task;
-  if (task && task.await_tote) state.awaitTote = task.await_tote;
+  if (task && task.tote_scan) {
+    // Totes as the server holds them (after a reload too): bound labels, the next position to bind.
+    state.totes = { ...(task.totes || {}) };
+    state.awaitTote = task.await_tote || 0;
+    const positions = [...new Set((Array.isArray(task.steps) ? task.steps : []).map((step) => step.tote))].sort((a, b) => a - b);
+    state.binding = positions.find((position) => !state.totes[position]) || 0;
+  }
   taskCache?.save(state.task);
   renderTask();
   if (change) {

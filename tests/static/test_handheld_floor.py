@@ -95,6 +95,7 @@ async def test_cluster_task_with_totes_and_a_wrong_tote(
     task = await wait_for_task(page, wave["wave_id"])
     positions = sorted({step["tote"] for step in task["steps"]})
     assert len(positions) >= 2
+    await expect(page.locator("#feedback")).to_have_text(f"Scan an empty tote for cart position {positions[0]} (red)")
     assert await scan(page, task["steps"][0]["location"]) == "wrong_kind"  # totes first
     await expect(page.locator("#feedback")).to_contain_text(f"cart position {positions[0]}")
     labels = {position: f"TOTE-{wave['wave_id'][-4:].upper()}{position}" for position in positions}
@@ -102,6 +103,8 @@ async def test_cluster_task_with_totes_and_a_wrong_tote(
         assert await scan(page, labels[position]) == "tote_bound"
         if position == positions[0]:
             assert await scan(page, labels[position]) == "tote_in_use"  # already on this cart
+            await page.reload()  # the binding so far comes back from the server
+            await expect(page.locator("body")).to_have_attribute("data-binding", str(positions[1]), timeout=TIMEOUT_MS)
     units = 0
     for index, step in enumerate(task["steps"]):
         assert await scan(page, step["location"]) == "ok"
