@@ -27,8 +27,8 @@ async function loadZxing() {
 }
 
 /** A decoder: BarcodeDetector, or zxing-wasm reading a canvas frame. Returns [{rawValue}]. */
-export async function makeDecoder() {
-  if ("BarcodeDetector" in window) {
+export async function makeDecoder({ native = true } = {}) {
+  if (native && "BarcodeDetector" in window) {
     const supported = await window.BarcodeDetector.getSupportedFormats().catch(() => FORMATS);
     const detector = new window.BarcodeDetector({ formats: FORMATS.filter((f) => supported.includes(f)) });
     return { name: "BarcodeDetector", detect: (video) => detector.detect(video) };
@@ -38,11 +38,13 @@ export async function makeDecoder() {
   const context = canvas.getContext("2d", { willReadFrequently: true });
   return {
     name: "zxing-wasm",
-    async detect(video) {
-      if (!video.videoWidth) return [];
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      context.drawImage(video, 0, 0);
+    async detect(source) {
+      const width = source.videoWidth ?? source.width;
+      const height = source.videoHeight ?? source.height;
+      if (!width || !height) return [];
+      canvas.width = width;
+      canvas.height = height;
+      context.drawImage(source, 0, 0);
       const image = context.getImageData(0, 0, canvas.width, canvas.height);
       const results = await zxing.readBarcodes(image, { tryHarder: true, maxNumberOfSymbols: 1 });
       // GS1 symbols: zxing gives the FNC1 as GS in `text`; the symbology id tells the server it is GS1.
