@@ -71,6 +71,12 @@ export function verdictMessage(frame) {
   }
 }
 
+/** Vibrate, once the page has had a user gesture (before that the browser refuses, and says so). */
+function vibrate(pattern) {
+  if (navigator.userActivation && !navigator.userActivation.hasBeenActive) return;
+  navigator.vibrate?.(pattern);
+}
+
 /** Beeps through WebAudio. `unlock()` must run in a user gesture (login, a key press). */
 export class Beeper {
   constructor() {
@@ -113,14 +119,14 @@ export class Beeper {
     this.unlock();
     if (tone === "ok") {
       this.tone(2000, 90, { type: "sine", volume: 0.35 });
-      navigator.vibrate?.(40);
+      vibrate(40);
     } else if (tone === "warn") {
       this.tone(700, 120, { type: "triangle" });
       this.tone(700, 120, { type: "triangle", delayMs: 180 });
-      navigator.vibrate?.(120);
+      vibrate(120);
     } else if (tone === "bad") {
       this.tone(140, 450, { type: "sawtooth", volume: 0.3 });
-      navigator.vibrate?.([200, 80, 200]);
+      vibrate([200, 80, 200]);
     }
   }
 }

@@ -174,7 +174,7 @@ async def test_fefo_substitution_repeated_serial_and_a_wedge_double_send(
 
 
 async def test_offline_reload_five_scans_and_back_online(
-    live_app: LiveApp, phone: BrowserContext, page_errors: PageErrors, screenshots: Path
+    live_app: LiveApp, browser: Browser, phone: BrowserContext, page_errors: PageErrors, screenshots: Path
 ) -> None:
     page = await open_handheld(phone, live_app, page_errors)
     await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=TIMEOUT_MS)
@@ -202,9 +202,24 @@ async def test_offline_reload_five_scans_and_back_online(
     server = await api_get(live_app, f"/api/waves/{wave['wave_id']}")
     assert server["picked_units"] == 0
 
-    await phone.set_offline(False)
-    await expect(page.locator("body")).to_have_attribute("data-connection", "open", timeout=20_000)
-    await expect(page.locator("#outbox")).to_have_text("Queue 0", timeout=TIMEOUT_MS)
+    await page.reload()  # still offline: the queue survives the reload
+    await expect(page.locator("#outbox")).to_have_text("Offline — 5 queued", timeout=TIMEOUT_MS)
+
+    # The browser is closed and started again (its storage kept), now with the network back.
+    storage = await phone.storage_state()
+    await page.close()
+    restarted = await browser.new_context(**PHONE, storage_state=storage)
+    try:
+        page = page_errors.watch(await restarted.new_page(), "handheld-restarted")
+        await page.goto(live_app.url + "/handheld/")
+        await expect(page.locator("body")).to_have_attribute("data-connection", "open", timeout=20_000)
+        await expect(page.locator("#outbox")).to_have_text("Queue 0", timeout=TIMEOUT_MS)
+        await check_applied_once(page, live_app, wave, ids, items)
+    finally:
+        await restarted.close()
+
+
+async def check_applied_once(page: Page, live_app: LiveApp, wave: dict[str, Any], ids: list[str], items: int) -> None:
     for scan_id in ids:
         await expect(page.locator(f'#log li[data-id="{scan_id}"]')).to_have_attribute("data-status", "ok")
         assert await page.evaluate("id => window.handheld.verdictCount(id)", scan_id) == 1
