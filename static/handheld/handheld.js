@@ -377,7 +377,7 @@ function shortPickMessage(frame) {
 
 /** The feedback shows no verdict or answer the picker may still be reading. */
 function feedbackIsNeutral() {
-  const NEUTRAL = ["", "ready", "idle", "connecting", "disconnected", "replaying", "changed"];
+  const NEUTRAL = ["", "ready", "idle", "connecting", "disconnected", "replaying"];
   return !outbox.size && NEUTRAL.includes(el.feedback.dataset.verdict || "");
 }
 
@@ -399,6 +399,7 @@ function retryLater() {
 }
 
 function onVerdict(frame) {
+  el.change.hidden = true; // a task-change notice stays until the picker scans again
   const id = frame.scan_id;
   retrying.delete(id);
   retryDelay = 0;

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, expect
@@ -257,3 +258,17 @@ async def test_poison_frames_never_cause_a_reconnect_loop(
     await asyncio.sleep(1.0)
     assert await page.evaluate("window.handheld.socket.connections") == 1  # no reconnect
     assert await scan(page, task["steps"][0]["location"]) == "ok"  # and the page still works
+
+
+async def test_a_supervisor_taking_the_task_back_is_shown_at_once(
+    live_app: LiveApp, phone: BrowserContext, page_errors: PageErrors
+) -> None:
+    page = await open_handheld(phone, live_app, page_errors)
+    wave = await release_wave(live_app, pickers=1, max_orders=2)
+    task = await wait_for_task(page, wave["wave_id"])
+    async with httpx.AsyncClient(base_url=live_app.url, headers=live_app.headers(), timeout=10) as client:
+        response = await client.post(f"/api/waves/tasks/{task['task_id']}/reassign",
+                                     params={"warehouse": live_app.warehouse}, json={"command_id": "back-1", "picker": ""})
+        assert response.status_code == 200, response.text
+    await expect(page.locator("#change")).to_have_text("Your task was taken back by the supervisor", timeout=TIMEOUT_MS)
+    await expect(page.locator("body")).to_have_attribute("data-verdict", "changed")
