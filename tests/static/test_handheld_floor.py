@@ -80,6 +80,13 @@ async def test_login_in_each_language_and_switch(
     assert await scan(page, task["steps"][0]["gtin"]) == "scan_location_first"
     await expect(page.locator("#feedback")).to_have_text(f"请先扫库位 {task['steps'][0]['location']}")
     await screenshot(page, screenshots / "handheld-task-zh.png")
+    await phone_zh.set_offline(True)
+    await expect(page.locator("#connection-text")).to_have_text("离线", timeout=TIMEOUT_MS)
+    await type_scan(page, task["steps"][0]["location"])
+    await expect(page.locator("#outbox")).to_have_text("离线 — 1 条待发")
+    await screenshot(page, screenshots / "handheld-offline-zh.png")
+    await phone_zh.set_offline(False)
+    await expect(page.locator("#outbox")).to_have_text("待发 0", timeout=20_000)
     await page.click("#lang")  # switch: every string at once, and kept for the next visit
     await expect(page.locator("#step-of")).to_have_text(f"Step 1 of {len(task['steps'])}")
     await expect(page.locator("#short-button")).to_have_text("Short pick")
