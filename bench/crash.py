@@ -148,7 +148,9 @@ async def run(settings: CrashSettings, keep: bool = False, after: AfterHook | No
         await asyncio.to_thread(web.start)
         tokens = await login_all(web.url, settings.handhelds)
         receipts: list[float] = []
-        async with httpx.AsyncClient() as http:
+        # one connection per handheld: 200 handhelds reconnecting at once must not queue on a pool of 100
+        limits = httpx.Limits(max_connections=settings.handhelds, max_keepalive_connections=settings.handhelds)
+        async with httpx.AsyncClient(limits=limits) as http:
             opener = SocketOpener(http)
             interval = settings.handhelds / settings.rate
             handhelds = [Handheld(n, f"p{n}", tokens[n], web.url, opener, interval, receipts)

@@ -92,6 +92,13 @@ def _page(name: str):  # type: ignore[no-untyped-def]
     return page
 
 
+@get("/handheld/sw.js", include_in_schema=False, name="handheld-service-worker")
+async def handheld_service_worker() -> Response[bytes]:
+    """The handheld's service worker, served under /handheld/ so that its scope covers the page."""
+    return Response((STATIC / "handheld" / "sw.js").read_bytes(), media_type="text/javascript",
+                    headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/handheld/"})
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -129,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
             ExceptionController, ImportController, RoutingController, AvailabilityController, ChannelAdminController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
+            handheld_service_worker,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         on_startup=[startup],

@@ -30,3 +30,12 @@ class CatalogStore:
 
     async def count(self, warehouse: str) -> int:
         return int(await self.client.hlen(keys.key(warehouse, "gtin")))
+
+    async def register_case(
+        self, warehouse: str, sscc: str, sku: str, units: int, lot: str = "", expiry: str = ""
+    ) -> None:
+        """A case / pallet label (SSCC, 18 digits) holding ``units`` of ``sku`` (of ``lot``, expiring
+        ``expiry`` YYYYMMDD): scanning it at the right step picks the whole case, once."""
+        await self.client.hset(
+            keys.key(warehouse, "sscc", sscc), mapping={"sku": sku, "units": units, "lot": lot, "expiry": expiry}
+        )

@@ -20,6 +20,7 @@ EXCEPTION_KINDS = (
     "picker_absent",  # raised by the presence sweep: an absent picker holds a started task
     "channel_push",  # raised by the stock push: a platform refused a quantity (e.g. PDD promotion slot)
     "order_hold",  # raised by order handling: an order is held (reason in detail) until released
+    "stale_scan",  # a scan queued offline that could no longer apply when it reached the server
     "other",
 )
 

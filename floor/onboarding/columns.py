@@ -41,6 +41,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("name", "text", True, max_len=80, example="上海一号仓 Shanghai DC 1"),
         _c("time_zone", "tz", max_len=64, default=DEFAULT_TIME_ZONE, example="Asia/Shanghai",
            doc="IANA name; dates people see (expiry, cut-offs) use it"),
+        _c("tote_scan", "bool", default="false", example="false",
+           doc="cluster picking confirms totes: bind them to cart positions, scan one after each item"),
     ),
     "layout": (
         _c("warehouse", "code", True, max_len=8, example="W1"),

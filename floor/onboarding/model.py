@@ -138,6 +138,7 @@ class WarehouseRow(msgspec.Struct, frozen=True):
     warehouse: str
     name: str
     time_zone: str = DEFAULT_TIME_ZONE
+    tote_scan: bool = False  # the handheld confirms totes (docs/handheld.md)
 
 
 class LayoutRow(msgspec.Struct, frozen=True):

@@ -217,7 +217,8 @@ class Writer:
     async def _warehouses(self, rows: list[WarehouseRow], *_: Any) -> int:
         def add(pipe: Any, part: Sequence[WarehouseRow]) -> None:
             for row in part:
-                pipe.hset(keys.key(row.warehouse, "site"), mapping={"name": row.name, "time_zone": row.time_zone})
+                site = {"name": row.name, "time_zone": row.time_zone, "tote_scan": _flag(row.tote_scan)}
+                pipe.hset(keys.key(row.warehouse, "site"), mapping=site)
         return await self._pipelined("warehouses", rows, add)
 
     async def _layout(self, rows: list[LayoutRow], *_: Any) -> int:

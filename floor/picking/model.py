@@ -30,6 +30,18 @@ VERDICTS = (
     "over_pick",
     "not_your_task",
     "unknown_barcode",
+    # handheld (issue 10)
+    "wrong_kind",  # a label of another kind than the one expected (scanned_kind / expected_kind say which)
+    "bad_barcode",  # a misread: bad check digit or a malformed GS1 element string
+    "lot_required",
+    "serial_required",
+    "repeated_serial",
+    "unknown_case",
+    "case_used",
+    "tote_bound",
+    "tote_in_use",
+    "tote_swapped",
+    "wrong_tote",
 )
 
 
@@ -58,6 +70,9 @@ class TaskView(msgspec.Struct, frozen=True):
     picked: int  # units picked at the current step
     at_location: bool  # the picker has scanned the current step's location
     steps: list[Step]
+    await_tote: int = 0  # tote scanning: the cart position whose tote must be scanned next (0 = none)
+    totes: dict[int, str] = msgspec.field(default_factory=dict)  # cart position -> tote label bound
+    tote_scan: bool = False  # the warehouse confirms totes (bind them first, scan one after each item)
 
 
 class PickerView(msgspec.Struct, frozen=True):

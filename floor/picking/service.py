@@ -54,9 +54,9 @@ class Picking:
         return await self.store.task(warehouse, task_id)
 
     async def scan(
-        self, warehouse: str, picker: str, task_id: str, scan_id: str, barcode: str, quantity: int
+        self, warehouse: str, picker: str, task_id: str, scan_id: str, barcode: str, quantity: int, mode: str = "",
     ) -> tuple[bool, str]:
-        """Validate and apply one scan; returns (repeat, verdict JSON)."""
+        """Validate and apply one scan; returns (repeat, verdict JSON). ``mode``: '' or ``swap_tote``."""
         code = classify_barcode(barcode)
         today, day = self.today.get()
         expiry = expiry_key(code.expiry, day) if code.expiry else ""
@@ -64,6 +64,7 @@ class Picking:
             expiry = "00000000"  # an impossible GS1 date reads as expired, never as fine
         return await self.store.scan(
             warehouse, picker, task_id, scan_id, code.kind, code.value, quantity, code.lot, expiry, today, barcode,
+            code.serial, code.count, code.weight_g, mode,
         )
 
     async def short_pick(

@@ -46,11 +46,13 @@ class PickingStore:
 
     async def scan(
         self, warehouse: str, picker: str, task_id: str, scan_id: str, kind: str, code: str, quantity: int,
-        lot: str, expiry: str, today: str, raw: str,
+        lot: str, expiry: str, today: str, raw: str, serial: str = "", count: int = 0, weight_g: int = 0,
+        mode: str = "",
     ) -> tuple[bool, str]:
         """Returns (repeat, verdict JSON). The JSON is the frame sent to the handheld as is."""
         repeat, verdict = await self.scripts.call(
             "scan", warehouse, picker, task_id, scan_id, kind, code, quantity, lot, expiry, today, self.scan_ttl_s, raw,
+            serial, count, weight_g, mode,
         )
         return bool(repeat), verdict
 
@@ -73,13 +75,17 @@ class PickingStore:
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.hgetall(keys.key(warehouse, "task", task_id))
             pipe.lrange(keys.key(warehouse, "steps", task_id), 0, -1)
-            fields, steps = await pipe.execute()
+            pipe.hgetall(keys.key(warehouse, "task_totes", task_id))
+            pipe.hget(keys.key(warehouse, "site"), "tote_scan")
+            fields, steps, totes, tote_scan = await pipe.execute()
         if not fields:
             raise NotFoundError(f"task '{task_id}' does not exist in {warehouse}")
         return TaskView(
             task_id=task_id, wave_id=fields["wave"], picker=fields["picker"], status=fields["status"],
             step=int(fields["step"]), picked=int(fields["picked"]), at_location=fields["at_loc"] == "1",
-            steps=[_step_decoder.decode(s) for s in steps],
+            steps=[_step_decoder.decode(s) for s in steps], await_tote=int(fields.get("await_tote") or 0),
+            totes={int(name[2:]): label for name, label in totes.items() if name.startswith("p:")},
+            tote_scan=tote_scan == "1",
         )
 
     async def current_task_id(self, warehouse: str, picker: str) -> str:
@@ -154,3 +160,19 @@ class PickingStore:
             pipe.zcard(keys.key(warehouse, "presence", picker))
             present, absent, sockets = await pipe.execute()
         return Presence(picker, present is not None, int(sockets), int(absent or 0))
+
+    # -- handheld (issue 10): tote scanning, serials, case labels --------------------------------
+
+    async def set_tote_scan(self, warehouse: str, on: bool) -> None:
+        """Cluster picking with tote confirmation on (or off) for every task of the warehouse."""
+        await self.client.hset(keys.key(warehouse, "site"), "tote_scan", "1" if on else "0")
+
+    async def totes(self, warehouse: str, task_id: str) -> dict[int, str]:
+        """Cart position -> tote label bound for a task."""
+        fields = await self.client.hgetall(keys.key(warehouse, "task_totes", task_id))
+        return {int(name[2:]): label for name, label in fields.items() if name.startswith("p:")}
+
+    async def order_serials(self, warehouse: str, order_id: str) -> list[dict[str, Any]]:
+        """The serials picked for an order: {line, sku, serial, scan_id}, in pick order."""
+        rows = await self.client.lrange(keys.key(warehouse, "order_serials", order_id), 0, -1)
+        return [msgspec.json.decode(row) for row in rows]

@@ -58,6 +58,12 @@ TEMPLATES: dict[str, str] = {
     "ledger": "ledger",  # Stream: append-only moves of sku counters (sku, field, delta, kind, ref)
     "ats_dirty": "ats:dirty",  # set: SKUs whose counters moved since the stock push last looked
     "ledger_base": "ledger:base",  # hash: "<sku>|<field>" -> sum of the ledger entries compacted away
+    # handheld (issue 10): totes, serials, cases
+    "task_totes": "task:{}:totes",  # hash: need (JSON tote positions), p:<position> -> label, l:<label> -> position
+    "tote": "tote:{}",  # string: tote label -> the task it is bound to (free once that task is not assigned)
+    "serials": "serials:{}",  # set: every serial of this sku ever picked (each serial once, ever)
+    "order_serials": "orderserials:{}",  # list: JSON {line, sku, serial, scan_id} of one order's serials
+    "sscc": "sscc:{}",  # hash: a case / pallet label (SSCC) -> sku, units, lot, expiry (YYYYMMDD), used
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids

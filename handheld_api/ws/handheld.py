@@ -51,6 +51,7 @@ from handheld_api.ws.protocol import (
     frame,
     reference_of,
 )
+from handheld_api.ws.replay import report_stale
 
 log = logging.getLogger("floor.handheld")
 _STORE_DOWN: tuple[type[BaseException], ...] = (*UNAVAILABLE_ERRORS, OSError)
@@ -196,8 +197,10 @@ class HandheldSession:
             FRAME_ERRORS.labels("bad_frame").inc()
             return error_frame("bad_frame", reason, scan.scan_id[:64]).decode()
         repeat, verdict = await self.floor.picking.scan(
-            self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity
+            self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity, mode=scan.mode
         )
+        if scan.queued_ms and not repeat:  # issue 10: a scan replayed after offline that no longer applies
+            await report_stale(self.floor, self.warehouse, self.picker, scan.scan_id, scan.queued_ms, verdict)
         if repeat:
             verdict = '{"duplicate":true,' + verdict[1:]
             SCANS_REPEATED.inc()

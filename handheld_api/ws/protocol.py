@@ -34,6 +34,8 @@ class Scan(msgspec.Struct, tag="scan", forbid_unknown_fields=True):
     barcode: str
     task_id: str = ""
     quantity: int = 1
+    mode: str = ""  # '' | swap_tote (the barcode is the empty tote replacing the current one)
+    queued_ms: int = 0  # how long the handheld held the scan offline before sending it (0 = live)
 
 
 class ShortPick(msgspec.Struct, tag="short_pick", forbid_unknown_fields=True):
@@ -82,7 +84,14 @@ def check_scan(scan: Scan) -> str | None:
         return "quantity must be 1..999"
     if len(scan.task_id) > MAX_ID:
         return f"task_id must be at most {MAX_ID} characters"
+    if scan.mode not in SCAN_MODES:
+        return "mode must be '' or swap_tote"
+    if not 0 <= scan.queued_ms <= 30 * 86_400_000:
+        return "queued_ms must be 0..30 days"
     return None
+
+
+SCAN_MODES = ("", "swap_tote")
 
 
 def reference_of(message: object) -> str:
@@ -132,7 +141,17 @@ class ExpectedStep(Step, forbid_unknown_fields=True, frozen=True):
 VerdictWord = Literal[
     "ok", "wrong_location", "scan_location_first", "wrong_item", "wrong_lot", "expired_lot", "over_pick",
     "not_your_task", "unknown_barcode",
+    "wrong_kind", "bad_barcode", "lot_required", "serial_required", "repeated_serial", "unknown_case", "case_used",
+    "tote_bound", "tote_in_use", "tote_swapped", "wrong_tote",
 ]
+LabelKind = Literal["location", "tote", "item", "case", "invalid", "unknown"]
+
+
+class ToteRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A tote on the cart: its position (1-based; the page shows the position's colour) and label."""
+
+    position: int
+    label: str
 
 
 class Verdict(Outbound, tag="verdict", omit_defaults=True, frozen=True):
@@ -149,6 +168,19 @@ class Verdict(Outbound, tag="verdict", omit_defaults=True, frozen=True):
     task_done: bool | None = None
     expected: ExpectedStep | None = None
     duplicate: bool = False
+    # handheld (issue 10): lots, serials, totes, label kinds
+    units: int | None = None  # units this scan picked (a case GTIN, an SSCC or AI 30/37 count more than 1)
+    lot: str | None = None  # the lot picked
+    substituted: str | None = None  # the allocated lot a FEFO substitute took over from
+    serial: str | None = None
+    weight_g: int | None = None  # AI 310x net weight of a weighed item
+    tote: ToteRef | None = None  # the tote bound / to scan / confirmed / swapped in
+    scanned_position: int | None = None  # wrong_tote: the position of the tote scanned, if on the cart
+    replaced: str | None = None  # tote_swapped: the label of the full tote taken off
+    binding: int | None = None  # the next cart position waiting for its tote label
+    await_tote: int | None = None  # the position whose tote must be scanned next
+    scanned_kind: LabelKind | None = None  # wrong_kind: what was scanned ...
+    expected_kind: Literal["location", "tote", "item"] | None = None  # ... and what was expected
 
 
 class ShortPickRecorded(Outbound, tag="short_pick_recorded", omit_defaults=True, frozen=True):

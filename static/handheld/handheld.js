@@ -4,24 +4,36 @@
 // Every scan / short pick / report goes through the Outbox (localStorage) and leaves it only
 // when its answer arrives; on every (re)connect the outbox is re-sent in order. See outbox.js.
 //
-// Test hook: window.handheld = {state, outbox, socket, config, verdictCount(id), submit(barcode)}; the
+// Issue 10 pieces live in their own modules: i18n.js (every string, zh-CN + English), wedge.js
+// (double sends, split values, prefix / suffix), camera.js (BarcodeDetector / zxing-wasm),
+// offline.js + sw.js (app shell cached, last task kept), totes.js (cart positions and colours),
+// changes.js (what a new task frame changed). The login is kept in localStorage so that a
+// handheld restarted with no network still opens on its task.
+//
+// Test hook: window.handheld = {state, outbox, socket, config, wedge, verdictCount(id), submit(barcode)}; the
 // body carries data-screen, data-verdict, data-location, data-connection, data-outbox,
-// data-task-id, data-step, data-picked.
+// data-task-id, data-step, data-picked, data-lang, data-await-tote, data-binding.
 
 import { ApiError, Session, endSession, login, ticketSocketUrl } from "/static/shared/api.js";
-import { $, clock, h } from "/static/shared/dom.js";
+import { $, h } from "/static/shared/dom.js";
 import { scanId } from "/static/shared/ids.js";
 import { ReconnectingSocket } from "/static/shared/socket.js";
+import { Camera, cameraAvailable } from "/static/handheld/camera.js";
+import { describeChange } from "/static/handheld/changes.js";
 import { Beeper, toneOf, verdictLabel, verdictMessage } from "/static/handheld/feedback.js";
+import { applyStatic, colourName, lang, setLang, t, time } from "/static/handheld/i18n.js";
+import { TaskCache, registerServiceWorker } from "/static/handheld/offline.js";
 import { Outbox } from "/static/handheld/outbox.js";
+import { paintTote } from "/static/handheld/totes.js";
+import { Wedge, loadWedgeSettings, saveWedgeSettings } from "/static/handheld/wedge.js";
 
 // A sent frame unanswered this long means the connection is dead: reconnect (and so re-send).
 // A frame answered with a `retry: true` error (`unavailable`) goes again after retryMs, doubling
 // up to retryMaxMs while the errors go on.
-const config = { overdueMs: 8000, retryMs: 1000, retryMaxMs: 8000 };
+const config = { overdueMs: 8000, retryMs: 1000, retryMaxMs: 8000, queuedAfterMs: 2000 };
 const LOG_LENGTH = 8;
 
-const session = new Session("floor.handheld.session");
+const session = new Session("floor.handheld.session", localStorage);
 const beeper = new Beeper();
 
 const state = {
@@ -34,7 +46,13 @@ const state = {
   verdicts: {}, // scan_id -> how many verdict frames arrived for it
   answers: {}, // request_id -> short_pick_recorded / report_recorded frame
   log: [], // newest first: {id, kind, label, status, tone, message, at}
+  awaitTote: 0, // the cart position whose tote must be scanned next (0 = none)
+  binding: 0, // the next cart position waiting for its tote label (0 = none)
+  totes: {}, // position -> label, as the verdicts told
+  swapping: false, // the next scan is the empty tote replacing the current one
+  stale: [], // queued scans that no longer applied: {id, barcode, verdict}
 };
+let taskCache = null;
 let outbox = null;
 let socket = null;
 let replayed = false; // the outbox was re-sent on the current connection
@@ -52,6 +70,9 @@ window.handheld = {
     return socket;
   },
   config,
+  get wedge() {
+    return wedge;
+  },
   verdictCount: (id) => state.verdicts[id] || 0,
   submit: (barcode) => submitScan(barcode),
 };
@@ -95,7 +116,20 @@ const el = {
   problemDialog: $("#problem-dialog"),
   problemWhere: $("#problem-where"),
   problemDetail: $("#problem-detail"),
+  change: $("#change"),
+  lang: $("#lang"),
+  swapButton: $("#swap-button"),
+  cameraButton: $("#camera-button"),
+  cameraView: $("#camera-view"),
+  settingsButton: $("#settings-button"),
+  settingsDialog: $("#settings-dialog"),
+  settingsForm: $("#settings-form"),
+  settingsLang: $("#settings-lang"),
+  settingsPrefix: $("#settings-prefix"),
+  settingsSuffix: $("#settings-suffix"),
 };
+const wedge = new Wedge((barcode) => submitScan(barcode));
+const camera = new Camera((barcode) => submitScan(barcode));
 
 // -- the current step ------------------------------------------------------------------------
 
@@ -126,24 +160,32 @@ function renderTask() {
     el.task.dataset.state = "none";
     return;
   }
+  body.dataset.awaitTote = String(state.awaitTote || "");
+  body.dataset.binding = String(state.binding || "");
+  el.swapButton.hidden = !Object.keys(state.totes).length;
   if (!step) {
     el.task.dataset.state = "done";
-    el.stepOf.textContent = `${task.steps.length} of ${task.steps.length} steps`;
-    el.tote.textContent = "";
-    el.locationLabel.textContent = "Task complete";
+    el.stepOf.textContent = t("step.allDone", { total: task.steps.length });
+    el.tote.textContent = state.awaitTote ? t("tote.colour", { n: state.awaitTote, colour: colourName(state.awaitTote) }) : "";
+    paintTote(el.tote, state.awaitTote);
+    el.locationLabel.textContent = t("task.complete");
     el.location.textContent = "✓";
     el.sku.textContent = el.name.textContent = el.gtin.textContent = "";
     el.picked.textContent = el.needed.textContent = "–";
     return;
   }
   el.task.dataset.state = task.at_location ? "at-location" : "go";
-  el.stepOf.textContent = `Step ${task.step + 1} of ${task.steps.length}`;
-  el.tote.textContent = step.tote !== undefined && step.tote !== "" ? `Tote ${step.tote}` : "";
-  el.locationLabel.textContent = task.at_location ? "At location ✓ scan item" : "Go to";
+  el.stepOf.textContent = t("step.of", { n: task.step + 1, total: task.steps.length });
+  const tote = state.awaitTote || state.binding || step.tote;
+  const coloured = Object.keys(state.totes).length || state.binding;
+  el.tote.textContent = tote === undefined || tote === "" ? ""
+    : coloured ? t("tote.colour", { n: tote, colour: colourName(tote) }) : t("tote", { n: tote });
+  paintTote(el.tote, coloured ? tote : 0);
+  el.locationLabel.textContent = task.at_location ? t("atLocation") : t("go");
   el.location.textContent = step.location;
   el.sku.textContent = step.sku || "";
   el.name.textContent = step.name || "";
-  el.gtin.textContent = [step.gtin ? `GTIN ${step.gtin}` : "", step.lot ? `Lot ${step.lot}` : ""]
+  el.gtin.textContent = [step.gtin ? `GTIN ${step.gtin}` : "", step.lot ? `Lot/批次 ${step.lot}` : ""]
     .filter(Boolean)
     .join(" · ");
   el.picked.textContent = String(task.picked ?? 0);
@@ -151,10 +193,13 @@ function renderTask() {
 }
 
 function prompt() {
-  if (state.idle || !state.task) return "Waiting for work";
-  if (taskDone()) return "Task complete";
+  if (state.swapping) return t("swap.prompt");
+  if (state.binding) return t("prompt.bind", { n: state.binding, colour: colourName(state.binding) });
+  if (state.awaitTote) return t("prompt.tote", { n: state.awaitTote, colour: colourName(state.awaitTote) });
+  if (state.idle || !state.task) return t("waiting");
+  if (taskDone()) return t("task.complete");
   const step = currentStep();
-  return state.task.at_location ? `Scan the item (${step.sku})` : "Scan the location";
+  return state.task.at_location ? t("prompt.item", { sku: step.sku }) : t("prompt.location");
 }
 
 // -- feedback --------------------------------------------------------------------------------
@@ -180,24 +225,22 @@ function signal(tone) {
 
 // -- connection and outbox -------------------------------------------------------------------
 
-const CONNECTION_TEXT = {
-  idle: "Not connected",
-  connecting: "Connecting…",
-  open: "Online",
-  waiting: "Reconnecting…",
-  offline: "Offline",
-  stopped: "Disconnected",
-};
+function connectionText(connection) {
+  const text = t(`conn.${connection}`);
+  return text.startsWith("conn.") ? connection : text;
+}
 
 function renderConnection() {
   el.light.dataset.state = state.connection;
-  el.connectionText.textContent = CONNECTION_TEXT[state.connection] || state.connection;
+  el.connectionText.textContent = connectionText(state.connection);
   body.dataset.connection = state.connection;
+  renderOutbox();
 }
 
 function renderOutbox() {
   const size = outbox ? outbox.size : 0;
-  el.outbox.textContent = `Queue ${size}`;
+  const cut = ["offline", "waiting", "stopped"].includes(state.connection);
+  el.outbox.textContent = cut ? t("outbox.offline", { n: size }) : t("outbox.count", { n: size });
   el.outbox.dataset.count = String(size);
   body.dataset.outbox = String(size);
 }
@@ -209,12 +252,12 @@ function online() {
 /** Queue a frame and send it if we can. Returns the outbox entry. */
 function enqueue(frame, kind, label) {
   const entry = outbox.add(frame);
-  addLog({ id: entry.id, kind, label, status: "queued", tone: "queued", message: "queued" });
+  addLog({ id: entry.id, kind, label, status: "queued", tone: "queued", message: t("status.queued") });
   if (online() && socket.send(frame)) {
     outbox.markSent(entry.id);
-    updateLog(entry.id, { status: "sending", message: "sending…" });
+    updateLog(entry.id, { status: "sending", message: t("status.sending") });
   } else {
-    setFeedback("queued", `Queued (offline) — ${outbox.size} waiting`, "queued");
+    setFeedback("queued", t("fb.queuedOffline", { n: outbox.size }), "queued");
   }
   renderOutbox();
   return entry;
@@ -224,12 +267,19 @@ function enqueue(frame, kind, label) {
 function replay() {
   replayed = true;
   const pending = outbox.pending();
+  const now = Date.now();
   for (const entry of pending) {
+    // A scan that waited (never sent, or sent into a dead connection) says how long: a refused one
+    // then raises a stale_scan exception on the server, and the page shows it plainly.
+    if (entry.frame.type === "scan" && now - entry.created_ms > config.queuedAfterMs) {
+      entry.frame.queued_ms = Math.min(now - entry.created_ms, 30 * 86_400_000);
+      entry.queued = true;
+    }
     if (!socket.send(entry.frame)) break;
     outbox.markSent(entry.id);
-    updateLog(entry.id, { status: "sending", message: "sending…" });
+    updateLog(entry.id, { status: "sending", message: t("status.sending") });
   }
-  if (pending.length) setFeedback("queued", `Sending ${pending.length} queued…`, "replaying");
+  if (pending.length) setFeedback("queued", t("fb.sendingQueued", { n: pending.length }), "replaying");
   renderOutbox();
 }
 
@@ -237,18 +287,55 @@ function onState(connection) {
   state.connection = connection;
   if (connection !== "open") {
     replayed = false;
-    for (const entry of outbox ? outbox.pending() : []) updateLog(entry.id, { status: "queued", message: "queued" });
-    if (state.screen === "work" && !outbox?.size) setFeedback("queued", `${CONNECTION_TEXT[connection]} — scans will be queued`, "disconnected");
+    for (const entry of outbox ? outbox.pending() : []) updateLog(entry.id, { status: "queued", message: t("status.queued") });
+    if (state.screen === "work" && !outbox?.size) setFeedback("queued", t("fb.willQueue", { state: connectionText(connection) }), "disconnected");
   }
   renderConnection();
 }
 
 function onFatal(code) {
-  const reason = code === 4403 ? "This login may not use the handheld" : "Session expired — log in again";
+  const reason = code === 4403 ? t("login.forbidden") : t("login.expired");
   logout(reason, { force: true });
 }
 
 function onMessage(frame) {
+  try {
+    handleFrame(frame);
+  } catch (error) {
+    // A frame the page cannot handle (a poison frame) is logged and skipped: never a reconnect loop.
+    console.warn("handheld: frame skipped", frame && frame.type, error);
+  }
+}
+
+function showTask(task) {
+  const change = describeChange(state.task, task);
+  if (!task || !state.task || task.task_id !== state.task.task_id) {
+    state.awaitTote = 0;
+    state.binding = 0;
+    state.totes = {};
+    state.swapping = false;
+  }
+  state.task = task || null;
+  state.idle = !state.task;
+  if (task && task.tote_scan) {
+    // Totes as the server holds them (after a reload too): bound labels, the next position to bind.
+    state.totes = { ...(task.totes || {}) };
+    state.awaitTote = task.await_tote || 0;
+    const positions = [...new Set((Array.isArray(task.steps) ? task.steps : []).map((step) => step.tote))].sort((a, b) => a - b);
+    state.binding = positions.find((position) => !state.totes[position]) || 0;
+  }
+  taskCache?.save(state.task);
+  renderTask();
+  if (change) {
+    el.change.textContent = t(change.key, change.params);
+    el.change.hidden = false;
+    el.change.dataset.change = change.key;
+    setFeedback("warn", el.change.textContent, "changed");
+    signal("warn");
+  }
+}
+
+function handleFrame(frame) {
   switch (frame.type) {
     case "welcome":
       replay();
@@ -256,17 +343,13 @@ function onMessage(frame) {
       break;
     case "task":
       if (!replayed) replay();
-      state.task = frame.task || null;
-      state.idle = !state.task;
-      renderTask();
+      showTask(frame.task || null);
       if (feedbackIsNeutral()) setFeedback("info", prompt(), "ready");
       break;
     case "idle":
       if (!replayed) replay();
-      state.task = null;
-      state.idle = true;
-      renderTask();
-      if (feedbackIsNeutral()) setFeedback("info", "Waiting for work", "idle");
+      showTask(null);
+      if (feedbackIsNeutral()) setFeedback("info", t("waiting"), "idle");
       break;
     case "verdict":
       onVerdict(frame);
@@ -275,7 +358,7 @@ function onMessage(frame) {
       onAnswer(frame.request_id, "warn", "short_pick", shortPickMessage(frame), frame);
       break;
     case "report_recorded":
-      onAnswer(frame.request_id, "info", "report", "Problem reported to the supervisor", frame);
+      onAnswer(frame.request_id, "info", "report", t("problem.reported"), frame);
       break;
     case "error":
       onError(frame);
@@ -286,9 +369,9 @@ function onMessage(frame) {
 }
 
 function shortPickMessage(frame) {
-  const parts = ["Short pick recorded"];
-  if (frame.relocated) parts.push(`${frame.relocated} from another location`);
-  if (frame.backordered) parts.push(`${frame.backordered} backordered`);
+  const parts = [t("short.recorded")];
+  if (frame.relocated) parts.push(t("short.relocated", { n: frame.relocated }));
+  if (frame.backordered) parts.push(t("short.backordered", { n: frame.backordered }));
   return parts.join(" · ");
 }
 
@@ -310,12 +393,13 @@ function retryLater() {
       if (!socket.send(entry.frame)) break;
       retrying.delete(entry.id);
       outbox.markSent(entry.id);
-      updateLog(entry.id, { status: "sending", message: "sending…" });
+      updateLog(entry.id, { status: "sending", message: t("status.sending") });
     }
   }, retryDelay);
 }
 
 function onVerdict(frame) {
+  el.change.hidden = true; // a task-change notice stays until the picker scans again
   const id = frame.scan_id;
   retrying.delete(id);
   retryDelay = 0;
@@ -326,21 +410,40 @@ function onVerdict(frame) {
   state.lastVerdict = frame;
   const task = state.task;
   // A duplicate carries the state of its first answer, older than the task frame we have now.
+  if (!frame.duplicate && task && frame.task_id === task.task_id) applyTotes(frame);
   if (!frame.duplicate && task && frame.task_id === task.task_id && Number.isInteger(frame.step)) {
     task.step = frame.step;
     task.picked = frame.picked ?? task.picked;
     task.at_location = !!frame.at_location;
     if (frame.task_done) task.step = task.steps.length;
     else if (frame.expected && task.steps[frame.step]) task.steps[frame.step] = { ...task.steps[frame.step], ...frame.expected };
+    taskCache?.save(task);
     renderTask();
   }
   const tone = toneOf(frame.verdict);
   let message = verdictMessage(frame);
-  if (frame.duplicate) message += " (replayed)";
+  if (frame.duplicate) message += t("fb.replayed");
+  if (entry && entry.queued && tone !== "ok" && !frame.duplicate) {
+    // A scan queued offline that no longer applies: said plainly (the server raised a floor exception).
+    state.stale.push({ id, barcode: frame.barcode, verdict: frame.verdict });
+    message = t("fb.stale", { code: frame.barcode, reason: message });
+  }
   setFeedback(tone, message, frame.verdict);
   updateLog(id, { status: frame.verdict, tone, message: verdictLabel(frame.verdict) });
   signal(tone);
   if (frame.verdict === "not_your_task" || frame.task_done) socket.send({ type: "sync" });
+  if (tone === "ok" && !frame.task_done && feedbackIsNeutral()) setFeedback("info", prompt(), "ready");
+}
+
+/** Tote state from a verdict: bound labels, the position to bind next, the tote to scan next. */
+function applyTotes(frame) {
+  if (frame.tote && frame.tote.label && ["tote_bound", "tote_swapped", "ok", "wrong_tote"].includes(frame.verdict)) {
+    state.totes[frame.tote.position] = frame.tote.label;
+  }
+  if (frame.verdict === "tote_swapped" || (state.swapping && frame.verdict !== "tote_in_use")) state.swapping = false;
+  if (frame.verdict === "not_your_task") return;
+  state.binding = frame.binding || 0;
+  state.awaitTote = frame.await_tote || 0;
 }
 
 function onAnswer(id, tone, verdict, message, frame) {
@@ -362,8 +465,8 @@ function onError(frame) {
   // the unit twice.
   if (frame.retry && frame.ref && outbox.has(frame.ref)) {
     retrying.add(frame.ref);
-    updateLog(frame.ref, { status: "queued", tone: "queued", message: "retrying" });
-    setFeedback("queued", "Store unreachable — the scan will be sent again", "retrying");
+    updateLog(frame.ref, { status: "queued", tone: "queued", message: t("status.retrying") });
+    setFeedback("queued", t("fb.storeDown"), "retrying");
     retryLater();
     return;
   }
@@ -374,7 +477,8 @@ function onError(frame) {
     updateLog(frame.ref, { status: "error", tone: "bad", message: frame.code });
     renderOutbox();
   }
-  setFeedback("bad", `Error: ${frame.reason || frame.code}`, "error");
+  const known = t(`error.${frame.code}`);
+  setFeedback("bad", t("fb.error", { reason: known.startsWith("error.") ? frame.reason || frame.code : known }), "error");
   signal("bad");
 }
 
@@ -384,7 +488,7 @@ function submitScan(raw) {
   const barcode = String(raw).replace(/^\s+|\s+$/g, "");
   if (!barcode || !outbox) return null;
   if (barcode.length > 256) {
-    setFeedback("bad", "Barcode too long", "error");
+    setFeedback("bad", t("fb.tooLong"), "error");
     signal("bad");
     return null;
   }
@@ -395,18 +499,19 @@ function submitScan(raw) {
     task_id: state.task && !taskDone() ? state.task.task_id : "",
     quantity: 1,
   };
+  if (state.swapping) frame.mode = "swap_tote";
   return enqueue(frame, "scan", barcode).id;
 }
 
 function openShortPick() {
   const step = currentStep();
   if (!step) {
-    setFeedback("warn", "No step to short-pick", "no_task");
+    setFeedback("warn", t("short.none"), "no_task");
     signal("warn");
     return;
   }
   const remaining = Math.max(0, (step.quantity ?? 0) - (state.task.picked ?? 0));
-  el.shortText.textContent = `${step.location} · ${step.sku}: ${remaining} still to pick. How many did you find?`;
+  el.shortText.textContent = t("short.text", { location: step.location, sku: step.sku, n: remaining });
   el.shortFound.value = "0";
   el.shortFound.max = String(Math.max(0, remaining - 1));
   el.shortDialog.dataset.remaining = String(remaining);
@@ -427,13 +532,13 @@ function confirmShortPick() {
     step: state.task.step,
     found,
   };
-  enqueue(frame, "short_pick", `Short: found ${found}`);
+  enqueue(frame, "short_pick", t("short.label", { n: found }));
   focusScan();
 }
 
 function openProblem() {
   const step = currentStep();
-  el.problemWhere.textContent = step ? `${step.location} · ${step.sku}` : "No current step";
+  el.problemWhere.textContent = step ? `${step.location} · ${step.sku}` : t("problem.noStep");
   el.problemDetail.value = "";
   el.problemDialog.showModal();
 }
@@ -449,7 +554,7 @@ function sendProblem(kind) {
     detail: el.problemDetail.value.trim().slice(0, 200),
   };
   el.problemDialog.close();
-  enqueue(frame, "report", `Problem: ${kind.replaceAll("_", " ")}`);
+  enqueue(frame, "report", t("problem.label", { kind: t(`problem.${kind}`) }));
   focusScan();
 }
 
@@ -473,7 +578,7 @@ function renderLog() {
       h(
         "li",
         { dataset: { id: item.id, status: item.status, tone: item.tone || "queued", kind: item.kind } },
-        h("span", { class: "log-time" }, clock(item.at)),
+        h("span", { class: "log-time" }, time(item.at)),
         h("span", { class: "log-label mono" }, item.label),
         h("span", { class: "log-status" }, item.message || item.status),
       ),
@@ -484,7 +589,7 @@ function renderLog() {
 // -- focus: the scan field always has it (a keyboard-wedge scanner types into whatever does) --
 
 function dialogOpen() {
-  return el.shortDialog.open || el.problemDialog.open;
+  return el.shortDialog.open || el.problemDialog.open || el.settingsDialog.open;
 }
 
 function focusScan() {
@@ -504,7 +609,7 @@ el.scan.addEventListener("keydown", (event) => {
   event.preventDefault();
   const value = el.scan.value;
   el.scan.value = "";
-  submitScan(value);
+  wedge.feed(value); // double sends, split values and the scanner's prefix / suffix: wedge.js
 });
 el.scanForm.addEventListener("submit", (event) => event.preventDefault());
 
@@ -538,7 +643,68 @@ for (const button of el.problemDialog.querySelectorAll("[data-kind]")) {
 $("#problem-cancel").addEventListener("click", () => el.problemDialog.close());
 el.problemForm = $("#problem-form");
 el.problemForm.addEventListener("submit", (event) => event.preventDefault());
-for (const dialog of [el.shortDialog, el.problemDialog]) dialog.addEventListener("close", () => setTimeout(focusScan, 0));
+for (const dialog of [el.shortDialog, el.problemDialog, el.settingsDialog]) {
+  dialog.addEventListener("close", () => setTimeout(focusScan, 0));
+}
+
+// -- language, settings, camera, tote swap ----------------------------------------------------
+
+function renderLanguage() {
+  applyStatic();
+  body.dataset.lang = lang();
+  renderConnection();
+  renderTask();
+  if (state.screen === "work" && feedbackIsNeutral()) setFeedback("info", prompt(), el.feedback.dataset.verdict || "ready");
+}
+
+el.lang.addEventListener("click", () => {
+  setLang(lang() === "zh-CN" ? "en" : "zh-CN");
+  renderLanguage();
+});
+
+el.settingsButton.addEventListener("click", () => {
+  const settings = loadWedgeSettings();
+  el.settingsLang.value = lang();
+  el.settingsPrefix.value = settings.prefix;
+  el.settingsSuffix.value = settings.suffix;
+  el.settingsDialog.showModal();
+});
+$("#settings-cancel").addEventListener("click", () => el.settingsDialog.close());
+el.settingsForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const settings = { prefix: el.settingsPrefix.value, suffix: el.settingsSuffix.value };
+  saveWedgeSettings(settings);
+  wedge.settings = settings;
+  setLang(el.settingsLang.value);
+  el.settingsDialog.close();
+  renderLanguage();
+  setFeedback("info", t("settings.saved"), "settings");
+});
+
+el.swapButton.addEventListener("click", () => {
+  state.swapping = !state.swapping;
+  el.swapButton.setAttribute("aria-pressed", String(state.swapping));
+  setFeedback("info", prompt(), "swap");
+});
+
+el.cameraButton.hidden = !cameraAvailable();
+el.cameraButton.addEventListener("click", async () => {
+  if (camera.running) {
+    camera.stop();
+    el.cameraView.hidden = true;
+    el.cameraButton.setAttribute("aria-pressed", "false");
+    return;
+  }
+  try {
+    el.cameraView.hidden = false;
+    await camera.start(el.cameraView);
+    el.cameraButton.setAttribute("aria-pressed", "true");
+  } catch (error) {
+    el.cameraView.hidden = true;
+    const denied = error && error.name === "NotAllowedError";
+    setFeedback("warn", t(denied ? "camera.denied" : "camera.unavailable"), "camera");
+  }
+});
 
 // -- login / logout --------------------------------------------------------------------------
 
@@ -554,19 +720,21 @@ function showScreen(screen) {
 function startWork(login) {
   state.session = login;
   outbox = new Outbox(`floor.outbox.${login.warehouse}.${login.subject}`);
+  taskCache = new TaskCache(`floor.task.${login.warehouse}.${login.subject}`);
+  state.task = taskCache.load(); // shown at once, even with no network; the server's task frame replaces it
   state.log = outbox.pending().map((entry) => ({
     id: entry.id,
     kind: entry.frame.type,
     label: entry.frame.barcode || entry.frame.type,
     status: "queued",
     tone: "queued",
-    message: "queued",
+    message: t("status.queued"),
     at: entry.created_ms,
   })).reverse();
   el.who.textContent = login.subject;
   el.who.title = `${login.subject} · warehouse ${login.warehouse}`;
   showScreen("work");
-  setFeedback("queued", "Connecting…", "connecting");
+  setFeedback("queued", state.task ? prompt() : t("fb.connecting"), "connecting");
   renderTask();
   renderLog();
   renderOutbox();
@@ -586,7 +754,7 @@ function startWork(login) {
 
 function logout(message = "", { force = false } = {}) {
   if (!force && outbox && outbox.size) {
-    const sure = window.confirm(`${outbox.size} scan(s) not sent yet. They stay on this device until you log in again. Log out?`);
+    const sure = window.confirm(t("logout.confirm", { n: outbox.size }));
     if (!sure) return;
   }
   clearInterval(watchdog);
@@ -595,6 +763,8 @@ function logout(message = "", { force = false } = {}) {
   retrying.clear();
   socket?.stop();
   socket = null;
+  camera.stop();
+  taskCache?.save(null);
   if (!force) endSession(state.session?.token);
   session.clear();
   state.session = null;
@@ -618,12 +788,13 @@ el.loginForm.addEventListener("submit", async (event) => {
   el.loginButton.disabled = true;
   try {
     const answer = await login({ badge: el.badge.value.trim(), pin: el.pin.value });
-    if (answer.role !== "picker") throw new ApiError(403, { reason: "this login is not a picker" });
+    if (answer.role !== "picker") throw new ApiError(403, { reason: t("login.notPicker") });
     startWork(session.save(answer));
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) el.loginError.textContent = "Wrong badge or PIN";
-    else if (error instanceof ApiError && error.status === 0) el.loginError.textContent = "Cannot reach the server";
-    else el.loginError.textContent = error.message || "Login failed";
+    if (error instanceof ApiError && [400, 401].includes(error.status)) el.loginError.textContent = t("login.wrong");
+    else if (error instanceof ApiError && error.status === 0) el.loginError.textContent = t("login.unreachable");
+    else if (error instanceof ApiError && error.status === 403) el.loginError.textContent = t("login.notPicker");
+    else el.loginError.textContent = error.message || t("login.failed");
     signal("bad");
   } finally {
     el.loginButton.disabled = false;
@@ -638,6 +809,9 @@ el.badge.addEventListener("keydown", (event) => {
   }
 });
 
+applyStatic();
+body.dataset.lang = lang();
+registerServiceWorker();
 const saved = session.load();
 if (saved) startWork(saved);
 else {

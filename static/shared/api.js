@@ -80,15 +80,17 @@ export function endSession(token) {
   return apiFetch("/api/auth/logout", { method: "POST", token }).catch(() => null);
 }
 
-/** A login kept in sessionStorage under `key` (gone when the tab closes). */
+/** A login kept in sessionStorage under `key` (gone when the tab closes), or in the `storage`
+ * given (the handheld keeps its login in localStorage: it must survive a browser restart offline). */
 export class Session {
-  constructor(key) {
+  constructor(key, storage = sessionStorage) {
     this.key = key;
+    this.storage = storage;
   }
 
   load() {
     try {
-      const value = JSON.parse(sessionStorage.getItem(this.key) || "null");
+      const value = JSON.parse(this.storage.getItem(this.key) || "null");
       if (!value || !value.token) return null;
       if (value.expires_ms && value.expires_ms < Date.now()) {
         this.clear();
@@ -101,12 +103,12 @@ export class Session {
   }
 
   save(value) {
-    sessionStorage.setItem(this.key, JSON.stringify(value));
+    this.storage.setItem(this.key, JSON.stringify(value));
     return value;
   }
 
   clear() {
-    sessionStorage.removeItem(this.key);
+    this.storage.removeItem(this.key);
   }
 }
 

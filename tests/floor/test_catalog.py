@@ -28,10 +28,10 @@ def test_check_digit_and_demo_gtins() -> None:
 def test_classify_barcodes() -> None:
     assert classify_barcode("W1-A03-C12").kind == "location"
     assert classify_barcode(" 4006381333931 ").value == "04006381333931"
-    assert classify_barcode("4006381333932").kind == "unknown"
+    assert classify_barcode("4006381333932").kind == "invalid"  # a misread, told apart from unknown
     gs1 = classify_barcode(Barcode("04006381333931", lot="L7", expiry="270131").element_string())
     assert (gs1.kind, gs1.value, gs1.lot, gs1.expiry) == ("item", "04006381333931", "L7", "270131")
     hri = classify_barcode("(01)04006381333931(10)ABC")
     assert (hri.kind, hri.lot) == ("item", "ABC")
     assert classify_barcode("hello").kind == "unknown"
-    assert classify_barcode("0104006381333932").kind == "unknown"  # bad check digit inside GS1
+    assert classify_barcode("0104006381333932").kind == "invalid"  # bad check digit inside GS1

@@ -86,7 +86,7 @@ async def test_every_verdict_of_the_protocol_has_its_colour(blank: Page) -> None
     assert tones["wrong_item"][1] == "Wrong item — pick SKU1"
     assert tones["unknown_barcode"][1] == "Unknown barcode X"
     assert tones["over_pick"][1] == "Too many — only 2 left here"
-    assert tones["wrong_lot"][1] == "Wrong lot — need lot L7"
+    assert tones["wrong_lot"][1] == "Wrong lot — take lot L7 or the earliest-expiring here"
 
 
 async def test_board_state_applies_events_once_and_in_order(blank: Page) -> None:

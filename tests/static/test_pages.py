@@ -79,8 +79,11 @@ async def wait_for_task(page: Page, wave_id: str) -> dict[str, Any]:
 
 async def type_scan(page: Page, barcode: str) -> str:
     """Type a barcode and Enter into whatever has focus (the scanner does); the new scan's id."""
+    before = await page.evaluate("window.handheld.state.log[0]?.id || ''")
     await page.keyboard.type(barcode)
     await page.keyboard.press("Enter")
+    # the wedge holds a value a few ms (a split value's second part, a double send: wedge.js)
+    await page.wait_for_function("id => (window.handheld.state.log[0]?.id || '') !== id", arg=before, timeout=TIMEOUT_MS)
     return str(await page.evaluate("window.handheld.state.log[0].id"))
 
 
@@ -120,7 +123,7 @@ async def test_handheld_login_task_and_verdicts(
     page = await open_handheld(phone, live_app, page_errors)
     await expect(page.locator("#waiting")).to_be_visible(timeout=TIMEOUT_MS)
     await expect(page.locator("#waiting")).to_have_text("Waiting for work")
-    assert await page.evaluate("sessionStorage.getItem('floor.handheld.session')") is not None
+    assert await page.evaluate("localStorage.getItem('floor.handheld.session')") is not None  # localStorage: survives a browser restart offline (issue 10)
 
     wave = await release_wave(live_app, pickers=1, max_orders=5)
     task = await wait_for_task(page, wave["wave_id"])
@@ -295,8 +298,8 @@ async def test_scans_made_offline_are_queued_and_replayed_once(
     location_scan = await type_scan(page, step["location"])
     item_scan = await type_scan(page, step["gtin"])
     await expect(page.locator("body")).to_have_attribute("data-verdict", "queued")
-    await expect(page.locator("#feedback")).to_contain_text("Queued (offline)")
-    await expect(page.locator("#outbox")).to_have_text("Queue 2")
+    await expect(page.locator("#feedback")).to_contain_text("Offline — 2 queued")
+    await expect(page.locator("#outbox")).to_have_text("Offline — 2 queued")
     await expect(page.locator(f'#log li[data-id="{item_scan}"]')).to_have_attribute("data-status", "queued")
     # The outbox survives a reload: it is in localStorage, ids and all.
     stored = await page.evaluate(

@@ -44,7 +44,8 @@ async def test_the_demo_csvs_load_and_the_floor_runs_on_them(floor: Floor, wh: s
     assert (await floor.accounts.login_user(demo_username("supervisor", wh), "super-secret-1", "test")).role == "supervisor"
     attrs = await floor.client.hgetall(keys.key(wh, "sku_attrs", "SKU00006"))
     assert attrs["name_zh"].endswith("6号") and attrs["case_units"] == "12" and attrs["inner_units"] == "6"
-    assert (await floor.client.hgetall(keys.key(wh, "site")))["time_zone"] == "Asia/Shanghai"
+    site = await floor.client.hgetall(keys.key(wh, "site"))
+    assert (site["time_zone"], site["tote_scan"]) == ("Asia/Shanghai", "0")  # tote_scan: docs/handheld.md
 
     # The existing use cases on imported data: an order reserves, a wave releases, scans pick.
     _repeat, order = await floor.orders.intake(wh, NewOrder(channel="manual", external_id=f"{wh}-1", warehouse=wh,
