@@ -9,7 +9,8 @@ from __future__ import annotations
 from PIL import Image
 
 from floor.zpl import fontres, ink
-from floor.zpl.barcodes import code128, parse_qr_data, qr
+from floor.zpl.barcodes import QrError, code128, parse_qr_data, qr
+from floor.zpl.code128 import Code128Error
 from floor.zpl.fonts import cmap_of
 from floor.zpl.parse import Token
 from floor.zpl.render import ENCODINGS, Field, ParamError, Renderer, _int
@@ -115,7 +116,7 @@ def draw_code128(r: Renderer, f: Field, token: Token, params: list[str]) -> None
     if mode in "UD":
         r.warn(token, f"^BC mode {mode} drawn as automatic subset selection (no UCC check digit added)")
     bars, human = code128(_text(r, f, token), "A" if mode in "AUD" else "N", label.bar[0], height)
-    image = bars
+    image, bar_top = bars, 0
     if line == "Y":
         r.warn(token, "^BC interpretation line drawn with DejaVu Sans Mono (the printer uses its font)")
         caption = _human(human, label.bar[0])
@@ -123,15 +124,16 @@ def draw_code128(r: Renderer, f: Field, token: Token, params: list[str]) -> None
         image = Image.new("1", (max(bars.width, caption.width), bars.height + gap + caption.height), 0)
         caption_x = (image.width - caption.width) // 2
         if above == "Y":
+            bar_top = caption.height + gap
             image.paste(caption, (caption_x, 0))
-            image.paste(bars, (0, caption.height + gap))
         else:
-            image.paste(bars, (0, 0))
             image.paste(caption, (caption_x, bars.height + gap))
-    from_bottom = height if (line != "Y" or above == "Y") else height
-    if above == "Y" and line == "Y":
-        from_bottom = image.height
-    r.place(token, ink.rotate(image, orient), "B", from_bottom if orient == "N" else 0)
+        image.paste(bars, (0, bar_top))
+    # the field origin anchors the bars; the interpretation line sits outside them, rotated with them
+    w, h = image.size
+    x0, y0, x1, y1 = 0, bar_top, bars.width, bar_top + bars.height
+    left, top = {"N": (x0, y0), "R": (h - y1, x0), "I": (w - x1, h - y1), "B": (y0, w - x1)}[orient]
+    r.place(token, ink.rotate(image, orient), "B", height if orient == "N" else 0, top, left)
 
 
 def draw_qr(r: Renderer, f: Field, token: Token, params: list[str]) -> None:
@@ -172,12 +174,15 @@ def end_field(r: Renderer, token: Token, _params: list[str]) -> None:
     if f.barcode is not None:
         name, params, _offset = f.barcode
         at = Token(name, b"", _offset)
-        if f.data is None:
-            r.warn(at, f"{name} without field data: nothing drawn", "error")
-        elif name == "^BC":
-            draw_code128(r, f, at, params)
-        else:
-            draw_qr(r, f, at, params)
+        try:
+            if f.data is None:
+                r.warn(at, f"{name} without field data: nothing drawn", "error")
+            elif name == "^BC":
+                draw_code128(r, f, at, params)
+            else:
+                draw_qr(r, f, at, params)
+        except (ParamError, QrError, Code128Error) as error:
+            r.warn(at, f"{name}: {error}", "error")
         return
     if f.data is not None:
         draw_text(r, f, at)

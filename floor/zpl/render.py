@@ -22,6 +22,7 @@ from floor.zpl.parse import Lexer, Token, tokenize
 NON_VISUAL = frozenset(
     ["^MM", "^MN", "^MT", "^MD", "^PR", "^PQ", "^JM", "^JU", "^XB", "~SD", "~TA", "~JS", "^PA", "^JZ", "~JA", "~JR", "~PS", "~PH", "~HS", "~HQ", "~HI", "~HM", "~HB", "~HD", "~HH", "^HH", "~JC", "~JL", "^SZ", "^JJ", "^MF", "^ML", "^MP", "^MW", "^SS", "^ST", "~JD", "~JE", "~RO", "^PF", "^PH", "^PP", "^KL", "^KN", "^KP", "~WC", "^JB", "^JH", "^JI"]
 )
+NO_PARAMS = frozenset({"^XA", "^XZ", "^FS", "^FR"})
 ENCODINGS = {28: "utf-8", 27: "cp1252"}
 
 
@@ -121,6 +122,10 @@ class Renderer:
             self.result.ignored.append(name)
             self.warn(token, f"{name} has no visual effect: accepted, ignored in the preview")
             return
+        if name in NO_PARAMS and token.params.strip():
+            stray = token.params.strip()
+            at = token.offset + len(name) + token.params.index(stray[:1])
+            self.warn(Token("?", stray, at), f"data outside a command ignored: {stray[:16]!r}", "error")
         handler = HANDLERS.get(name)
         if handler is None:
             self.warn(token, f"unknown or unsupported command {name}: ignored", "error")
@@ -151,13 +156,13 @@ class Renderer:
 
     # ---- fields
     def place(self, token: Token, image: Image.Image, colour: str, origin_from_bottom: int = 0,
-              lift: int = 0) -> None:
+              lift: int = 0, left: int = 0) -> None:
         """Put ``image`` at the field origin (^FT: ``origin_from_bottom`` dots above it is the origin
         line; ``lift``: ink above the origin line, e.g. tall glyphs)."""
         label = self.label
         assert label is not None
         f = label.fld
-        x = f.x + label.home[0] + label.shift
+        x = f.x + label.home[0] + label.shift - left
         y = f.y + label.home[1] + label.top - lift
         if f.typeset:
             y -= origin_from_bottom
