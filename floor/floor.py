@@ -38,6 +38,7 @@ CAPABILITIES = (
     "floor.picking",
     "floor.incidents",
     "floor.onboarding",
+    "floor.shipping",
 )
 
 
