@@ -18,6 +18,10 @@ EXCEPTION_KINDS = (
     "device_fault",
     "low_stock",
     "picker_absent",  # raised by the presence sweep: an absent picker holds a started task
+    "printer_fault",  # shipping: a label printer unreachable, silent or faulted (paper out, head open ...)
+    "pack_mismatch",  # shipping: box weight outside the tolerance of the expected weight
+    "parcel_stuck",  # shipping: no tracking event for longer than the service allows
+    "parcel_lost",  # shipping: past the promised date plus margin, not delivered
     "other",
 )
 
