@@ -9,6 +9,7 @@ exception (kind printer_fault) on the board. Bytes are sent exactly as given.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 
@@ -72,10 +73,8 @@ class PrinterClient:
                 raise PrinterFault(["bad_status"], f"{host}:{port}: {error}") from error
         finally:
             writer.close()
-            try:
+            with contextlib.suppress(OSError, TimeoutError):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
-            except (OSError, TimeoutError):
-                pass
 
     async def _send(self, host: str, port: int, job: bytes) -> int:
         for attempt in range(self.retries + 1):
