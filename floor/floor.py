@@ -22,6 +22,9 @@ from floor.orders.service import Orders
 from floor.orders.store import OrderStore
 from floor.picking.service import Picking
 from floor.picking.store import PickingStore
+from floor.shipping.printing.service import Printing
+from floor.shipping.service import Shipping
+from floor.shipping.store import ShippingStore
 from floor.store.client import connect
 from floor.store.cluster_calls import ping_all
 from floor.store.scripts import Scripts
@@ -65,6 +68,8 @@ class Floor:
         )
         self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
+        self.shipping = Shipping(ShippingStore(client, self.scripts), self.orders, self.incidents.store)
+        self.printing = Printing(self.shipping.store, self.incidents.store)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

@@ -174,3 +174,20 @@ class PrinterInput(Input, frozen=True, forbid_unknown_fields=True):
     host: str
     port: int = 9100
     name: str = ""
+
+
+class ShipTo(Input, frozen=True, forbid_unknown_fields=True):
+    """Where and how an order ships (from the channel): receiver, promise date, pinned service."""
+
+    name: str
+    phone: str
+    province: str
+    city: str = ""
+    district: str = ""
+    address: str = ""
+    country: str = "CN"
+    promise_date: str = ""
+    pinned: str = ""
+
+    def receiver(self) -> Receiver:
+        return Receiver(self.name, self.phone, self.province, self.city, self.district, self.address, self.country)

@@ -138,6 +138,20 @@ class ShippingStore:
         if await self.client.get(key) == job:
             await self.client.delete(key)
 
+    async def sku_facts(self, warehouse: str, skus: list[str]) -> dict[str, SkuFacts]:
+        return await sku_facts(self.client, warehouse, skus)
+
+    async def sku_of_gtin(self, warehouse: str, code: str) -> str | None:
+        sku = await self.client.hget(keys.key(warehouse, "gtin"), code.zfill(14) if code.isdigit() else code)
+        return None if sku is None else str(sku)
+
+    async def set_ship_to(self, warehouse: str, order_id: str, ship_to: Any) -> None:
+        await self.client.set(keys.key(warehouse, "ship_to", order_id), msgspec.json.encode(ship_to).decode())
+
+    async def ship_to(self, warehouse: str, order_id: str) -> str | None:
+        raw = await self.client.get(keys.key(warehouse, "ship_to", order_id))
+        return None if raw is None else str(raw)
+
     # ---- pack sessions
     async def save_pack(self, warehouse: str, order_id: str, session: Any) -> None:
         await self.client.set(keys.key(warehouse, "pack", order_id), msgspec.json.encode(session).decode(),
@@ -146,6 +160,30 @@ class ShippingStore:
     async def pack(self, warehouse: str, order_id: str) -> str | None:
         raw = await self.client.get(keys.key(warehouse, "pack", order_id))
         return None if raw is None else str(raw)
+
+
+class SkuFacts(msgspec.Struct, frozen=True):
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    serial_controlled: bool
+    gtin: str
+
+
+async def sku_facts(client: Any, warehouse: str, skus: list[str]) -> dict[str, SkuFacts]:
+    """Master data of SKUs (weight from the SKU hash, dimensions and serial flag from its attributes)."""
+    async with client.pipeline(transaction=False) as pipe:
+        for sku in skus:
+            pipe.hmget(keys.key(warehouse, "sku", sku), "weight_g", "gtin")
+            pipe.hmget(keys.key(warehouse, "sku_attrs", sku), "length_mm", "width_mm", "height_mm", "serial_controlled")
+        rows = await pipe.execute()
+    out = {}
+    for i, sku in enumerate(skus):
+        (weight, gtin), (length, width, height, serial) = rows[2 * i], rows[2 * i + 1]
+        out[sku] = SkuFacts(int(weight or 0), int(length or 0), int(width or 0), int(height or 0),
+                            serial in ("1", "true"), gtin or "")
+    return out
 
 
 def problems_json(problems: list[Any]) -> str:

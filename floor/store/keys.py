@@ -69,6 +69,7 @@ TEMPLATES: dict[str, str] = {
     "printers": "printers",  # set: pack stations with a printer
     "printer_lock": "printerlock:{}",  # string: pack station -> job holding the printer (PX)
     "pack": "pack:{}",  # string: order id -> msgspec JSON of floor.shipping.pack.PackSession
+    "ship_to": "shipto:{}",  # string: order id -> msgspec JSON of floor.shipping.model.ShipTo
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids
