@@ -45,7 +45,7 @@ async def render_and_print(floor: Floor, warehouse: str, shipment_id: str, stati
             result = render(label["zpl"])
             await store.save_label(warehouse, shipment_id, box.box_no, {
                 "png": base64.b64encode(result.png()).decode(), "problems": problems_json(result.problems),
-                "state": label.get("state") if label.get("state") == "printed" else "rendered"})
+                "state": "printed" if label.get("state") == "printed" else "rendered"})
             out["rendered"].append(box.box_no)
     if not station:
         return out
