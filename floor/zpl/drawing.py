@@ -144,7 +144,7 @@ def draw_qr(r: Renderer, f: Field, token: Token, params: list[str]) -> None:
         r.warn(token, "^BQ model 1 drawn as model 2")
     magnification = _int(params[2] if len(params) > 2 else "", 2, 1, 100)
     mask_text = params[4].strip() if len(params) > 4 else ""
-    mask = _int(mask_text, 0, 0, 7) if mask_text else None
+    mask = _int(mask_text, 7, 0, 7) if mask_text else 7  # the manual: mask default 7
     raw, ok = unescape(f.data or b"", f.hex_indicator)
     if not ok:
         r.warn(token, "^FH: a hex escape is not two hex digits; left as typed")

@@ -1,6 +1,7 @@
 """Fonts: the Debian CJK font subset per label (for ~DY), and the local faces the renderer draws with.
 
-Invariant: ``subset(text)`` returns a TrueType font holding a glyph for every character of ``text``
+Per-label subsets are cut by :mod:`floor.zpl.ttf` (byte copies of the glyphs, ~1 ms); fontTools
+reads the Debian collection once. Invariant: ``subset(text)`` returns a TrueType font holding a glyph for every character of ``text``
 that the source font has (plus .notdef); ``missing(text)`` names the ones it has not, so the builder
 can refuse or warn before a label prints empty boxes. Sources are read from Debian packages only
 (fonts-wqy-microhei, fonts-noto-cjk, fonts-dejavu-core); nothing downloads.
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTCollection, TTFont
+
+from floor.zpl import ttf
 
 CJK_SOURCES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
@@ -69,26 +72,14 @@ def _cut(source: bytes, text: str) -> bytes:
     return out.getvalue()
 
 
-@lru_cache(maxsize=1)
-def _common() -> tuple[bytes, frozenset[int]]:
-    """GB2312 level 1 + ASCII + CJK punctuation cut once: per-label subsets start from this (5x faster)."""
-    chars = {chr(c) for c in range(0x20, 0x7F)} | set("，。：；、（）【】《》“”‘’！？—·×")
-    for high in range(0xB0, 0xF8):
-        for low in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes((high, low)).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    source = cjk_source()
-    cut = _cut(source, "".join(sorted(chars)))
-    return cut, cmap_of(cut)
-
-
-@lru_cache(maxsize=64)
 def cmap_of(font: bytes) -> frozenset[int]:
     """The code points a TrueType font maps (the renderer's glyph check)."""
-    tt = TTFont(io.BytesIO(font), lazy=True)
-    return frozenset(tt.getBestCmap() or {})
+    return ttf.read_cmap(font)
+
+
+@lru_cache(maxsize=1)
+def _source() -> ttf.Source:
+    return ttf.Source(cjk_source())
 
 
 def missing(text: str, font: bytes | None = None) -> str:
@@ -104,9 +95,8 @@ def subset(text: str) -> bytes:
     if cached is not None:
         _SUBSETS.move_to_end(chars)
         return cached
-    common, common_cmap = _common()
-    source = common if all(ord(c) in common_cmap for c in chars) else cjk_source()
-    data = _cut(source, "".join(sorted(chars)))
+    text = "".join(sorted(chars))
+    data = _source().cut(text) or _cut(cjk_source(), text)
     _SUBSETS[chars] = data
     if len(_SUBSETS) > _SUBSET_CACHE:
         _SUBSETS.popitem(last=False)

@@ -44,6 +44,14 @@ def _binary_length(name: str, params: bytes, delimiter: int) -> tuple[int, int] 
     return None
 
 
+def _next_prefix(data: bytes, start: int, lex: Lexer) -> int:
+    """Index of the next caret or tilde at or after ``start`` (``len(data)`` if none)."""
+    caret = data.find(bytes((lex.caret,)), start)
+    tilde = data.find(bytes((lex.tilde,)), start)
+    found = [p for p in (caret, tilde) if p >= 0]
+    return min(found) if found else len(data)
+
+
 def tokenize(data: bytes, lexer: Lexer | None = None) -> Iterator[Token]:
     """Yield tokens; stray bytes come as a ``?`` token (the renderer reports them with their offset)."""
     lex = lexer or Lexer()
@@ -55,8 +63,7 @@ def tokenize(data: bytes, lexer: Lexer | None = None) -> Iterator[Token]:
             continue
         if byte != lex.caret and byte != lex.tilde:
             start = i
-            while i < n and data[i] not in (lex.caret, lex.tilde):
-                i += 1
+            i = _next_prefix(data, i, lex)
             yield Token("?", data[start:start + STRAY_LIMIT], start)
             continue
         prefix = "^" if byte == lex.caret else "~"
@@ -81,9 +88,7 @@ def tokenize(data: bytes, lexer: Lexer | None = None) -> Iterator[Token]:
                     lex.delimiter = new[0]
             yield Token(full, new, start)
             continue
-        end = i
-        while end < n and data[end] not in (lex.caret, lex.tilde):
-            end += 1
+        end = _next_prefix(data, i, lex)
         params = data[i:end]
         binary = _binary_length(full, params, lex.delimiter)
         if binary is not None:
