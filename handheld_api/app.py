@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
+from floor.jobs.labels import enqueuer as labels_enqueuer
 from floor.picking.store import PickingStore
 from floor.store.client import UNAVAILABLE_ERRORS
 from floor.waves.optimal import warm_up
@@ -33,6 +34,7 @@ from handheld_api.http.incidents import ExceptionController
 from handheld_api.http.inventory import InventoryController
 from handheld_api.http.metrics import metrics
 from handheld_api.http.orders import OrderController
+from handheld_api.http.shipping import PackController, ShippingController
 from handheld_api.http.tasks import TaskController
 from handheld_api.http.waves import WaveController
 from handheld_api.sessions import Sessions
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         log.info("kernels ready in %.1f s", time.monotonic() - started)
         await floor.start()
         app.state.floor = floor
+        if settings.rq_redis_url or "+cluster://" not in settings.redis_url:  # RQ needs a plain Redis
+            floor.shipping.enqueue = labels_enqueuer(settings.jobs_redis_url)  # closing the last box prints
         app.state.hub = hub
         app.state.push_tasks = PickingStore(hub.push_client, floor.scripts)  # task pushes: the hub's own pool
         app.state.signer = TokenSigner(settings.secret, settings.token_ttl_s)
@@ -123,7 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
             ExceptionController, ImportController,
-            live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
+            ShippingController, PackController,
+            live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"), _page("pack"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         on_startup=[startup],

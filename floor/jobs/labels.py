@@ -13,6 +13,7 @@ import asyncio
 import base64
 from typing import Any
 
+import msgspec
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -47,6 +48,9 @@ async def render_and_print(floor: Floor, warehouse: str, shipment_id: str, stati
                 "png": base64.b64encode(result.png()).decode(), "problems": problems_json(result.problems),
                 "state": "printed" if label.get("state") == "printed" else "rendered"})
             out["rendered"].append(box.box_no)
+    if shipment.labels_state == "queued":
+        shipment = msgspec.structs.replace(shipment, labels_state="rendered")
+        await store.save(shipment)
     if not station:
         return out
     try:
@@ -61,9 +65,12 @@ async def render_and_print(floor: Floor, warehouse: str, shipment_id: str, stati
             await floor.printing.print(warehouse, station, label["zpl"].encode("utf-8"), f"{shipment_id}-{box.box_no}")
         except PrinterFault as fault:
             await store.save_label(warehouse, shipment_id, box.box_no, {"state": "print_failed", "fault": str(fault)})
+            await store.save(msgspec.structs.replace(shipment, labels_state="print_failed"))
             raise
         await store.save_label(warehouse, shipment_id, box.box_no, {"state": "printed", "fault": ""})
         out["printed"].append(box.box_no)
+    if out["printed"]:
+        await store.save(msgspec.structs.replace(shipment, labels_state="printed"))
     return out
 
 

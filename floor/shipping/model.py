@@ -9,11 +9,21 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
-from floor.core.fields import Id, Input
+from floor.core.fields import Input, ShortText
+
+Text40 = Annotated[str, msgspec.Meta(max_length=40)]
+Text100 = Annotated[str, msgspec.Meta(max_length=100)]
+Code = Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")]
+Day = Annotated[str, msgspec.Meta(max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
+Country = Annotated[str, msgspec.Meta(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
+Grams = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+Mm = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+Host = Annotated[str, msgspec.Meta(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:-]+$")]
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 
 
 class Service(msgspec.Struct, frozen=True):
@@ -106,17 +116,22 @@ class Choice(msgspec.Struct, frozen=True):
 
 
 class QuoteRequest(Input, frozen=True, forbid_unknown_fields=True):
-    weight_g: int
-    province: str
-    city: str = ""
-    district: str = ""
-    country: str = "CN"
-    length_mm: int = 0
-    width_mm: int = 0
-    height_mm: int = 0
-    promise_date: str = ""  # YYYY-MM-DD: deliver by
-    pinned: str = ""  # a service code pinned by the seller or the channel
-    order_id: Id | None = None
+    weight_g: Grams
+    province: Text40
+    city: Text40 = ""
+    district: Text40 = ""
+    country: Country = "CN"
+    length_mm: Mm = 0
+    width_mm: Mm = 0
+    height_mm: Mm = 0
+    promise_date: Day = ""  # YYYY-MM-DD: deliver by
+    pinned: Code = ""  # a service code pinned by the seller or the channel
+    warehouse: Annotated[str, msgspec.Meta(min_length=1, max_length=8, pattern=r"^[A-Z][A-Z0-9]*$")] | None = None
+
+
+class QuoteAnswer(msgspec.Struct, frozen=True):
+    quotes: list[Quote]
+    choice: Choice
 
 
 class Box(msgspec.Struct, frozen=True):
@@ -153,6 +168,7 @@ class Shipment(msgspec.Struct, frozen=True):
     status: str = "created"  # created | labelled | handed_over | closed
     route: str = "zpl_self"  # zpl_self | platform_component
     platform_print_data: list[str] = []  # encrypted print data per box (platform_component route)
+    labels_state: str = "queued"  # queued | rendered | printed | print_failed (set by the labels job)
 
     @property
     def service(self) -> str:
@@ -171,23 +187,38 @@ class Printer(msgspec.Struct, frozen=True):
 
 
 class PrinterInput(Input, frozen=True, forbid_unknown_fields=True):
-    host: str
-    port: int = 9100
-    name: str = ""
+    host: Host
+    port: Port = 9100
+    name: Text40 = ""
 
 
 class ShipTo(Input, frozen=True, forbid_unknown_fields=True):
     """Where and how an order ships (from the channel): receiver, promise date, pinned service."""
 
-    name: str
-    phone: str
-    province: str
-    city: str = ""
-    district: str = ""
-    address: str = ""
-    country: str = "CN"
-    promise_date: str = ""
-    pinned: str = ""
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    province: Text40  # required for CN (the service checks), may be empty abroad
+    city: Text40 = ""
+    district: Text40 = ""
+    address: ShortText = ""
+    country: Country = "CN"
+    promise_date: Day = ""
+    pinned: Code = ""
 
     def receiver(self) -> Receiver:
         return Receiver(self.name, self.phone, self.province, self.city, self.district, self.address, self.country)
+
+
+class PackStart(Input, frozen=True, forbid_unknown_fields=True):
+    station: Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class PackScan(Input, frozen=True, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[!-~]+$")]  # SKU or GTIN
+    serial: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[!-~]*$")] = ""
+
+
+class PackClose(Input, frozen=True, forbid_unknown_fields=True):
+    weight_g: Grams
+    box_type: Code = ""
+    last: bool = False

@@ -138,6 +138,8 @@ class Shipping:
 
     # ---- quote and ship
     async def prepare(self, warehouse: str, order_id: str, ship_to: ShipTo) -> None:
+        if ship_to.country == "CN" and not ship_to.province:
+            raise ValidationError("a domestic ship-to needs its province")
         await self.store.set_ship_to(warehouse, order_id, ship_to)
 
     def quote_boxes(self, warehouse: str, dest: Destination, boxes: list[Box], now_ms: int) -> list[Quote]:
