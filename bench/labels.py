@@ -53,6 +53,15 @@ def run(data: list[LabelData]) -> tuple[float, float, float]:
     return n / (t1 - t0), n / (t2 - t1), n / (t2 - t0)
 
 
+def baseline() -> float:
+    """Same-run CPU baseline: passes per second of a fixed pure-Python loop (1e6 multiply-adds), so a
+    figure taken on a loaded machine can be compared with one taken on an idle one."""
+    started = time.perf_counter()
+    for _ in range(3):
+        sum(i * i for i in range(1_000_000))
+    return 3 / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--labels", type=int, default=300)
@@ -61,9 +70,11 @@ def main() -> None:
     args = parser.parse_args()
     fonts.subset("预热")  # load the Debian font and cut the common base once (process start-up)
     rows = []
+    base = [baseline()]
     for repeat in range(args.repeats):
         fonts._SUBSETS.clear()
         rows.append(run(labels(args.labels, args.same_address, seed=repeat + 1)))
+        base.append(baseline())
     build_s, render_s, total_s = (statistics.median(col) for col in zip(*rows, strict=True))
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
@@ -72,6 +83,7 @@ def main() -> None:
     print(f"build ZPL (+ ~DY subset): {build_s:7.1f} labels/s")
     print(f"render PNG from ZPL:      {render_s:7.1f} labels/s")
     print(f"ZPL + PNG:                {total_s:7.1f} labels/s")
+    print(f"baseline (same run):      {statistics.median(base):7.2f} passes/s of the 1e6 multiply-add loop")
 
 
 if __name__ == "__main__":
