@@ -99,7 +99,7 @@ def scan(session: PackSession, sku: str, serial: str = "") -> str:
     if item is not None and item.serial_controlled:
         if not serial:
             return "serial_required"
-        if any(serial in box.serials for box in session.boxes):
+        if any(f"{sku}:{serial}" in box.serials for box in session.boxes):
             return "serial_repeat"
     box = session.open_box
     box.items.append(sku)
