@@ -23,6 +23,8 @@ from floor.shipping.carriers.model import CarrierError, PushRejected
 from floor.shipping.carriers.service import CainiaoAdapter, JdAdapter, LocalAdapter, SfAdapter
 from floor.shipping.model import Box, Choice, Quote, Receiver, Shipment
 from floor.shipping.store import ShippingStore
+from floor.store.client import connect
+from tests.redis_server import RedisServer
 
 CHECK_WORD = "fc34c561a34f"
 JD_SECRET = "jd-secret"
@@ -105,8 +107,17 @@ def shipment(service: str = "SF_STD", carrier: str = "SF") -> Shipment:
 SENDER = {"name": "仓库 W1", "phone": "0755-1", "address": "深圳市宝安区"}
 
 
-async def test_waybill_ranges_never_repeat_under_200_way_concurrency(floor: Floor, warehouse: str) -> None:
-    store = ShippingStore(floor.client, floor.scripts)
+async def test_waybill_ranges_never_repeat_under_200_way_concurrency(redis_server: RedisServer, warehouse: str) -> None:
+    # its own client: 200 callers share 32 connections, with a patient connect timeout (busy CI machines)
+    floor = Floor(connect(redis_server.url, max_connections=32, socket_timeout=30.0, connect_timeout=10.0))
+    await floor.start()
+    try:
+        await _two_hundred(ShippingStore(floor.client, floor.scripts), warehouse)
+    finally:
+        await floor.close()
+
+
+async def _two_hundred(store: ShippingStore, warehouse: str) -> None:
     assert await store.add_range(warehouse, "EMS", 1000, 1099)
     assert await store.add_range(warehouse, "EMS", 5000, 5149)
     assert not await store.add_range(warehouse, "EMS", 1000, 1099)  # the same range again: no-op
