@@ -21,6 +21,7 @@ from floor.core.settings import Settings
 from floor.floor import Floor
 from floor.jobs.labels import enqueuer as labels_enqueuer
 from floor.picking.store import PickingStore
+from floor.shipping.carriers.service import adapters_from_file
 from floor.store.client import UNAVAILABLE_ERRORS
 from floor.waves.optimal import warm_up
 from handheld_api import logs, openapi
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         log.info("kernels ready in %.1f s", time.monotonic() - started)
         await floor.start()
         app.state.floor = floor
+        floor.shipping.adapters, floor.shipping.push_secrets = adapters_from_file(settings.carriers_file)
         if settings.rq_redis_url or "+cluster://" not in settings.redis_url:  # RQ needs a plain Redis
             floor.shipping.enqueue = labels_enqueuer(settings.jobs_redis_url)  # closing the last box prints
         app.state.hub = hub

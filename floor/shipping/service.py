@@ -65,6 +65,7 @@ class Shipping:
         self.sender = sender or {"name": "仓库", "phone": "", "address": ""}
         self.adapters = adapters or {}
         self.enqueue = enqueue
+        self.push_secrets: dict[str, str] = {}  # local carriers' push secrets (FLOOR_CARRIERS "local")
         self.origins: dict[str, str] = {}  # warehouse -> the zone table's origin it ships like (tests, new sites)
 
     def adapter(self, warehouse: str, carrier: str) -> Adapter:
@@ -215,6 +216,14 @@ class Shipping:
         return shipment
 
     # ---- tracking
+    def push_adapter(self, warehouse: str, carrier: str) -> Adapter:
+        """The adapter that verifies ``carrier``'s pushes; NotFoundError when none is configured."""
+        if carrier in self.adapters:
+            return self.adapters[carrier]
+        if carrier in self.push_secrets:
+            return LocalAdapter(carrier, self.store, warehouse, self.push_secrets[carrier])
+        raise NotFoundError(f"no push endpoint is configured for carrier '{carrier}'")
+
     async def apply_events(self, warehouse: str, events: list[RawEvent]) -> list[tuple[bool, str]]:
         out = []
         for raw in events:
@@ -228,7 +237,10 @@ class Shipping:
         return out
 
     async def _maybe_close(self, warehouse: str, shipment_id: str) -> None:
-        shipment = await self.store.get(warehouse, shipment_id)
+        try:
+            shipment = await self.store.get(warehouse, shipment_id)
+        except NotFoundError:  # a parcel registered without a shipment (imported, or another system's)
+            return
         statuses = [(await self.store.parcel(warehouse, b.waybill)).get("status") for b in shipment.boxes]
         if all(s == "delivered" for s in statuses) and shipment.status != "closed":
             await self.store.save(msgspec.structs.replace(shipment, status="closed"))

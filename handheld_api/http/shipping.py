@@ -14,9 +14,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotAuthorizedException
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
+from floor.core.errors import ValidationError
 from floor.shipping import pack as packing
+from floor.shipping.carriers.model import PushRejected
 from floor.shipping.model import (
     Destination,
     PackClose,
@@ -33,7 +37,7 @@ from floor.shipping.model import (
 from floor.shipping.rates import choose, quote
 from floor.shipping.service import CloseResult
 from handheld_api.auth import roles
-from handheld_api.http.common import WAREHOUSE, floor_of, warehouse_for
+from handheld_api.http.common import WAREHOUSE, ErrorBody, floor_of, warehouse_for
 
 OrderPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 ShipmentPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -71,6 +75,16 @@ def _view(session: packing.PackSession) -> PackView:
     return PackView(session, session.missing(), suggestion.code if suggestion else "")
 
 
+class PushAnswer(msgspec.Struct, frozen=True):
+    applied: int
+    repeats: int
+
+
+CarrierPath = Annotated[str, Parameter(min_length=2, max_length=8, pattern=r"^[A-Z]{2,8}$")]
+REJECTED = {401: ResponseSpec(ErrorBody, description="the push's signature does not verify: nothing applied",
+                              generate_examples=False)}
+
+
 class ShippingController(Controller):
     path = "/api/shipping"
     tags = ["shipping"]
@@ -106,6 +120,26 @@ class ShippingController(Controller):
 
             raise NotFoundError("the label is not rendered yet (the labels job renders it)")
         return Response(base64.b64decode(label["png"]), media_type="image/png")
+
+    @post("/push/{carrier:str}", status_code=200, security=[], responses=REJECTED,
+          summary="A carrier's tracking push (public; verified by the carrier's own signature)",
+          description="SF: form with msgData, timestamp, msgDigest; JD: JSON + X-Jd-Signature; Cainiao: form with "
+          "logistics_interface + data_digest; local carriers: JSON + X-Floor-Signature. Idempotent per event.")
+    async def push(self, carrier: CarrierPath, request: Request[Any, Any, Any],
+                   warehouse: str | None = WAREHOUSE) -> PushAnswer:
+        floor = floor_of(request)
+        wh = floor.warehouse(warehouse)
+        adapter = floor.shipping.push_adapter(wh, carrier)
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            events = adapter.parse_push(headers, body)
+        except PushRejected as error:
+            raise NotAuthorizedException(str(error)) from error
+        except (KeyError, ValueError, TypeError) as error:
+            raise ValidationError(f"the push verified but is not the carrier's format: {error}") from error
+        results = await floor.shipping.apply_events(wh, events)
+        return PushAnswer(len(results), sum(1 for repeat, _ in results if repeat))
 
     @post("/printers/{station:str}", guards=[roles("admin")], status_code=200,
           summary="Set the label printer (raw TCP, port 9100) of a pack station")

@@ -30,7 +30,7 @@ from handheld_api.sessions import Sessions
 from tests.live import LiveApp, ServerProcess
 from tests.redis_server import RedisServer
 
-PUBLIC = re.compile(r"^/(healthz(/live|/ready)?|api/auth/login|handheld/?|board/?|pack/?|static/.*|schema.*)?$")
+PUBLIC = re.compile(r"^/(healthz(/live|/ready)?|api/auth/login|api/shipping/push/[^/]+|handheld/?|board/?|pack/?|static/.*|schema.*)?$")
 SOCKETS = {"/ws/handheld": ("picker",), "/ws/board": ("supervisor", "admin")}
 
 

@@ -250,3 +250,25 @@ class LocalAdapter:
         verify(hmac_hex(self.secret, body), headers.get("x-floor-signature", ""))
         data = json.loads(body)
         return [RawEvent(e["waybill"], int(e["event_ms"]), e["code"], e.get("detail", "")) for e in data["events"]]
+
+
+def adapters_from_file(path: str) -> tuple[dict[str, Adapter], dict[str, str]]:
+    """(adapters by carrier, push secrets of the local carriers) from the FLOOR_CARRIERS JSON file:
+    ``{"SF": {"url", "partner_id", "check_word", "monthly_card"}, "JD": {"url", "app_key", "app_secret"},
+    "ZTO": {"url", "secret"}, ..., "local": {"EMS": "<push secret>"}}``. No file: no adapters."""
+    if not path:
+        return {}, {}
+    with open(path, encoding="utf-8") as handle:
+        config: dict[str, Any] = json.load(handle)
+    adapters: dict[str, Adapter] = {}
+    for carrier, c in config.items():
+        if carrier == "local":
+            continue
+        kind = catalogue().carriers[carrier].adapter
+        if kind == "sf":
+            adapters[carrier] = SfAdapter(c["url"], c["partner_id"], c["check_word"], c.get("monthly_card", ""))
+        elif kind == "jd":
+            adapters[carrier] = JdAdapter(c["url"], c["app_key"], c["app_secret"])
+        elif kind == "cainiao":
+            adapters[carrier] = CainiaoAdapter(carrier, c["url"], c["secret"])
+    return adapters, {k: str(v) for k, v in config.get("local", {}).items()}
