@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
+from floor.jobs.labels import ParcelSweeper
 from floor.jobs.labels import enqueuer as labels_enqueuer
 from floor.picking.store import PickingStore
 from floor.shipping.carriers.service import adapters_from_file
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     floor = Floor.from_settings(settings)
     hub = Hub(settings.redis_url)
     sweeper = PresenceSweeper(floor)
+    parcels = ParcelSweeper(floor)  # stuck / lost parcels -> floor exceptions, every 15 min
     sessions = Sessions(floor.accounts)
 
     async def startup(app: Litestar) -> None:
@@ -117,10 +119,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.ws_query_token = settings.ws_query_token
         sessions.start()
         sweeper.start()
+        parcels.start()
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
     async def shutdown(_app: Litestar) -> None:
         await sweeper.stop()
+        await parcels.stop()
         await sessions.stop()
         await hub.close()
         await floor.close()

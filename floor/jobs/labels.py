@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import logging
 from typing import Any
 
 import msgspec
@@ -26,6 +28,8 @@ from floor.shipping.printing.model import PrinterFault
 from floor.shipping.store import problems_json
 from floor.store.client import connect_sync
 from floor.zpl.preview import render
+
+log = logging.getLogger("floor.shipping")
 
 
 def labels_job_id(warehouse: str, shipment_id: str) -> str:
@@ -123,3 +127,35 @@ def enqueuer(jobs_redis_url: str):  # type: ignore[no-untyped-def]
     async def enqueue(warehouse: str, shipment_id: str, station: str) -> None:
         await asyncio.to_thread(enqueue_labels, jobs_redis_url, warehouse, shipment_id, station)
     return enqueue
+
+
+class ParcelSweeper:
+    """Every ``interval_s`` run the stuck / lost sweep on every warehouse (each node may run it: a
+    parcel is flagged once per kind, whoever sweeps first). Started and stopped by the web app."""
+
+    def __init__(self, floor: Floor, interval_s: float = 900.0) -> None:
+        self.floor, self.interval_s = floor, interval_s
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name="parcel-sweeper")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def sweep_all(self) -> list[tuple[str, str]]:
+        flagged: list[tuple[str, str]] = []
+        for warehouse in await self.floor.layouts.warehouses():
+            flagged += await self.floor.shipping.sweep(warehouse)
+        return flagged
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.sweep_all()
+            except Exception:  # a failed sweep is retried at the next interval; the node keeps serving
+                log.exception("parcel sweep failed")

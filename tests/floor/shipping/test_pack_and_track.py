@@ -148,3 +148,25 @@ async def test_tracking_state_machine_idempotent_and_sweep(floor: Floor, warehou
     assert sorted(lost) == [("JD300", "parcel_lost"), ("SF200", "parcel_lost")]
     kinds = sorted(x.kind for x in await floor.incidents.open(warehouse))
     assert kinds == ["parcel_lost", "parcel_lost", "parcel_stuck", "parcel_stuck"]
+
+
+async def test_the_parcel_sweeper_runs_periodically(floor: Floor, warehouse: str) -> None:
+    import asyncio
+
+    from floor.jobs.labels import ParcelSweeper
+    from floor.layout.model import Layout
+
+    await floor.layouts.put(Layout(warehouse=warehouse, aisles=1, cells=1))
+    await floor.shipping.store.open_parcel(warehouse, "OLD1", {
+        "shipment": "S-OLD", "carrier": "SF", "service": "SF_STD", "created_ms": 1, "promised_ms": 0,
+        "stuck_hours": 1, "lost_margin_days": 3, "adapter": "sf"})
+    sweeper = ParcelSweeper(floor, interval_s=0.05)
+    sweeper.start()
+    try:
+        for _ in range(100):
+            if any(x.kind == "parcel_stuck" for x in await floor.incidents.open(warehouse)):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await sweeper.stop()
+    assert [x.kind for x in await floor.incidents.open(warehouse)] == ["parcel_stuck"]
