@@ -136,12 +136,19 @@ class ParcelSweeper:
     def __init__(self, floor: Floor, interval_s: float = 900.0) -> None:
         self.floor, self.interval_s = floor, interval_s
         self.task: asyncio.Task[None] | None = None
+        self.stopping = asyncio.Event()
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name="parcel-sweeper")
 
     async def stop(self) -> None:
-        if self.task is not None:
+        """Stop between sweeps (cancelling inside a Redis command can leave its connection stuck)."""
+        if self.task is None:
+            return
+        self.stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), 10.0)
+        except TimeoutError:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
@@ -154,7 +161,10 @@ class ParcelSweeper:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self.interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.interval_s)
+            if self.stopping.is_set():
+                return
             try:
                 await self.sweep_all()
             except Exception:  # a failed sweep is retried at the next interval; the node keeps serving
