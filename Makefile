@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # numba's cache of the compiled kernels (kernels/__pycache__) is rebuilt when a kernel source changes.
 KERNELS_STAMP := $(VENV)/.kernels-stamp
 
-.PHONY: run test check bench venv system-redis system-chromium clean
+.PHONY: run test check bench venv system-redis system-chromium system-fonts clean
 
 # Install Debian packages when a command is missing (root only; otherwise say what to do).
 define ensure_deb
@@ -44,10 +44,22 @@ system-redis:
 system-chromium:
 	$(call ensure_deb,chromium,chromium)
 
-run: $(STAMP) $(KERNELS_STAMP) system-redis
+# The CJK label font (floor/zpl: subset per label and sent with the job as ~DY).
+system-fonts:
+	@if [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing fonts-wqy-microhei from Debian packages ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null \
+	      || { echo "apt-get install fonts-wqy-microhei failed"; exit 1; }; \
+	  else \
+	    echo "the CJK label font is missing and this is not root: run 'sudo apt-get install fonts-wqy-microhei'"; exit 1; \
+	  fi; \
+	fi
+
+run: $(STAMP) $(KERNELS_STAMP) system-redis system-fonts
 	$(BIN)/python -m floor.run.launch
 
-test: $(STAMP) $(KERNELS_STAMP) system-redis system-chromium
+test: $(STAMP) $(KERNELS_STAMP) system-redis system-chromium system-fonts
 	$(BIN)/python -m pytest
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest tests/kernels
 

@@ -28,6 +28,9 @@ from floor.picking.service import Picking
 from floor.picking.store import PickingStore
 from floor.routing.service import Router
 from floor.routing.store import RoutingStore
+from floor.shipping.printing.service import Printing
+from floor.shipping.service import Shipping
+from floor.shipping.store import ShippingStore
 from floor.store.client import connect
 from floor.store.cluster_calls import ping_all
 from floor.store.scripts import Scripts
@@ -46,6 +49,7 @@ CAPABILITIES = (
     "floor.onboarding",
     "floor.availability",
     "floor.routing",
+    "floor.shipping",
 )
 
 
@@ -76,6 +80,8 @@ class Floor:
         self.routing = Router(RoutingStore(client, self.scripts), self.orders, self.availability, self.incidents.store)
         # A shop with a seller has its orders routed by that seller's rules, else taken on the shop's warehouse.
         self.channels = Channels(ChannelStore(client), ChannelIntake(self.orders, self.routing), self.incidents)
+        self.shipping = Shipping(ShippingStore(client, self.scripts), self.orders, self.incidents.store)
+        self.printing = Printing(self.shipping.store, self.incidents.store)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

@@ -20,7 +20,10 @@ from floor.channels.address import table as address_table
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
+from floor.jobs.labels import ParcelSweeper
+from floor.jobs.labels import enqueuer as labels_enqueuer
 from floor.picking.store import PickingStore
+from floor.shipping.carriers.service import adapters_from_file
 from floor.store.client import UNAVAILABLE_ERRORS
 from floor.waves.optimal import warm_up
 from handheld_api import logs, openapi
@@ -37,6 +40,7 @@ from handheld_api.http.inventory import InventoryController
 from handheld_api.http.metrics import metrics
 from handheld_api.http.orders import OrderController
 from handheld_api.http.routing import RoutingController
+from handheld_api.http.shipping import PackController, ShippingController
 from handheld_api.http.tasks import TaskController
 from handheld_api.http.waves import WaveController
 from handheld_api.sessions import Sessions
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     floor = Floor.from_settings(settings)
     hub = Hub(settings.redis_url)
     sweeper = PresenceSweeper(floor)
+    parcels = ParcelSweeper(floor)  # stuck / lost parcels -> floor exceptions, every 15 min
     sessions = Sessions(floor.accounts)
 
     async def startup(app: Litestar) -> None:
@@ -116,6 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         log.info("kernels ready in %.1f s", time.monotonic() - started)
         await floor.start()
         app.state.floor = floor
+        floor.shipping.adapters, floor.shipping.push_secrets = adapters_from_file(settings.carriers_file)
+        if settings.rq_redis_url or "+cluster://" not in settings.redis_url:  # RQ needs a plain Redis
+            floor.shipping.enqueue = labels_enqueuer(settings.jobs_redis_url)  # closing the last box prints
         app.state.hub = hub
         app.state.push_tasks = PickingStore(hub.push_client, floor.scripts)  # task pushes: the hub's own pool
         app.state.signer = TokenSigner(settings.secret, settings.token_ttl_s)
@@ -123,10 +131,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.ws_query_token = settings.ws_query_token
         sessions.start()
         sweeper.start()
+        parcels.start()
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
     async def shutdown(_app: Litestar) -> None:
         await sweeper.stop()
+        await parcels.stop()
         await sessions.stop()
         await hub.close()
         await floor.close()
@@ -135,7 +145,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
             ExceptionController, ImportController, RoutingController, AvailabilityController, ChannelAdminController,
-            live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
+            ShippingController, PackController,
+            live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"), _page("pack"),
             handheld_service_worker,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

@@ -21,6 +21,10 @@ EXCEPTION_KINDS = (
     "channel_push",  # raised by the stock push: a platform refused a quantity (e.g. PDD promotion slot)
     "order_hold",  # raised by order handling: an order is held (reason in detail) until released
     "stale_scan",  # a scan queued offline that could no longer apply when it reached the server
+    "printer_fault",  # shipping: a label printer unreachable, silent or faulted (paper out, head open ...)
+    "pack_mismatch",  # shipping: box weight outside the tolerance of the expected weight
+    "parcel_stuck",  # shipping: no tracking event for longer than the service allows
+    "parcel_lost",  # shipping: past the promised date plus margin, not delivered
     "other",
 )
 

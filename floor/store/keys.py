@@ -64,6 +64,22 @@ TEMPLATES: dict[str, str] = {
     "serials": "serials:{}",  # set: every serial of this sku ever picked (each serial once, ever)
     "order_serials": "orderserials:{}",  # list: JSON {line, sku, serial, scan_id} of one order's serials
     "sscc": "sscc:{}",  # hash: a case / pallet label (SSCC) -> sku, units, lot, expiry (YYYYMMDD), used
+    # shipping (floor/shipping, docs/shipping.md)
+    "waybill_range": "wbrange:{}",  # hash: carrier -> next, end of the range being handed out
+    "waybill_ranges": "wbranges:{}",  # list: carrier's ranges "start:end" (every one ever added)
+    "waybill_pending": "wbpending:{}",  # list: carrier's ranges "start:end" not started yet
+    "shipment": "shp:{}",  # string: msgspec JSON of floor.shipping.model.Shipment
+    "shipment_of_order": "shporder:{}",  # string: order id -> shipment id
+    "parcel": "parcel:{}",  # hash: waybill -> shipment, service, status, last_event_ms, promised_ms ...
+    "parcel_events": "parcelev:{}",  # zset: waybill's tracking events (JSON) by event time
+    "parcel_seen": "parcelseen:{}",  # set: waybill's "<event ms>|<code>" already applied
+    "parcels_open": "parcels:open",  # zset: waybill not delivered/returned by its last event time
+    "label": "label:{}:{}",  # hash: shipment, box -> zpl, png (base64), problems JSON, state
+    "printer": "printer:{}",  # hash: pack station -> host, port, name
+    "printers": "printers",  # set: pack stations with a printer
+    "printer_lock": "printerlock:{}",  # string: pack station -> job holding the printer (PX)
+    "pack": "pack:{}",  # string: order id -> msgspec JSON of floor.shipping.pack.PackSession
+    "ship_to": "shipto:{}",  # string: order id -> msgspec JSON of floor.shipping.model.ShipTo
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids

@@ -36,7 +36,8 @@ from tests.live import LiveApp
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 EXAMPLES = int(os.environ.get("FLOOR_SCHEMATHESIS_EXAMPLES", "25"))  # per operation and generation mode
 PUBLIC = {("POST", "/api/auth/login"), ("GET", "/healthz"), ("GET", "/healthz/ready"), ("GET", "/healthz/live"),
-          ("POST", "/api/channels/{channel}/{shop}/webhook")}  # authenticated by the platform signature
+          ("POST", "/api/channels/{channel}/{shop}/webhook"),  # authenticated by the platform signature
+          ("POST", "/api/shipping/push/{carrier}")}  # carriers sign their pushes; no token
 
 
 def _schema(live_app: LiveApp) -> schemathesis.BaseSchema:
@@ -119,6 +120,25 @@ def _good_cases(live_app: LiveApp, ids: dict[str, str]) -> list[Good]:
                                                                "body": {"command_id": f"a-{run}"}}, 200),
         ("POST", "/api/exceptions/{exception_id}/resolve", {"path": xid, "query": q, "body": {"command_id": f"r-{run}"}}, 200),
         ("POST", "/api/exceptions/{exception_id}/resolve", {"path": xid, "query": q, "body": {"command_id": f"s-{run}"}}, 409),
+        ("POST", "/api/shipping/quote", {"body": {"weight_g": 900, "province": "", "country": "US", "warehouse": w}}, 200),
+        ("POST", "/api/shipping/quote", {"body": {"weight_g": 900, "province": "北京", "warehouse": w}}, 422),
+        ("POST", "/api/shipping/printers/{station}", {"path": {"station": "PACK-1"}, "query": q,
+                                                      "body": {"host": "127.0.0.1", "port": 9100}}, 200),
+        ("POST", "/api/pack/{order_id}/ship-to", {"path": {"order_id": ids["order_id"]}, "query": q,
+                                                  "body": {"name": "张三", "phone": "138", "province": "北京"}}, 200),
+        ("POST", "/api/pack/{order_id}/start", {"path": {"order_id": ids["order_id"]}, "query": q,
+                                                "body": {"station": "PACK-1"}}, 200),
+        ("GET", "/api/pack/{order_id}", {"path": {"order_id": ids["order_id"]}, "query": q}, 200),
+        ("POST", "/api/pack/{order_id}/scan", {"path": {"order_id": ids["order_id"]}, "query": q,
+                                               "body": {"code": "NOT-IN-ORDER"}}, 200),
+        ("POST", "/api/pack/{order_id}/close", {"path": {"order_id": ids["order_id"]}, "query": q,
+                                                "body": {"weight_g": 100}}, 200),
+        ("GET", "/api/shipping/shipments/{shipment_id}", {"path": {"shipment_id": "nope"}, "query": q}, 404),
+        ("POST", "/api/shipping/push/{carrier}", {"path": {"carrier": "SF"}, "query": q}, 404),  # none configured
+        ("GET", "/api/shipping/shipments/{shipment_id}/labels/{box_no}/zpl",
+         {"path": {"shipment_id": "nope", "box_no": "1"}, "query": q}, 404),
+        ("GET", "/api/shipping/shipments/{shipment_id}/labels/{box_no}/png",
+         {"path": {"shipment_id": "nope", "box_no": "1"}, "query": q}, 404),
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": q}, 404),
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": {"warehouse": "lower"}}, 422),
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": {"warehouse": "ZZ9"}}, 403),

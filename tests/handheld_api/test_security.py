@@ -30,7 +30,7 @@ from handheld_api.sessions import Sessions
 from tests.live import LiveApp, ServerProcess
 from tests.redis_server import RedisServer
 
-PUBLIC = re.compile(r"^/(healthz(/live|/ready)?|api/auth/login|handheld/?|handheld/sw\.js|board/?|static/.*|schema.*"
+PUBLIC = re.compile(r"^/(healthz(/live|/ready)?|api/auth/login|api/shipping/push/[^/]+|handheld/?|handheld/sw\.js|board/?|pack/?|static/.*|schema.*"
                     r"|api/channels/\{channel:str\}/\{shop:str\}/webhook)?$")  # webhooks: platform signature
 SOCKETS = {"/ws/handheld": ("picker",), "/ws/board": ("supervisor", "admin")}
 

@@ -1,0 +1,1 @@
+"""Label printers on raw TCP 9100: status (~HS) parsing (model) and the job sender (service)."""

@@ -1,0 +1,6 @@
+^FX expect QRCode=AC-42
+^XA
+^FO100,100
+^BQN,2,10
+^FDMM,AAC-42^FS
+^XZ
