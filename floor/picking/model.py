@@ -58,6 +58,7 @@ class TaskView(msgspec.Struct, frozen=True):
     picked: int  # units picked at the current step
     at_location: bool  # the picker has scanned the current step's location
     steps: list[Step]
+    kind: str = "pick"  # pick | replenish | putaway | count (floor/planning, floor/counting)
 
 
 class PickerView(msgspec.Struct, frozen=True):

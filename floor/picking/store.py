@@ -79,7 +79,7 @@ class PickingStore:
         return TaskView(
             task_id=task_id, wave_id=fields["wave"], picker=fields["picker"], status=fields["status"],
             step=int(fields["step"]), picked=int(fields["picked"]), at_location=fields["at_loc"] == "1",
-            steps=[_step_decoder.decode(s) for s in steps],
+            steps=[_step_decoder.decode(s) for s in steps], kind=fields.get("kind", "pick"),
         )
 
     async def current_task_id(self, warehouse: str, picker: str) -> str:

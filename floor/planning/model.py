@@ -1,0 +1,170 @@
+"""Inventory planning: stock states, thresholds, pick face limits, move tasks and suggestions.
+
+Pure (no I/O). The figures of :class:`StockState` are kept by the scripts that move stock
+(floor/planning/lua, floor/counting/lua, floor/returns/lua and the pick scripts); a caller reads
+them through :class:`floor.planning.service.Planning` and never recomputes them.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from floor.core.fields import Id, Input, Location, Sku, Warehouse
+
+UNAVAILABLE_REASONS = ("damaged", "quarantine", "count_hold")
+FLOW_STATES = ("receiving", "carried", "transit_in", "transit_out", "on_order", "transfer_reserved")
+MOVE_KINDS = ("replenish", "putaway", "count")
+MAX_UNITS = 1_000_000
+
+
+class StockState(msgspec.Struct, frozen=True):
+    """One SKU of one warehouse. ``available`` = on hand (pick faces) - reserved for orders;
+    ``reserve`` = units in reserve locations (not on hand until replenished); ``unavailable``
+    by reason; ``receiving`` waits for putaway, ``carried`` is on a replenishment's cart."""
+
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+    reserve: int
+    allocated: int  # on pick faces, allocated to open pick tasks
+    reserve_allocated: int  # in reserve, allocated to open replenishments
+    unavailable: dict[str, int]
+    receiving: int
+    carried: int
+    transit_in: int
+    transit_out: int
+    on_order: int
+    transfer_reserved: int
+    safety: int
+    reorder_point: int
+    order_qty: int
+    below_reorder: bool
+    below_safety: bool
+    abc: str
+    xyz: str
+    pick_faces: dict[str, int]
+    reserve_locations: dict[str, int]
+
+
+class LocationState(msgspec.Struct, frozen=True):
+    location: str
+    kind: str  # pick_face | reserve
+    min_units: int
+    max_units: int
+    capacity: int
+    units: dict[str, int]  # sku -> units there
+    allocated: dict[str, int]  # sku -> units allocated to open tasks there
+    unavailable: dict[str, dict[str, int]]  # reason -> sku -> units
+
+
+class WarehouseState(msgspec.Struct, frozen=True):
+    warehouse: str
+    skus: int
+    totals: dict[str, int]
+    below_reorder: list[str]
+
+
+class Thresholds(Input, frozen=True):
+    """Safety stock and reorder point of one SKU (units); ``order_qty`` is added on top of the
+    reorder point when a purchase is suggested (0 = order up to the reorder point)."""
+
+    sku: Sku
+    safety: int = 0
+    reorder_point: int = 0
+    order_qty: int = 0
+    warehouse: Warehouse | None = None
+
+
+class LocationLimits(Input, frozen=True):
+    """A pick face's min / max (replenish at min, up to max) or a reserve location's place."""
+
+    location: Location
+    kind: str = "pick_face"
+    min_units: int = 0
+    max_units: int = 0
+    capacity: int = 0
+    aisle: int = 0
+    cell: int = 0
+    warehouse: Warehouse | None = None
+
+
+class ReplenishRequest(Input, frozen=True):
+    """Replenish ``location`` (a pick face of ``sku``) now; ``urgent`` when a picker waits."""
+
+    sku: Sku
+    location: Location
+    urgent: bool = False
+    units: int = 0
+    warehouse: Warehouse | None = None
+
+
+class Receipt(Input, frozen=True):
+    """Units received at the dock: a putaway task to ``location`` ('' = suggested) is queued.
+    Idempotent on (sender, command_id)."""
+
+    command_id: Id
+    sku: Sku
+    quantity: int
+    location: str = ""
+    from_order: bool = False  # the units were on order (on_order goes down)
+    warehouse: Warehouse | None = None
+
+
+class OnOrder(Input, frozen=True):
+    """Units ordered from a vendor (on_order goes up by ``quantity``). Idempotent on command_id."""
+
+    command_id: Id
+    sku: Sku
+    quantity: int
+    warehouse: Warehouse | None = None
+
+
+class MoveTask(msgspec.Struct, frozen=True):
+    task_id: str
+    kind: str
+    status: str
+    picker: str
+    urgent: bool
+    sku: str
+    quantity: int
+    created_ms: int
+
+
+class Suggestion(msgspec.Struct, frozen=True):
+    suggestion_id: str
+    kind: str  # purchase | transfer | slotting
+    sku: str
+    quantity: int
+    created_ms: int
+    source: str = ""
+    target: str = ""
+    available: int = 0
+    threshold: str = ""
+    exception_id: str = ""
+
+
+class Queued(msgspec.Struct, frozen=True):
+    task_id: str  # '' when nothing needed doing
+    repeat: bool = False
+    location: str = ""
+
+
+def check_units(value: int, field: str, low: int = 0) -> str | None:
+    if not low <= value <= MAX_UNITS:
+        return f"{field} must be {low}..{MAX_UNITS:,}"
+    return None
+
+
+def suggest_location(
+    qty: int, faces: dict[str, tuple[int, int]], reserves: dict[str, tuple[int, int]], face_aisle: int
+) -> str:
+    """Where received units go: a pick face of the SKU with room for all of them (``faces``:
+    location -> (units there, max or capacity)), else the reserve location nearest the face's
+    aisle (``reserves``: location -> (aisle, cell)), else the first face, else ''."""
+    for loc, (units, top) in sorted(faces.items()):
+        if top > 0 and units + qty <= top:
+            return loc
+    if reserves:
+        return min(reserves, key=lambda loc: (abs(reserves[loc][0] - face_aisle), reserves[loc][1], loc))
+    return min(faces) if faces else ""
