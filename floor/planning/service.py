@@ -189,7 +189,8 @@ class PlanFollower:
         cursors = await self.store.cursors(warehouse)
         for name in ("units", "events"):
             if name not in cursors:  # first run: start at the tip (history is not replayed)
-                cursors[name] = await self.store.stream_tip(warehouse, name)
+                tip = await self.store.stream_tip(warehouse, name)
+                cursors[name] = await self.store.start_cursor(warehouse, name, tip)
         applied = 0
         today = datetime.now(UTC).strftime("%Y%m%d")
         for stream_key, entries in await self.store.read_streams(warehouse, cursors, block_ms or self.block_ms):

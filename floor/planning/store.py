@@ -161,6 +161,12 @@ class PlanningStore:
         found: dict[str, str] = await self.client.hgetall(keys.key(warehouse, "plan_cursor"))
         return found
 
+    async def start_cursor(self, warehouse: str, name: str, entry_id: str) -> str:
+        """Record where a first follower starts (the Stream's tip), unless one already did."""
+        key = keys.key(warehouse, "plan_cursor")
+        await self.client.hsetnx(key, name, entry_id)
+        return str(await self.client.hget(key, name))
+
     async def read_streams(self, warehouse: str, cursors: dict[str, str], block_ms: int) -> list[Any]:
         streams = {keys.key(warehouse, name): cursors.get(name, "$") for name in ("units", "events")}
         return list(await self.client.xread(streams, count=500, block=block_ms) or [])

@@ -61,3 +61,24 @@ async def setup_face(floor: Floor, warehouse: str, sku: str, min_units: int, max
         assert task == queued.task_id
         await run_move_task(floor, warehouse, picker, task)
     return face, reserve
+
+
+async def release_order(floor: Floor, warehouse: str, sku: str, qty: int, ref: str) -> str:
+    """Intake a one-line order and release it alone in a wave; returns the wave id."""
+    from floor.orders.model import NewOrder, OrderLine
+    from floor.waves.model import ReleaseWave
+
+    _, placed = await floor.orders.intake(warehouse, NewOrder("tmall", ref, [OrderLine(sku, qty)], warehouse))
+    assert placed.status == "reserved", placed
+    await floor.waves.release(warehouse, ReleaseWave(f"wv-{ref}", pickers=1, order_ids=[placed.order_id],
+                                                     warehouse=warehouse, planner="serpentine"))
+    return f"wv-{ref}"
+
+
+async def pick_task(floor: Floor, warehouse: str, picker: str, task_id: str, prefix: str) -> None:
+    task = await floor.picking.task(warehouse, task_id)
+    for n in range(task.step, len(task.steps)):
+        step = task.steps[n]
+        await floor.picking.scan(warehouse, picker, task_id, f"{prefix}-l{n}", step.location, 1)
+        _r, verdict = await floor.picking.scan(warehouse, picker, task_id, f"{prefix}-i{n}", step.gtin, step.quantity)
+        assert json.loads(verdict)["verdict"] == "ok", verdict

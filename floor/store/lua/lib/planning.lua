@@ -59,10 +59,13 @@ local function reserve_total(sku)
   return total
 end
 
--- What planning calls available: pick faces' on hand - reserved for orders + reserve units.
-local function planning_available(sku)
-  local st = redis.call('HMGET', K.sku(sku), 'on_hand', 'reserved')
-  return tonumber(st[1] or '0') - tonumber(st[2] or '0') + reserve_total(sku)
+-- The stock level thresholds are compared with: usable units on the shelves (pick faces' on hand
+-- + reserve - units held by a count). Reservations are not subtracted (a pick scan must be able
+-- to cross a threshold); they count in the inventory position a purchase suggestion uses.
+local function stock_level(sku)
+  local on_hand = tonumber(redis.call('HGET', K.sku(sku), 'on_hand') or '0')
+  local held = tonumber(redis.call('HGET', K.sku_state(sku), 'count_hold') or '0')
+  return on_hand + reserve_total(sku) - held
 end
 
 local function next_id(prefix)
@@ -98,7 +101,7 @@ local function check_low(sku, ref)
     'low_safety', 'on_order', 'transit_in', 'order_qty')
   local reorder, safety = tonumber(s[1] or '0'), tonumber(s[2] or '0')
   if reorder <= 0 and safety <= 0 then return 0 end
-  local available = planning_available(sku)
+  local available = stock_level(sku)
   local raised = 0
   local checks = {{'reorder_point', reorder, 'low_reorder', s[3]}, {'safety stock', safety, 'low_safety', s[4]}}
   for _, c in ipairs(checks) do
@@ -106,10 +109,11 @@ local function check_low(sku, ref)
     if threshold > 0 then
       if available < threshold and was ~= '1' then
         redis.call('HSET', K.sku_state(sku), flag, 1)
-        local position = available + tonumber(s[5] or '0') + tonumber(s[6] or '0')
+        local reserved = tonumber(redis.call('HGET', K.sku(sku), 'reserved') or '0')
+        local position = available - reserved + tonumber(s[5] or '0') + tonumber(s[6] or '0')
         local target = math.max(reorder, safety) + math.max(tonumber(s[7] or '0'), 0)
         local quantity = math.max(target - position, 0)
-        local detail = sku .. ': ' .. available .. ' available, below its ' .. label .. ' of ' ..
+        local detail = sku .. ': ' .. available .. ' units in stock, below its ' .. label .. ' of ' ..
           threshold
         local exception_id = raise_exception('low_stock', sku, '', detail, ref)
         record_suggestion('purchase', {sku = sku, quantity = quantity, available = available,
@@ -131,8 +135,9 @@ end
 
 -- A new non-pick task (kind replenish | putaway | count) in the ready queue; urgent ones first.
 local function create_move_task(task_id, kind, steps, urgent, fields)
-  local position = NOW
-  if urgent then position = 1 end
+  -- FIFO within a millisecond too (urgent ones before every other task, in their own order)
+  local position = (redis.call('INCR', K.plan_seq()) % 1000) / 1000
+  if urgent then position = position + 1 else position = position + NOW end
   redis.call('HSET', K.task(task_id), 'kind', kind, 'wave', '', 'status', 'ready', 'picker', '',
     'step', 0, 'picked', 0, 'at_loc', 0, 'n_steps', #steps, 'released_ms', position,
     'created_ms', NOW, 'urgent', urgent and 1 or 0, unpack(fields))
