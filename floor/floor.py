@@ -22,6 +22,8 @@ from floor.orders.service import Orders
 from floor.orders.store import OrderStore
 from floor.picking.service import Picking
 from floor.picking.store import PickingStore
+from floor.counting.service import Counting
+from floor.counting.store import CountStore
 from floor.planning.service import Planning
 from floor.planning.store import PlanningStore
 from floor.store.client import connect
@@ -70,6 +72,7 @@ class Floor:
         self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
         self.planning = Planning(PlanningStore(client, self.scripts), self.settings.scan_ttl_s)
+        self.counting = Counting(CountStore(client, self.scripts), self.planning.store)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

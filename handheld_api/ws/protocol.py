@@ -149,6 +149,7 @@ class Verdict(Outbound, tag="verdict", omit_defaults=True, frozen=True):
     task_done: bool | None = None
     expected: ExpectedStep | None = None
     duplicate: bool = False
+    kind: str = "pick"  # the task's kind: pick | replenish | putaway | count (absent for pick)
 
 
 class ShortPickRecorded(Outbound, tag="short_pick_recorded", omit_defaults=True, frozen=True):

@@ -61,3 +61,28 @@ async def test_one_exception_per_crossing_and_rearm(small_demo: Floor, warehouse
     await floor.planning.set_thresholds(warehouse, Thresholds(sku, safety=14, reorder_point=17))  # 13 < 14
     assert len(await _low_stock(floor, warehouse)) == 3
     assert (await floor.planning.state(warehouse, sku)).below_safety
+
+
+async def test_short_pick_queues_urgent_replenishment_and_a_count(small_demo: Floor, warehouse: str) -> None:
+    from tests.floor.planning.helpers import setup_face
+
+    floor, sku = small_demo, "SKU00005"
+    p1, p2 = picker_of(warehouse, 1), picker_of(warehouse, 2)
+    face, _reserve = await setup_face(floor, warehouse, sku, 2, 30, 40, p1)
+    follower = PlanFollower(floor.planning.store, [warehouse])
+    await follower.step(warehouse, 10)
+    await release_order(floor, warehouse, sku, 3, "SP-1")
+    task_id = await floor.picking.store.current_task_id(warehouse, p1)
+    step = (await floor.picking.task(warehouse, task_id)).steps[0]
+    assert step.location == face
+    await floor.picking.scan(warehouse, p1, task_id, "sp-l", face, 1)
+    await floor.picking.short_pick(warehouse, p1, task_id, "sp-req", 0, 0)
+    await follower.step(warehouse, 10)
+    tasks = {t.kind: t for t in await floor.planning.move_tasks(warehouse)}
+    assert tasks["replenish"].urgent and tasks["replenish"].sku == sku
+    assert "count" in tasks
+    # the short pick ended p1's task: p1 waited idle and got the urgent one first, then p2 the count
+    assert await floor.picking.store.current_task_id(warehouse, p1) == tasks["replenish"].task_id
+    assert await present(floor, warehouse, p2) == tasks["count"].task_id
+    await follower.step(warehouse, 10)  # nothing new: still one of each
+    assert sorted(t.kind for t in await floor.planning.move_tasks(warehouse)) == ["count", "replenish"]
