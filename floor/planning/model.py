@@ -168,3 +168,74 @@ def suggest_location(
     if reserves:
         return min(reserves, key=lambda loc: (abs(reserves[loc][0] - face_aisle), reserves[loc][1], loc))
     return min(faces) if faces else ""
+
+
+class TransferRequest(Input, frozen=True):
+    """Move ``quantity`` of ``sku`` from warehouse ``source`` to ``target``; ``transfer_id`` is the
+    command id (a repeat returns the same transfer)."""
+
+    transfer_id: Id
+    sku: Sku
+    quantity: int
+    source: Warehouse
+    target: Warehouse
+
+
+class TransferReceipt(Input, frozen=True):
+    """What arrived at the target: good + short + damaged = the transfer's quantity."""
+
+    good: int
+    short: int = 0
+    damaged: int = 0
+    reason: str = ""
+    location: str = ""  # putaway location ('' = suggested)
+
+
+class TransferView(msgspec.Struct, frozen=True):
+    transfer_id: str
+    source: str
+    target: str
+    sku: str
+    quantity: int
+    status: str  # released | dispatched | in_transit | received | closed
+    source_record: dict[str, str]
+    target_record: dict[str, str]
+    problems: list[str]  # what the consistency check found ([] = consistent)
+
+
+TRANSFER_STEPS = ("release", "dispatch", "expect", "receive", "close")
+
+
+def transfer_problems(source: dict[str, str], target: dict[str, str]) -> list[str]:
+    """The consistency check of one transfer from both warehouses' records (each written by its own
+    idempotent script): a step that ran on one side only is a pending step (resume runs it), never a
+    loss; units are conserved: received good + short + damaged = quantity on both sides."""
+    problems: list[str] = []
+    s_status, t_status = source.get("status", ""), target.get("status", "")
+    if not s_status:
+        return ["the source has no record of the transfer"] if t_status else []
+    qty = int(source.get("quantity", 0))
+    if t_status and int(target.get("quantity", 0)) != qty:
+        problems.append(f"quantity differs: source {qty}, target {target.get('quantity')}")
+    if t_status and s_status == "released":
+        problems.append("the target expects units the source has not dispatched")
+    if s_status == "dispatched" and not t_status:
+        problems.append("pending: dispatched, not yet expected at the target (resume)")
+    if t_status == "received" and s_status != "closed":
+        problems.append("pending: received, not yet closed at the source (resume)")
+    for side, record in (("source", source), ("target", target)):
+        if record.get("status") in ("received", "closed"):
+            total = sum(int(record.get(f, 0)) for f in ("good", "short", "damaged"))
+            if total != qty:
+                problems.append(f"{side}: good + short + damaged = {total}, not {qty}")
+    return problems
+
+
+def transfer_status(source: dict[str, str], target: dict[str, str]) -> str:
+    if source.get("status") == "closed":
+        return "closed"
+    if target.get("status") == "received":
+        return "received"
+    if target.get("status") == "expected":
+        return "in_transit"
+    return source.get("status", "unknown")

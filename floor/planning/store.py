@@ -207,6 +207,15 @@ class PlanningStore:
                 pipe.zadd(keys.key(warehouse, "suggestions"), {s.suggestion_id: s.created_ms})
             await pipe.execute()
 
+    async def transfer_step(self, script: str, warehouse: str, *args: str | int) -> str:
+        """One transfer step (an xfer_*.lua script) in one warehouse; a repeat returns the status."""
+        _repeat, status = unwrap(await self.scripts.call(script, warehouse, *args))
+        return str(status)
+
+    async def transfer(self, warehouse: str, transfer_id: str) -> dict[str, str]:
+        record: dict[str, str] = await self.client.hgetall(keys.key(warehouse, "transfer", transfer_id))
+        return record
+
     async def flow_state(self, warehouse: str, sku: str) -> dict[str, int]:
         st = await self.client.hgetall(keys.key(warehouse, "sku_state", sku))
         return {f: int(st.get(f, 0) or 0) for f in (*FLOW_STATES, *UNAVAILABLE_REASONS)}
