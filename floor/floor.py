@@ -12,6 +12,8 @@ from floor.accounts.service import Accounts
 from floor.accounts.store import AccountStore
 from floor.catalog.store import CatalogStore
 from floor.core.settings import Settings
+from floor.counting.service import Counting
+from floor.counting.store import CountStore
 from floor.incidents.service import Incidents
 from floor.incidents.store import IncidentStore
 from floor.inventory.service import Inventory
@@ -22,10 +24,11 @@ from floor.orders.service import Orders
 from floor.orders.store import OrderStore
 from floor.picking.service import Picking
 from floor.picking.store import PickingStore
-from floor.counting.service import Counting
-from floor.counting.store import CountStore
 from floor.planning.service import Planning
 from floor.planning.store import PlanningStore
+from floor.planning.transfers import Transfers
+from floor.returns.service import Returns
+from floor.returns.store import ReturnStore
 from floor.store.client import connect
 from floor.store.cluster_calls import ping_all
 from floor.store.scripts import Scripts
@@ -73,6 +76,8 @@ class Floor:
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
         self.planning = Planning(PlanningStore(client, self.scripts), self.settings.scan_ttl_s)
         self.counting = Counting(CountStore(client, self.scripts), self.planning.store)
+        self.transfers = Transfers(self.planning)
+        self.returns = Returns(ReturnStore(client, self.scripts), self.planning)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

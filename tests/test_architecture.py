@@ -14,7 +14,8 @@ IO_FILES = {"service.py", "store.py", "floor.py"}
 IO_FOLDERS = {"store", "jobs", "run"}
 # Modules that may talk to Redis itself: stores, jobs and entry points (services go through a store).
 REDIS_FILES = {"store.py", "floor.py"}
-CAPABILITIES = ["accounts", "catalog", "incidents", "inventory", "layout", "onboarding", "orders", "picking", "waves"]
+CAPABILITIES = ["accounts", "catalog", "incidents", "inventory", "layout", "onboarding", "orders", "picking", "waves",
+                "planning", "counting", "returns"]
 
 
 def floor_modules() -> list[Path]:

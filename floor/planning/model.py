@@ -12,7 +12,7 @@ import msgspec
 from floor.core.fields import Id, Input, Location, Sku, Warehouse
 
 UNAVAILABLE_REASONS = ("damaged", "quarantine", "count_hold")
-FLOW_STATES = ("receiving", "carried", "transit_in", "transit_out", "on_order", "transfer_reserved")
+FLOW_STATES = ("receiving", "carried", "transit_in", "transit_out", "on_order", "transfer_reserved", "inspection")
 MOVE_KINDS = ("replenish", "putaway", "count")
 MAX_UNITS = 1_000_000
 
@@ -36,6 +36,7 @@ class StockState(msgspec.Struct, frozen=True):
     transit_out: int
     on_order: int
     transfer_reserved: int
+    inspection: int  # returned units waiting for their disposition
     safety: int
     reorder_point: int
     order_qty: int

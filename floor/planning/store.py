@@ -55,7 +55,7 @@ class PlanningStore:
             reserve_allocated=sum(_ints(ralloc).values()),
             unavailable={reason: n(reason) for reason in UNAVAILABLE_REASONS},
             receiving=n("receiving"), carried=n("carried"), transit_in=n("transit_in"), transit_out=n("transit_out"),
-            on_order=n("on_order"), transfer_reserved=n("transfer_reserved"), safety=n("safety"),
+            on_order=n("on_order"), transfer_reserved=n("transfer_reserved"), inspection=n("inspection"), safety=n("safety"),
             reorder_point=n("reorder_point"), order_qty=n("order_qty"), below_reorder=st.get("low_reorder") == "1",
             below_safety=st.get("low_safety") == "1", abc=st.get("abc", ""), xyz=st.get("xyz", ""),
             pick_faces=_ints(faces), reserve_locations=_ints(reserves),
