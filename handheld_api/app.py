@@ -20,19 +20,24 @@ from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
 from floor.picking.store import PickingStore
-from floor.store.client import UNAVAILABLE_ERRORS
+from floor.planning.service import PlanFollower
+from floor.planning.store import PlanningStore  # issue 9
+from floor.store.client import UNAVAILABLE_ERRORS, connect_reader
 from floor.waves.optimal import warm_up
 from handheld_api import logs, openapi
 from handheld_api.auth import TokenSigner
 from handheld_api.http.admin import AdminController
 from handheld_api.http.auth import AuthController
 from handheld_api.http.common import ErrorBody
+from handheld_api.http.counting import CountController  # issue 9
 from handheld_api.http.health import live, ready
 from handheld_api.http.imports import ImportController
 from handheld_api.http.incidents import ExceptionController
 from handheld_api.http.inventory import InventoryController
 from handheld_api.http.metrics import metrics
 from handheld_api.http.orders import OrderController
+from handheld_api.http.planning import PlanningController  # issue 9
+from handheld_api.http.returns import ReturnController  # issue 9
 from handheld_api.http.tasks import TaskController
 from handheld_api.http.waves import WaveController
 from handheld_api.sessions import Sessions
@@ -96,6 +101,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     hub = Hub(settings.redis_url)
     sweeper = PresenceSweeper(floor)
     sessions = Sessions(floor.accounts)
+    follower = PlanFollower(PlanningStore(  # issue 9: picks -> planning
+        floor.client, floor.scripts, connect_reader(settings.redis_url, 200)), floor.layouts.warehouses)
 
     async def startup(app: Litestar) -> None:
         started = time.monotonic()
@@ -111,10 +118,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.ws_query_token = settings.ws_query_token
         sessions.start()
         sweeper.start()
+        follower.start()
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
     async def shutdown(_app: Litestar) -> None:
         await sweeper.stop()
+        await follower.stop()
+        await follower.store.stream_client.aclose()
         await sessions.stop()
         await hub.close()
         await floor.close()
@@ -122,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
-            ExceptionController, ImportController,
+            ExceptionController, ImportController, PlanningController, CountController, ReturnController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

@@ -11,7 +11,7 @@ from datetime import date
 
 import msgspec
 
-from floor.core.fields import Id, Input, OptionalLocation, OptionalSku, Warehouse, Word
+from floor.core.fields import Id, Input, OptionalLocation, OptionalSku, ShortText, Warehouse, Word
 
 COUNT_STATUSES = ("open", "booked", "pending", "approved", "rejected")
 DECISIONS = ("approve", "reject")
@@ -33,7 +33,7 @@ class CountRequest(Input, frozen=True):
 
 class CountDecision(Input, frozen=True):
     decision: Word  # approve | reject
-    note: str = ""
+    note: ShortText = ""
     warehouse: Warehouse | None = None
 
 

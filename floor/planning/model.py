@@ -7,9 +7,11 @@ them through :class:`floor.planning.service.Planning` and never recomputes them.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
-from floor.core.fields import Id, Input, Location, Sku, Warehouse
+from floor.core.fields import Id, Input, Location, OptionalLocation, ShortText, Sku, Warehouse, Word
 
 UNAVAILABLE_REASONS = ("damaged", "quarantine", "count_hold")
 FLOW_STATES = ("receiving", "carried", "transit_in", "transit_out", "on_order", "transfer_reserved", "inspection")
@@ -81,7 +83,7 @@ class LocationLimits(Input, frozen=True):
     """A pick face's min / max (replenish at min, up to max) or a reserve location's place."""
 
     location: Location
-    kind: str = "pick_face"
+    kind: Word = "pick_face"
     min_units: int = 0
     max_units: int = 0
     capacity: int = 0
@@ -107,7 +109,7 @@ class Receipt(Input, frozen=True):
     command_id: Id
     sku: Sku
     quantity: int
-    location: str = ""
+    location: OptionalLocation = ""
     from_order: bool = False  # the units were on order (on_order goes down)
     warehouse: Warehouse | None = None
 
@@ -188,8 +190,8 @@ class TransferReceipt(Input, frozen=True):
     good: int
     short: int = 0
     damaged: int = 0
-    reason: str = ""
-    location: str = ""  # putaway location ('' = suggested)
+    reason: ShortText = ""
+    location: OptionalLocation = ""  # putaway location ('' = suggested)
 
 
 class TransferView(msgspec.Struct, frozen=True):
@@ -240,3 +242,9 @@ def transfer_status(source: dict[str, str], target: dict[str, str]) -> str:
     if target.get("status") == "expected":
         return "in_transit"
     return source.get("status", "unknown")
+
+
+class SuggestTransfers(Input, frozen=True):
+    """Propose transfers among these warehouses (each must be one the caller may use)."""
+
+    warehouses: Annotated[list[Warehouse], msgspec.Meta(min_length=2, max_length=50)]

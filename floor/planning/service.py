@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from floor.catalog.barcodes import classify_barcode
@@ -163,23 +164,40 @@ class Planning:
 
 class PlanFollower:
     """Follows each warehouse's Streams and applies them to planning (see the module docstring).
-    ``warehouses`` is re-read every loop; a follower started late resumes from the Redis cursor."""
+    ``warehouses``: a list, or an async callable re-asked every ``discover_s``: of those, the ones under
+    planning (a threshold, a configured location or a cursor) get a follower task. A follower started
+    late resumes from the Redis cursor. Run it with a store whose ``stream_client`` is its own pool."""
 
-    def __init__(self, store: PlanningStore, warehouses: list[str], block_ms: int = 200) -> None:
+    def __init__(self, store: PlanningStore, warehouses: list[str] | Callable[[], Awaitable[list[str]]],
+                 block_ms: int = 200, discover_s: float = 2.0) -> None:
         self.store = store
         self.warehouses = warehouses
         self.block_ms = block_ms
+        self.discover_s = discover_s
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.watcher: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        for warehouse in self.warehouses:
-            if warehouse not in self.tasks:
-                self.tasks[warehouse] = asyncio.create_task(self.run(warehouse))
+        self.watcher = asyncio.create_task(self._discover(), name="plan-follower")
+
+    async def _discover(self) -> None:
+        while True:
+            try:
+                found = self.warehouses if isinstance(self.warehouses, list) else await self.store.followed(
+                    await self.warehouses())
+                for warehouse in found:
+                    if warehouse not in self.tasks:
+                        self.tasks[warehouse] = asyncio.create_task(self.run(warehouse))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # Redis down: the next round tries again
+                log.warning("planning follower discovery failed: %s", error)
+            await asyncio.sleep(self.discover_s)
 
     async def stop(self) -> None:
-        for task in self.tasks.values():
+        for task in [*self.tasks.values(), *([self.watcher] if self.watcher else [])]:
             task.cancel()
-        for task in self.tasks.values():
+        for task in [*self.tasks.values(), *([self.watcher] if self.watcher else [])]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.tasks.clear()

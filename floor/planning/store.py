@@ -29,9 +29,10 @@ def _ints(mapping: dict[str, str]) -> dict[str, int]:
 
 
 class PlanningStore:
-    def __init__(self, client: Any, scripts: Scripts) -> None:
+    def __init__(self, client: Any, scripts: Scripts, stream_client: Any = None) -> None:
         self.client = client
         self.scripts = scripts
+        self.stream_client = stream_client or client  # blocking Stream reads: a pool of their own on a node
 
     async def state(self, warehouse: str, sku: str) -> StockState:
         k = keys.key
@@ -157,6 +158,14 @@ class PlanningStore:
         decoded: dict[str, Any] = msgspec.json.decode(result)
         return decoded
 
+    async def followed(self, warehouses: list[str]) -> list[str]:
+        """The warehouses under planning: a follower cursor, a planned SKU or a configured location."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for w in warehouses:
+                pipe.exists(keys.key(w, "plan_cursor"), keys.key(w, "planned_skus"), keys.key(w, "locations"))
+            found = await pipe.execute()
+        return [w for w, n in zip(warehouses, found, strict=True) if n]
+
     async def cursors(self, warehouse: str) -> dict[str, str]:
         found: dict[str, str] = await self.client.hgetall(keys.key(warehouse, "plan_cursor"))
         return found
@@ -169,7 +178,7 @@ class PlanningStore:
 
     async def read_streams(self, warehouse: str, cursors: dict[str, str], block_ms: int) -> list[Any]:
         streams = {keys.key(warehouse, name): cursors.get(name, "$") for name in ("units", "events")}
-        return list(await self.client.xread(streams, count=500, block=block_ms) or [])
+        return list(await self.stream_client.xread(streams, count=500, block=block_ms) or [])
 
     async def stream_tip(self, warehouse: str, name: str) -> str:
         entries = await self.client.xrevrange(keys.key(warehouse, name), count=1)
