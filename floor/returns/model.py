@@ -17,7 +17,7 @@ DISPOSITIONS = ("restock", "damaged", "quarantine", "return_to_vendor", "destroy
 RMA_STATUSES = ("open", "receiving", "closed")
 
 
-class ReturnLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ReturnLine(Input, frozen=True):
     sku: Sku
     quantity: int
 
