@@ -48,6 +48,8 @@ class StockState(msgspec.Struct, frozen=True):
     xyz: str
     pick_faces: dict[str, int]
     reserve_locations: dict[str, int]
+    forecast_method: str = ""  # the model the nightly job chose ('' = thresholds set by hand)
+    forecast_daily: float = 0.0  # its forecast units per day
 
 
 class LocationState(msgspec.Struct, frozen=True):

@@ -60,6 +60,7 @@ class PlanningStore:
             reorder_point=n("reorder_point"), order_qty=n("order_qty"), below_reorder=st.get("low_reorder") == "1",
             below_safety=st.get("low_safety") == "1", abc=st.get("abc", ""), xyz=st.get("xyz", ""),
             pick_faces=_ints(faces), reserve_locations=_ints(reserves),
+            forecast_method=st.get("forecast_method", ""), forecast_daily=float(st.get("forecast_daily", 0) or 0),
         )
 
     async def location(self, warehouse: str, location: str) -> LocationState:
@@ -208,6 +209,13 @@ class PlanningStore:
         """Load shipped-units history (back-fill from an archive; the follower adds live picks)."""
         if days:
             await self.client.hset(keys.key(warehouse, "demand", sku), mapping=days)
+
+    async def record_forecast(self, warehouse: str, sku: str, method: str, daily: float, sigma: float,
+                              day: str) -> None:
+        """The forecast behind the SKU's thresholds (read back in its stock state)."""
+        await self.client.hset(keys.key(warehouse, "sku_state", sku), mapping={
+            "forecast_method": method, "forecast_daily": f"{daily:.3f}", "forecast_sigma": f"{sigma:.3f}",
+            "forecast_day": day})
 
     async def put_suggestions(self, warehouse: str, suggestions: list[Suggestion]) -> None:
         async with self.client.pipeline(transaction=False) as pipe:
