@@ -8,7 +8,8 @@ not served from stock is lost. Policies:
 - ``forecast``: the floor's policy (floor/planning/forecast.py): the model chosen per SKU by the
   rolling-origin backtest (every 28 days), re-fitted every 7 days; reorder point = lead-time
   forecast + k * sigma, k from the fill-rate target.
-- ``naive``: the same reorder rule with a naive forecast (the last 7 days' mean, its own errors).
+- ``naive``: the same reorder rule (the same k calibration) with a naive forecast (the last 7 days'
+  mean, its own errors): only the forecast differs.
 - ``minmax``: fixed min / max from the training history (min = 1.5 x lead-time demand, max = min +
   a week's demand), never updated.
 
@@ -60,7 +61,7 @@ def forecast_planner(fill_rate: float, lead_time: int) -> Planner:
         key = id(history.base) if history.base is not None else 0
         if day % 28 == 0 or key not in chosen:
             chosen[key] = select_model(history, lead_time)
-        return policy(forecast(history, lead_time, chosen[key]), lead_time, fill_rate)
+        return policy(forecast(history, lead_time, chosen[key]), lead_time, fill_rate, history=history)
 
     return plan
 
@@ -71,8 +72,9 @@ def naive_planner(fill_rate: float, lead_time: int) -> Planner:
         errors = [float(np.sum(history[t:t + lead_time])) - float(np.mean(history[t - 7:t])) * lead_time
                   for t in range(len(history) - 91, len(history) - lead_time + 1)]
         sigma = float(np.sqrt(np.mean(np.square(errors))))
-        fc = Forecast("naive", [daily] * lead_time, daily * lead_time, sigma, 0.0)
-        return policy(fc, lead_time, fill_rate)
+        tail = [float(np.mean(history[t - 7:t])) for t in range(len(history) - 126, len(history))]
+        fc = Forecast("naive", [daily] * lead_time, daily * lead_time, sigma, 0.0, tail)
+        return policy(fc, lead_time, fill_rate, history=history)  # the same calibrated rule: only the forecast differs
 
     return plan
 

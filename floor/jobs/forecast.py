@@ -74,7 +74,7 @@ def run_forecasts(warehouse: str, day: str, days: int = DEFAULT_DAYS, lead_time:
             for sku, s in series.items():
                 method = select_model(s, lead_time)
                 fc = forecast(s, lead_time, method)
-                p = policy(fc, lead_time, fill_rate)
+                p = policy(fc, lead_time, fill_rate, history=s)
                 raised += await store.set_thresholds(warehouse, sku, p.safety, p.reorder_point, p.order_qty,
                                                      "forecast", abc[sku], xyz_class(s))
                 await store.record_forecast(warehouse, sku, method, fc.lead_time_demand / lead_time,

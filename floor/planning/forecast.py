@@ -9,7 +9,9 @@ Reorder point = forecast demand over the lead time + safety stock. The safety st
 chosen model's lead-time forecast error (its in-sample one-step fit summed over lead-time windows)
 and the target service level read as a FILL RATE (the share of demanded units served from stock):
 the safety factor k solves G(k) = (1 - fill rate) * Q / sigma_L (G: the standard normal loss
-function), so it is no larger than needed. ABC (by units) and XYZ (by variability) on the way.
+function), so it is no larger than needed; with enough history k is instead the smallest one whose
+replay of the last 18 weeks serves the target (the loss-function k over-serves under lost sales and
+misjudges lumpy demand). ABC (by units) and XYZ (by variability) on the way.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Forecast(msgspec.Struct, frozen=True):
     lead_time_demand: float  # forecast units over the lead time
     sigma_lead_time: float  # std. dev. of the lead-time forecast error
     backtest_mae: float  # of the lead-time sum, at the rolling origins
+    fitted_tail: list[float] = []  # one-step forecasts of the last days of history (for calibration)
 
 
 class Policy(msgspec.Struct, frozen=True):
@@ -103,7 +106,44 @@ def forecast(series: Series, lead_time: int, method: str, window: int = 91) -> F
                         else float(np.sum(fitted[t:t + lead_time])))
     errors = np.asarray(actual_sums) - np.asarray(fit_sums)
     sigma = float(np.sqrt(np.mean(errors ** 2))) if len(errors) else 0.0
-    return Forecast(method, [float(v) for v in mean], float(np.sum(mean)), sigma, 0.0)
+    tail = [float(v) for v in fitted[-CALIBRATION_DAYS:]]
+    return Forecast(method, [float(v) for v in mean], float(np.sum(mean)), sigma, 0.0, tail)
+
+
+CALIBRATION_DAYS = 126
+K_GRID = [round(-1.0 + 0.1 * n, 1) for n in range(41)]  # -1.0 .. 3.0
+
+
+def simulated_fill_rate(demand: Series, daily_forecast: Series, lead_time: int, order_qty: int, sigma: float,
+                        k: float) -> float:
+    """Replay ``demand`` through the (reorder point, order quantity) rule with reorder point =
+    lead-time forecast + k sigma, lost sales: the share of units served from stock."""
+    rop = daily_forecast * lead_time + k * sigma
+    on_hand = float(rop[0] + order_qty)
+    pipeline = [0.0] * (lead_time + 1)
+    served = wanted = 0.0
+    for t in range(len(demand)):
+        on_hand += pipeline.pop(0)
+        pipeline.append(0.0)
+        got = min(on_hand, float(demand[t]))
+        served, wanted, on_hand = served + got, wanted + float(demand[t]), on_hand - got
+        position = on_hand + sum(pipeline)
+        if position <= rop[t]:
+            pipeline[lead_time - 1] += math.ceil(rop[t] + order_qty - position)
+    return served / wanted if wanted else 1.0
+
+
+def calibrated_k(demand: Series, fc: Forecast, lead_time: int, order_qty: int, fill_rate: float) -> float | None:
+    """The smallest k on the grid whose replay of the recent history serves the target fill rate
+    (None when the history is too thin to say: fewer than 12 days with demand)."""
+    tail = np.asarray(fc.fitted_tail, dtype=np.float64)
+    recent = demand[-len(tail):] if len(tail) else demand[:0]
+    if np.count_nonzero(recent) < 12 or fc.sigma_lead_time <= 0:
+        return None
+    for k in K_GRID:
+        if simulated_fill_rate(recent, tail, lead_time, order_qty, fc.sigma_lead_time, k) >= fill_rate:
+            return k
+    return K_GRID[-1]
 
 
 def loss(k: float) -> float:
@@ -130,11 +170,15 @@ def safety_factor(fill_rate: float, order_qty: float, sigma: float, low: float =
     return (low + high) / 2
 
 
-def policy(fc: Forecast, lead_time: int, fill_rate: float, review_days: int = 7) -> Policy:
-    """Reorder point, safety stock and order quantity (a review period's demand, at least 1)."""
+def policy(fc: Forecast, lead_time: int, fill_rate: float, review_days: int = 7,
+           history: Series | None = None) -> Policy:
+    """Reorder point, safety stock and order quantity (a review period's demand, at least 1). With
+    ``history``, k is calibrated by replaying the recent history (:func:`calibrated_k`); else, or when
+    the history is too thin, k comes from the normal loss function (:func:`safety_factor`)."""
     daily = fc.lead_time_demand / lead_time if lead_time else 0.0
     order_qty = max(1, math.ceil(daily * review_days))
-    k = safety_factor(fill_rate, order_qty, fc.sigma_lead_time)
+    found = calibrated_k(history, fc, lead_time, order_qty, fill_rate) if history is not None else None
+    k = found if found is not None else safety_factor(fill_rate, order_qty, fc.sigma_lead_time)
     safety = max(0, math.ceil(k * fc.sigma_lead_time))
     return Policy(max(0, math.ceil(fc.lead_time_demand + k * fc.sigma_lead_time)), safety, order_qty, k)
 
