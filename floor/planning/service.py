@@ -15,11 +15,12 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from floor.catalog.barcodes import classify_barcode
 from floor.core.errors import NotFoundError, ValidationError
 from floor.core.ids import check_id, new_id
+from floor.layout.model import Layout
 from floor.planning.model import (
     FLOW_STATES,
     UNAVAILABLE_REASONS,
@@ -37,6 +38,7 @@ from floor.planning.model import (
     check_units,
     suggest_location,
 )
+from floor.planning.slotting import SlottingProposal, propose
 from floor.planning.store import PlanningStore
 
 log = logging.getLogger("floor.planning")
@@ -154,6 +156,21 @@ class Planning:
         script = "count_scan" if kind == "count" else "scan_move"
         return await self.store.scan_move(warehouse, picker, task_id, scan_id, code_kind, value, quantity,
                                           self.scan_ttl_s, barcode, script)
+
+    async def slotting(self, warehouse: str, layout: Layout, top: int = 20, days: int = 28) -> SlottingProposal:
+        """Propose moving the fastest movers (units shipped in the last ``days``) near the depot."""
+        if not 1 <= top <= 500:
+            raise ValidationError("top must be 1..500")
+        since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y%m%d")
+        faces: dict[str, str] = {}
+        demand: dict[str, float] = {}
+        for sku in await self.store.all_skus(warehouse):
+            state = await self.store.state(warehouse, sku)
+            if state.pick_faces:
+                faces[sku] = min(state.pick_faces)
+                history = await self.store.demand(warehouse, sku)
+                demand[sku] = float(sum(units for day, units in history.items() if day >= since))
+        return await asyncio.to_thread(propose, layout, faces, demand, top)
 
     async def move_tasks(self, warehouse: str) -> list[MoveTask]:
         return await self.store.move_tasks(warehouse)

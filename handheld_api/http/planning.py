@@ -27,12 +27,14 @@ from floor.planning.model import (
     TransferView,
     WarehouseState,
 )
+from floor.planning.slotting import SlottingProposal
 from handheld_api.auth import roles
 from handheld_api.http.common import WAREHOUSE, floor_of, principal_of, warehouse_for
 
 SkuPath = Annotated[str, Parameter(min_length=1, max_length=40, pattern=r"^[!-~]+$")]
 LocationPath = Annotated[str, Parameter(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 IdPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+TOP = Parameter(query="top", required=False, ge=1, le=500, description="how many fast movers to place")
 TARGET = Parameter(query="target", required=True, min_length=1, max_length=8, pattern=r"^[A-Z][A-Z0-9]*$",
                    description="the transfer's target warehouse")
 
@@ -65,6 +67,14 @@ class PlanningController(Controller):
     @get("/tasks", guards=[roles("supervisor")], summary="Open replenish, putaway and count tasks")
     async def tasks(self, request: Request[Any, Any, Any], warehouse: str | None = WAREHOUSE) -> list[MoveTask]:
         return await floor_of(request).planning.move_tasks(warehouse_for(request, warehouse))
+
+    @get("/slotting", guards=[roles("supervisor")],
+         summary="Slotting suggestion: fast movers to the faces nearest the depot, travel saved (proposed only)")
+    async def slotting(self, request: Request[Any, Any, Any], warehouse: str | None = WAREHOUSE,
+                       top: int = TOP) -> SlottingProposal:
+        w = warehouse_for(request, warehouse)
+        floor = floor_of(request)
+        return await floor.planning.slotting(w, await floor.layouts.get(w), top)
 
     @get("/suggestions", guards=[roles("supervisor")], summary="Purchase and transfer suggestions, newest first")
     async def suggestions(self, request: Request[Any, Any, Any], warehouse: str | None = WAREHOUSE) -> list[Suggestion]:
