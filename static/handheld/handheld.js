@@ -14,6 +14,7 @@ import { scanId } from "/static/shared/ids.js";
 import { ReconnectingSocket } from "/static/shared/socket.js";
 import { Beeper, toneOf, verdictLabel, verdictMessage } from "/static/handheld/feedback.js";
 import { Outbox } from "/static/handheld/outbox.js";
+import { decorateTask, kindVerdictMessage } from "/static/handheld/kinds.js"; // issue 9: task kinds
 
 // A sent frame unanswered this long means the connection is dead: reconnect (and so re-send).
 // A frame answered with a `retry: true` error (`unavailable`) goes again after retryMs, doubling
@@ -148,6 +149,7 @@ function renderTask() {
     .join(" · ");
   el.picked.textContent = String(task.picked ?? 0);
   el.needed.textContent = String(step.quantity ?? "?");
+  decorateTask(task, el, body); // issue 9: replenish / putaway / count wording (kinds.js)
 }
 
 function prompt() {
@@ -335,7 +337,7 @@ function onVerdict(frame) {
     renderTask();
   }
   const tone = toneOf(frame.verdict);
-  let message = verdictMessage(frame);
+  let message = kindVerdictMessage(frame) || verdictMessage(frame); // issue 9: kinds.js
   if (frame.duplicate) message += " (replayed)";
   setFeedback(tone, message, frame.verdict);
   updateLog(id, { status: frame.verdict, tone, message: verdictLabel(frame.verdict) });
