@@ -192,6 +192,7 @@ class PlanFollower:
         self.block_ms = block_ms
         self.discover_s = discover_s
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.read_from: dict[str, dict[str, str]] = {}  # warehouse -> stream -> last entry id read
         self.watcher: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -220,12 +221,17 @@ class PlanFollower:
         self.tasks.clear()
 
     async def step(self, warehouse: str, block_ms: int | None = None) -> int:
-        """Read and apply one batch; returns the entries applied."""
-        cursors = await self.store.cursors(warehouse)
-        for name in ("units", "events"):
-            if name not in cursors:  # first run: start at the tip (history is not replayed)
-                tip = await self.store.stream_tip(warehouse, name)
-                cursors[name] = await self.store.start_cursor(warehouse, name, tip)
+        """Read and apply one batch; returns the entries applied. The Redis cursor is read once per
+        warehouse; after that this follower reads on from what it last read (the script skips
+        whatever another follower applied already)."""
+        cursors = self.read_from.get(warehouse)
+        if cursors is None:
+            cursors = await self.store.cursors(warehouse)
+            for name in ("units", "events"):
+                if name not in cursors:  # first run: start at the tip (history is not replayed)
+                    tip = await self.store.stream_tip(warehouse, name)
+                    cursors[name] = await self.store.start_cursor(warehouse, name, tip)
+            self.read_from[warehouse] = cursors
         applied = 0
         today = datetime.now(UTC).strftime("%Y%m%d")
         for stream_key, entries in await self.store.read_streams(warehouse, cursors, block_ms or self.block_ms):
@@ -234,6 +240,8 @@ class PlanFollower:
             result = await self.store.follow(warehouse, name, batch, today, COUNT_TOLERANCE_UNITS,
                                              COUNT_TOLERANCE_PCT)
             applied += int(result["applied"])
+            if batch:  # only once applied: a failed batch is read again
+                cursors[name] = batch[-1][0]
         return applied
 
     async def run(self, warehouse: str) -> None:
@@ -244,4 +252,5 @@ class PlanFollower:
                 raise
             except Exception:
                 log.warning("planning follower %s: batch failed, retrying", warehouse, exc_info=True)
+                self.read_from.pop(warehouse, None)  # start again from the cursor in Redis
                 await asyncio.sleep(1.0)
