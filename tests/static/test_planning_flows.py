@@ -109,3 +109,29 @@ def _catalog_gtin() -> str:
     from floor.catalog.model import make_gtin13
 
     return make_gtin13("690123", int(SKU[3:])).zfill(14)
+
+
+async def test_a_held_count_is_approved_on_the_board(
+    live_app: LiveApp, small_demo: Any, desktop: BrowserContext, page_errors: PageErrors, screenshots: Path
+) -> None:
+    from tests.floor.planning.helpers import present
+    from tests.floor.planning.helpers import scan as scan_in_process
+    from tests.static.test_pages import open_board
+
+    floor, w, picker = small_demo, live_app.warehouse, live_app.pickers[1][0]
+    stock = _get(live_app, f"/api/planning/stock/{SKU}")
+    face = next(iter(stock["pick_faces"]))
+    board = await open_board(desktop, live_app, page_errors)
+    count = _post(live_app, "/api/counts", {"command_id": "ui-c2", "location": face, "tolerance_units": 0})
+    assert await present(floor, w, picker) == count["count_id"]
+    await scan_in_process(floor, w, picker, count["count_id"], face)
+    await scan_in_process(floor, w, picker, count["count_id"], _catalog_gtin(), stock["pick_faces"][face] + 1)
+    await scan_in_process(floor, w, picker, count["count_id"], face)  # one unit more than recorded: held
+    row = board.locator('article.exception[data-kind="count_variance"]')
+    await expect(row).to_have_count(1, timeout=TIMEOUT_MS)
+    await expect(row.locator('[data-action="approve-count"]')).to_contain_text("Approve count")
+    await screenshot(board, screenshots / "board-count-variance.png")
+    await row.locator('[data-action="approve-count"]').click()
+    await expect(row).to_have_count(0, timeout=TIMEOUT_MS)  # the decision resolved the exception
+    assert _get(live_app, f"/api/counts/{count['count_id']}")["status"] == "approved"
+    assert _get(live_app, f"/api/planning/stock/{SKU}")["pick_faces"][face] == stock["pick_faces"][face] + 1
