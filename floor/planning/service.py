@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -186,8 +187,10 @@ class PlanFollower:
     late resumes from the Redis cursor. Run it with a store whose ``stream_client`` is its own pool."""
 
     def __init__(self, store: PlanningStore, warehouses: list[str] | Callable[[], Awaitable[list[str]]],
-                 block_ms: int = 200, discover_s: float = 2.0) -> None:
+                 block_ms: int = 200, discover_s: float = 2.0,
+                 restocked: Callable[[str, str], Awaitable[object]] | None = None) -> None:
         self.store = store
+        self.restocked = restocked  # (warehouse, sku): units came onto a pick face: retry its backorders
         self.warehouses = warehouses
         self.block_ms = block_ms
         self.discover_s = discover_s
@@ -242,6 +245,9 @@ class PlanFollower:
             applied += int(result["applied"])
             if batch:  # only once applied: a failed batch is read again
                 cursors[name] = batch[-1][0]
+            if self.restocked is not None and name == "events":
+                for sku in _restocked_skus(entries):
+                    await self.restocked(warehouse, sku)
         return applied
 
     async def run(self, warehouse: str) -> None:
@@ -254,3 +260,18 @@ class PlanFollower:
                 log.warning("planning follower %s: batch failed, retrying", warehouse, exc_info=True)
                 self.read_from.pop(warehouse, None)  # start again from the cursor in Redis
                 await asyncio.sleep(1.0)
+
+
+_RESTOCK_REASONS = frozenset({"putaway", "replenish", "cycle_count"})
+
+
+def _restocked_skus(entries: list[tuple[str, dict[str, str]]]) -> list[str]:
+    """SKUs a planning move put units on a pick face for (their backorders may be reserved now).
+    A receipt through /api/inventory retries backorders itself; these moves come from scans."""
+    skus: list[str] = []
+    for _entry_id, fields in entries:
+        if fields.get("type") == "stock_adjusted":
+            data = json.loads(fields.get("data", "{}"))
+            if data.get("reason") in _RESTOCK_REASONS and int(data.get("delta", 0)) > 0 and data["sku"] not in skus:
+                skus.append(str(data["sku"]))
+    return skus

@@ -67,3 +67,21 @@ async def test_putaway_suggests_the_pick_face_when_it_has_room(small_demo: Floor
     await run_move_task(floor, warehouse, picker, second)
     state = await floor.planning.state(warehouse, sku)
     assert state.receiving == 0 and state.reserve_locations[reserve] == 100
+
+
+async def test_a_putaway_onto_the_face_reserves_a_backordered_order(small_demo: Floor, warehouse: str) -> None:
+    from floor.orders.model import NewOrder, OrderLine
+    from floor.planning.service import PlanFollower
+
+    floor, picker, sku = small_demo, picker_of(warehouse), "SKU00019"
+    face, _reserve = await setup_face(floor, warehouse, sku, 1, 200, 0, picker)
+    follower = PlanFollower(floor.planning.store, [warehouse], restocked=floor.orders.retry_backorders)
+    await follower.step(warehouse, 10)
+    wanted = (await floor.inventory.level(warehouse, sku)).available + 3
+    _, held = await floor.orders.intake(warehouse, NewOrder("jd", "BO-1", [OrderLine(sku, wanted)], warehouse))
+    assert held.status == "backordered"
+    queued = await floor.planning.receive(warehouse, Receipt("bo-r", sku, 5, face), "dock")
+    assert await present(floor, warehouse, picker) == queued.task_id
+    await run_move_task(floor, warehouse, picker, queued.task_id)
+    await follower.step(warehouse, 10)
+    assert (await floor.orders.get(warehouse, held.order_id)).status == "reserved"
