@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sweeper = PresenceSweeper(floor)
     sessions = Sessions(floor.accounts)
     follower = PlanFollower(PlanningStore(  # issue 9: picks -> planning
-        floor.client, floor.scripts, connect_reader(settings.redis_url, 200)), floor.layouts.warehouses,
+        floor.client, floor.scripts, connect_reader(settings.redis_url, 2000)), floor.layouts.warehouses,
         restocked=floor.orders.retry_backorders)
 
     async def startup(app: Litestar) -> None:

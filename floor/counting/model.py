@@ -12,8 +12,19 @@ from datetime import date
 import msgspec
 
 from floor.core.fields import Id, Input, OptionalLocation, OptionalSku, ShortText, Warehouse, Word
+from floor.core.lifecycle import Lifecycle
 
-COUNT_STATUSES = ("open", "booked", "pending", "approved", "rejected")
+COUNT_LIFECYCLE = Lifecycle(
+    name="count",
+    initial="open",
+    table={
+        ("open", "book"): "booked",  # every variance within tolerance (count_scan.lua)
+        ("open", "hold"): "pending",  # a variance beyond it waits for a supervisor
+        ("pending", "approve"): "approved",  # decide_count.lua
+        ("pending", "reject"): "rejected",
+    },
+)
+COUNT_STATUSES = tuple(sorted(COUNT_LIFECYCLE.states))
 DECISIONS = ("approve", "reject")
 # Days between counts of a SKU per ABC class (configurable per call of the schedule).
 ABC_INTERVAL_DAYS = {"A": 30, "B": 91, "C": 365}

@@ -12,11 +12,16 @@ from typing import Annotated
 import msgspec
 
 from floor.core.fields import Id, Input, Location, OptionalLocation, ShortText, Sku, Warehouse, Word
+from floor.core.lifecycle import Lifecycle
 
 UNAVAILABLE_REASONS = ("damaged", "quarantine", "count_hold")
 FLOW_STATES = ("receiving", "carried", "transit_in", "transit_out", "on_order", "transfer_reserved", "inspection")
 MOVE_KINDS = ("replenish", "putaway", "count")
 MAX_UNITS = 1_000_000
+# A transfer as each warehouse records it (each side's steps are scripts in that warehouse only).
+TRANSFER_OUT_LIFECYCLE = Lifecycle(name="transfer_out", initial="released", table={
+    ("released", "dispatch"): "dispatched", ("dispatched", "close"): "closed"})
+TRANSFER_IN_LIFECYCLE = Lifecycle(name="transfer_in", initial="expected", table={("expected", "receive"): "received"})
 
 
 class StockState(msgspec.Struct, frozen=True):

@@ -187,7 +187,7 @@ class PlanFollower:
     late resumes from the Redis cursor. Run it with a store whose ``stream_client`` is its own pool."""
 
     def __init__(self, store: PlanningStore, warehouses: list[str] | Callable[[], Awaitable[list[str]]],
-                 block_ms: int = 200, discover_s: float = 2.0,
+                 block_ms: int = 2000, discover_s: float = 2.0,
                  restocked: Callable[[str, str], Awaitable[object]] | None = None) -> None:
         self.store = store
         self.restocked = restocked  # (warehouse, sku): units came onto a pick face: retry its backorders
@@ -231,9 +231,9 @@ class PlanFollower:
         if cursors is None:
             cursors = await self.store.cursors(warehouse)
             for name in ("units", "events"):
-                if name not in cursors:  # first run: start at the tip (history is not replayed)
-                    tip = await self.store.stream_tip(warehouse, name)
-                    cursors[name] = await self.store.start_cursor(warehouse, name, tip)
+                if name not in cursors:  # first run: start at the tip (history is not replayed); the
+                    # cursor is written by the first batch applied (starting writes nothing)
+                    cursors[name] = await self.store.stream_tip(warehouse, name)
             self.read_from[warehouse] = cursors
         applied = 0
         today = datetime.now(UTC).strftime("%Y%m%d")

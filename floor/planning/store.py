@@ -160,22 +160,17 @@ class PlanningStore:
         return decoded
 
     async def followed(self, warehouses: list[str]) -> list[str]:
-        """The warehouses under planning: a follower cursor, a planned SKU or a configured location."""
+        """The warehouses under planning: a follower cursor, a planned SKU, or any planning script run
+        there (``plan:seq``: a configured location, a move task ...). Reads only."""
         async with self.client.pipeline(transaction=False) as pipe:
             for w in warehouses:
-                pipe.exists(keys.key(w, "plan_cursor"), keys.key(w, "planned_skus"), keys.key(w, "locations"))
+                pipe.exists(keys.key(w, "plan_cursor"), keys.key(w, "planned_skus"), keys.key(w, "plan_seq"))
             found = await pipe.execute()
         return [w for w, n in zip(warehouses, found, strict=True) if n]
 
     async def cursors(self, warehouse: str) -> dict[str, str]:
         found: dict[str, str] = await self.client.hgetall(keys.key(warehouse, "plan_cursor"))
         return found
-
-    async def start_cursor(self, warehouse: str, name: str, entry_id: str) -> str:
-        """Record where a first follower starts (the Stream's tip), unless one already did."""
-        key = keys.key(warehouse, "plan_cursor")
-        await self.client.hsetnx(key, name, entry_id)
-        return str(await self.client.hget(key, name))
 
     async def read_streams(self, warehouse: str, cursors: dict[str, str], block_ms: int) -> list[Any]:
         streams = {keys.key(warehouse, name): cursors.get(name, "$") for name in ("units", "events")}

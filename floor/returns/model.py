@@ -12,9 +12,14 @@ from typing import Annotated
 import msgspec
 
 from floor.core.fields import Id, Input, OptionalId, OptionalLocation, ShortText, Sku, Warehouse, Word
+from floor.core.lifecycle import Lifecycle
 
 DISPOSITIONS = ("restock", "damaged", "quarantine", "return_to_vendor", "destroy")
-RMA_STATUSES = ("open", "receiving", "closed")
+RMA_LIFECYCLE = Lifecycle(name="rma", initial="open", table={
+    ("open", "parcel"): "receiving",  # rma_receive.lua
+    ("receiving", "close"): "closed",  # rma_dispose.lua: every unit disposed, or closed short
+})
+RMA_STATUSES = tuple(sorted(RMA_LIFECYCLE.states))
 
 
 class ReturnLine(Input, frozen=True):

@@ -84,12 +84,17 @@ async def test_putaway_and_replenishment_on_the_handheld(live_app: LiveApp) -> N
 
 async def test_low_stock_reaches_the_board_within_a_second_of_the_scan(live_app: LiveApp, small_demo: Floor) -> None:
     w, picker = live_app.warehouse, live_app.pickers[0][0]
-    level = _stock(live_app)["on_hand"]
-    _post(live_app, "/api/planning/thresholds", {"sku": SKU, "safety": 1, "reorder_point": level - 1})
-    deadline = time.monotonic() + 10
+    _post(live_app, "/api/planning/thresholds", {"sku": SKU, "safety": 1, "reorder_point": 1})
+    deadline, n = time.monotonic() + 15, 0
+    face = next(iter(_stock(live_app)["pick_faces"]))
     while not await small_demo.client.exists(keys.key(w, "plan_cursor")):  # the node's follower found us
         assert time.monotonic() < deadline, "the planning follower never started for this warehouse"
-        await asyncio.sleep(0.1)
+        n += 1  # an event for it to apply (it starts at the Stream's tip and writes its cursor then)
+        _post(live_app, "/api/inventory/adjustments", {"command_id": f"wake-{n}", "sku": SKU, "location": face,
+                                                       "delta": 1, "reason": "receipt"})
+        await asyncio.sleep(0.3)
+    level = _stock(live_app)["on_hand"]
+    _post(live_app, "/api/planning/thresholds", {"sku": SKU, "safety": 1, "reorder_point": level - 1})
     order = httpx.post(f"{live_app.url}/api/orders", headers=live_app.headers(), json={
         "channel": "tmall", "external_id": f"LS-{w}", "warehouse": w, "lines": [{"sku": SKU, "quantity": 2}]})
     assert order.status_code == 200, order.text

@@ -9,4 +9,5 @@ redis.call('HSET', K.locations(), ARGV[2], ARGV[3])
 redis.call('HSET', K.location(ARGV[2]), 'kind', ARGV[3], 'min_units', tonumber(ARGV[4]),
   'max_units', tonumber(ARGV[5]), 'capacity', tonumber(ARGV[6]), 'aisle', tonumber(ARGV[7]),
   'cell', tonumber(ARGV[8]))
+redis.call('INCRBY', K.plan_seq(), 0)  -- the warehouse is under planning now (the follower follows it)
 return {'ok', ARGV[2]}
