@@ -16,6 +16,8 @@ from floor.catalog.store import CatalogStore
 from floor.channels.service import ChannelIntake, Channels
 from floor.channels.store import ChannelStore
 from floor.core.settings import Settings
+from floor.counting.service import Counting
+from floor.counting.store import CountStore
 from floor.incidents.service import Incidents
 from floor.incidents.store import IncidentStore
 from floor.inventory.service import Inventory
@@ -26,6 +28,11 @@ from floor.orders.service import Orders
 from floor.orders.store import OrderStore
 from floor.picking.service import Picking
 from floor.picking.store import PickingStore
+from floor.planning.service import Planning
+from floor.planning.store import PlanningStore
+from floor.planning.transfers import Transfers
+from floor.returns.service import Returns
+from floor.returns.store import ReturnStore
 from floor.routing.service import Router
 from floor.routing.store import RoutingStore
 from floor.shipping.printing.service import Printing
@@ -50,6 +57,9 @@ CAPABILITIES = (
     "floor.availability",
     "floor.routing",
     "floor.shipping",
+    "floor.planning",
+    "floor.counting",
+    "floor.returns",
 )
 
 
@@ -82,6 +92,10 @@ class Floor:
         self.channels = Channels(ChannelStore(client), ChannelIntake(self.orders, self.routing), self.incidents)
         self.shipping = Shipping(ShippingStore(client, self.scripts), self.orders, self.incidents.store)
         self.printing = Printing(self.shipping.store, self.incidents.store)
+        self.planning = Planning(PlanningStore(client, self.scripts), self.settings.scan_ttl_s)
+        self.counting = Counting(CountStore(client, self.scripts), self.planning.store)
+        self.transfers = Transfers(self.planning)
+        self.returns = Returns(ReturnStore(client, self.scripts), self.planning)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

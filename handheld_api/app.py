@@ -23,8 +23,10 @@ from floor.floor import Floor
 from floor.jobs.labels import ParcelSweeper
 from floor.jobs.labels import enqueuer as labels_enqueuer
 from floor.picking.store import PickingStore
+from floor.planning.service import PlanFollower
+from floor.planning.store import PlanningStore  # issue 9
 from floor.shipping.carriers.service import adapters_from_file
-from floor.store.client import UNAVAILABLE_ERRORS
+from floor.store.client import UNAVAILABLE_ERRORS, connect_reader
 from floor.waves.optimal import warm_up
 from handheld_api import logs, openapi
 from handheld_api.auth import TokenSigner
@@ -33,12 +35,15 @@ from handheld_api.http.auth import AuthController
 from handheld_api.http.availability import AvailabilityController
 from handheld_api.http.channels import ChannelAdminController
 from handheld_api.http.common import ErrorBody
+from handheld_api.http.counting import CountController  # issue 9
 from handheld_api.http.health import live, ready
 from handheld_api.http.imports import ImportController
 from handheld_api.http.incidents import ExceptionController
 from handheld_api.http.inventory import InventoryController
 from handheld_api.http.metrics import metrics
 from handheld_api.http.orders import OrderController
+from handheld_api.http.planning import PlanningController  # issue 9
+from handheld_api.http.returns import ReturnController  # issue 9
 from handheld_api.http.routing import RoutingController
 from handheld_api.http.shipping import PackController, ShippingController
 from handheld_api.http.tasks import TaskController
@@ -112,6 +117,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sweeper = PresenceSweeper(floor)
     parcels = ParcelSweeper(floor)  # stuck / lost parcels -> floor exceptions, every 15 min
     sessions = Sessions(floor.accounts)
+    follower = PlanFollower(PlanningStore(  # issue 9: picks -> planning
+        floor.client, floor.scripts, connect_reader(settings.redis_url, 2000)), floor.layouts.warehouses,
+        restocked=floor.orders.retry_backorders)
 
     async def startup(app: Litestar) -> None:
         started = time.monotonic()
@@ -132,11 +140,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         sessions.start()
         sweeper.start()
         parcels.start()
+        follower.start()
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
     async def shutdown(_app: Litestar) -> None:
         await sweeper.stop()
         await parcels.stop()
+        await follower.stop()
+        await follower.store.stream_client.aclose()
         await sessions.stop()
         await hub.close()
         await floor.close()
@@ -145,7 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
             ExceptionController, ImportController, RoutingController, AvailabilityController, ChannelAdminController,
-            ShippingController, PackController,
+            ShippingController, PackController, PlanningController, CountController, ReturnController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"), _page("pack"),
             handheld_service_worker,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),

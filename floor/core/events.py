@@ -205,6 +205,28 @@ class ExceptionResolved(Event, tag="exception_resolved", frozen=True):
     note: str
 
 
+# --- returns (floor/returns/lua/rma_dispose.lua) ---------------------------------------------
+
+
+class ReturnOutcome(Event, tag="return_outcome", frozen=True):
+    """An RMA is done: every received unit has its disposition (``refund_units`` may be refunded
+    by the channel). The OMS outbox (another issue) relays it to the channel; until it lands,
+    this event is the record."""
+
+    rma_id: str
+    channel: str
+    reference: str
+    order_id: str
+    units: int  # authorised on the RMA
+    received: int
+    restocked: int
+    damaged: int
+    quarantined: int
+    returned_to_vendor: int
+    destroyed: int
+    refund_units: int
+
+
 # --- the units Stream ---------------------------------------------------------------------------
 
 
@@ -225,6 +247,7 @@ FloorEvent = (
     OrderReceived | OrderReserved | OrderBackordered | OrderPicked | StockAdjusted | WaveReleased
     | WaveCompleted | TaskAssigned | TaskUpdated | TaskCompleted | PickerPresent | PickerAbsent
     | TaskUnassigned | TaskReassigned | ExceptionRaised | ExceptionAcknowledged | ExceptionResolved
+    | ReturnOutcome
 )
 UnitEvent = Picked
 AnyEvent = FloorEvent | UnitEvent
@@ -233,6 +256,7 @@ CATALOGUE: tuple[type[Event], ...] = (
     OrderReceived, OrderReserved, OrderBackordered, OrderPicked, StockAdjusted, WaveReleased,
     WaveCompleted, TaskAssigned, TaskUpdated, TaskCompleted, PickerPresent, PickerAbsent,
     TaskUnassigned, TaskReassigned, ExceptionRaised, ExceptionAcknowledged, ExceptionResolved, Picked,
+    ReturnOutcome,
 )
 
 

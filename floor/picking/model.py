@@ -73,6 +73,7 @@ class TaskView(msgspec.Struct, frozen=True):
     await_tote: int = 0  # tote scanning: the cart position whose tote must be scanned next (0 = none)
     totes: dict[int, str] = msgspec.field(default_factory=dict)  # cart position -> tote label bound
     tote_scan: bool = False  # the warehouse confirms totes (bind them first, scan one after each item)
+    kind: str = "pick"  # pick | replenish | putaway | count (floor/planning, floor/counting)
 
 
 class PickerView(msgspec.Struct, frozen=True):

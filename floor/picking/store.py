@@ -83,7 +83,7 @@ class PickingStore:
         return TaskView(
             task_id=task_id, wave_id=fields["wave"], picker=fields["picker"], status=fields["status"],
             step=int(fields["step"]), picked=int(fields["picked"]), at_location=fields["at_loc"] == "1",
-            steps=[_step_decoder.decode(s) for s in steps], await_tote=int(fields.get("await_tote") or 0),
+            steps=[_step_decoder.decode(s) for s in steps], kind=fields.get("kind", "pick"), await_tote=int(fields.get("await_tote") or 0),
             totes={int(name[2:]): label for name, label in totes.items() if name.startswith("p:")},
             tote_scan=tote_scan == "1",
         )

@@ -80,6 +80,27 @@ TEMPLATES: dict[str, str] = {
     "printer_lock": "printerlock:{}",  # string: pack station -> job holding the printer (PX)
     "pack": "pack:{}",  # string: order id -> msgspec JSON of floor.shipping.pack.PackSession
     "ship_to": "shipto:{}",  # string: order id -> msgspec JSON of floor.shipping.model.ShipTo
+    # inventory planning, counting, transfers and returns (floor/planning, floor/counting, floor/returns)
+    "sku_state": "skustate:{}",  # hash: damaged, quarantine, count_hold, transit_in, transit_out, on_order,
+    #   receiving, carried, transfer_reserved, safety, reorder_point, order_qty, low_reorder, low_safety, abc, xyz
+    "loc_state": "locstate:{}",  # hash: "<state>|<sku>" -> units unavailable at this location (damaged ...)
+    "planned_skus": "plan:skus",  # set: SKUs with planning figures (thresholds or a non-zero state)
+    "reserve_alloc": "rsvalloc:{}",  # hash: reserve location -> units of this sku allocated to open moves
+    "move_open": "moveopen:{}:{}",  # string: kind, "<sku>|<location>" -> the open move task id there
+    "move_tasks": "movetasks",  # zset: open non-pick task id by creation time (board and API list)
+    "count": "count:{}",  # hash: count task fields; "c|<location>|<sku>" -> units counted
+    "counts_pending": "counts:pending",  # zset: count task ids waiting for a supervisor, by time
+    "suggestion": "suggest:{}",  # string: JSON of one replenishment / purchase / transfer suggestion
+    "suggestions": "suggestions",  # zset: suggestion id by time
+    "demand": "demand:{}",  # hash: YYYYMMDD -> units shipped (picked) of this sku that day
+    "transfer": "xfer:{}",  # hash: one transfer's record in this warehouse (each side keeps its own)
+    "transfers": "xfers",  # zset: transfer id by creation time
+    "rma": "rma:{}",  # hash: RMA fields; lines JSON; "u|<unit id>" -> unit JSON
+    "rmas": "rmas",  # zset: RMA id by creation time
+    "rma_serials": "rmaserials",  # hash: "<sku>|<serial>" -> rma id that received it
+    "plan_seq": "plan:seq",  # string: counter for ids made inside planning scripts (exceptions, suggestions)
+    "plan_cursor": "plan:cursor",  # hash: stream name -> last entry id the planning follower applied
+    "return_stats": "returnstats",  # hash: "r|<sku>|<channel>" returned, "s|<sku>|<channel>" shipped units
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids

@@ -73,6 +73,7 @@ class HandheldSession:
         self.picker = principal.subject
         self.warehouse = principal.warehouse
         self.task_id = ""  # the task last shown (written by the writer only)
+        self.task_kind = "pick"  # issue 9: kind of the task last shown (pick | replenish | putaway | count)
         self.outbox = SocketOutbox(socket, HANDHELD_OUTBOX)
         self.keeper = PresenceKeeper(floor, self.warehouse, self.picker)  # this socket's lease
 
@@ -112,9 +113,9 @@ class HandheldSession:
         raise TypeError(f"cannot render {type(item).__name__}")
 
     async def task_frame(self, task_id: str) -> str:
-        text = frame("task", task=await self.tasks.task(self.warehouse, task_id)) if task_id else frame(
-            "idle", picker=self.picker
-        )
+        view = await self.tasks.task(self.warehouse, task_id) if task_id else None
+        text = frame("task", task=view) if view else frame("idle", picker=self.picker)
+        self.task_kind = view.kind if view else "pick"  # issue 9: which script a scan of it goes to
         self.task_id = task_id  # only once it is read: a failed read is retried as a change
         return text.decode()
 
@@ -196,9 +197,16 @@ class HandheldSession:
         if reason:
             FRAME_ERRORS.labels("bad_frame").inc()
             return error_frame("bad_frame", reason, scan.scan_id[:64]).decode()
-        repeat, verdict = await self.floor.picking.scan(
-            self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity, mode=scan.mode
-        )
+        # -- issue 9: a scan of a replenish / putaway / count task goes to that kind's script --
+        kind = self.task_kind if scan.task_id and scan.task_id == self.task_id else await self.floor.planning.task_kind(
+            self.warehouse, scan.task_id or await self.tasks.current_task_id(self.warehouse, self.picker))
+        if kind != "pick":
+            repeat, verdict = await self.floor.planning.scan(
+                self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity, kind)
+        else:  # -- end issue 9 --
+            repeat, verdict = await self.floor.picking.scan(
+                self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity, mode=scan.mode
+            )
         if scan.queued_ms and not repeat:  # issue 10: a scan replayed after offline that no longer applies
             await report_stale(self.floor, self.warehouse, self.picker, scan.scan_id, scan.queued_ms, verdict)
         if repeat:

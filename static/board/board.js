@@ -19,6 +19,7 @@ import {
   applyCounts, applyEvent, applySnapshot, createState, sortedExceptions, sortedWaves,
 } from "/static/board/board-state.js";
 import { VerdictChart } from "/static/board/chart.js";
+import { countButtons } from "/static/board/counts.js"; // issue 9: approve / reject a held count
 
 const session = new Session("floor.board.session");
 const params = new URLSearchParams(window.location.search);
@@ -112,6 +113,8 @@ function exceptionRow(exception) {
       { class: "x-actions" },
       h("button", { type: "button", class: "warn", dataset: { action: "acknowledge" }, onclick: () => act(exception.exception_id, "acknowledge") }, "Acknowledge"),
       h("button", { type: "button", dataset: { action: "resolve" }, onclick: () => act(exception.exception_id, "resolve") }, "Resolve"),
+      ...countButtons(exception, { token: () => login_.token, warehouse: () => state.warehouse, // issue 9
+        onError: (message) => { row.querySelector(".x-error").textContent = message; } }),
     ),
   );
   return row;

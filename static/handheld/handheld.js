@@ -26,6 +26,7 @@ import { TaskCache, registerServiceWorker } from "/static/handheld/offline.js";
 import { Outbox } from "/static/handheld/outbox.js";
 import { paintTote } from "/static/handheld/totes.js";
 import { Wedge, loadWedgeSettings, saveWedgeSettings } from "/static/handheld/wedge.js";
+import { decorateTask, kindVerdictMessage } from "/static/handheld/kinds.js"; // issue 9: task kinds
 
 // A sent frame unanswered this long means the connection is dead: reconnect (and so re-send).
 // A frame answered with a `retry: true` error (`unavailable`) goes again after retryMs, doubling
@@ -190,6 +191,7 @@ function renderTask() {
     .join(" · ");
   el.picked.textContent = String(task.picked ?? 0);
   el.needed.textContent = String(step.quantity ?? "?");
+  decorateTask(task, el, body); // issue 9: replenish / putaway / count wording (kinds.js)
 }
 
 function prompt() {
@@ -421,7 +423,7 @@ function onVerdict(frame) {
     renderTask();
   }
   const tone = toneOf(frame.verdict);
-  let message = verdictMessage(frame);
+  let message = kindVerdictMessage(frame) || verdictMessage(frame); // issue 9: kinds.js
   if (frame.duplicate) message += t("fb.replayed");
   if (entry && entry.queued && tone !== "ok" && !frame.duplicate) {
     // A scan queued offline that no longer applies: said plainly (the server raised a floor exception).

@@ -171,6 +171,18 @@ async def presence_and_reassign(run: Run) -> None:
     await floor.picking.reassign(w, task_id, ReassignTask("ra-2", ""), "sup")  # back to the queue
     await floor.picking.leave(w, other, "sock-other")
 
+
+async def return_outcome(run: Run) -> None:
+    """return_outcome (floor/returns/lua/rma_dispose.lua): an RMA whose every unit has a disposition."""
+    from floor.returns.model import Disposition, NewRma, ReceiveItem, ReturnLine
+
+    floor, w = run.floor, run.warehouse
+    rma = await floor.returns.create(w, NewRma("cw-rma", "jd", [ReturnLine("SKU00020", 1)]), "sup")
+    await floor.returns.receive_parcel(w, rma.rma_id, "dock")
+    await floor.returns.receive_item(w, rma.rma_id, ReceiveItem("cw-u1", "SKU00020", serial="S1"), "dock")
+    await floor.returns.dispose(w, rma.rma_id, Disposition("cw-u1", "damaged", "cracked"), "qc")
+
+
 SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     intake_reserve_backorder_retry,
     release_scan_to_completion,
@@ -178,6 +190,7 @@ SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     short_pick_backordered_and_shed,
     exceptions_raise_acknowledge_resolve,
     presence_and_reassign,
+    return_outcome,
 ]
 
 

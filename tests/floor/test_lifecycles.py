@@ -6,12 +6,16 @@ import pytest
 
 from floor.core.errors import IllegalTransitionError
 from floor.core.lifecycle import Lifecycle
+from floor.counting.model import COUNT_LIFECYCLE  # issue 9
 from floor.incidents.model import EXCEPTION_LIFECYCLE
 from floor.orders.model import ORDER_LIFECYCLE
 from floor.picking.model import TASK_LIFECYCLE
+from floor.planning.model import TRANSFER_IN_LIFECYCLE, TRANSFER_OUT_LIFECYCLE  # issue 9
+from floor.returns.model import RMA_LIFECYCLE  # issue 9
 from floor.waves.model import WAVE_LIFECYCLE
 
-LIFECYCLES = [ORDER_LIFECYCLE, WAVE_LIFECYCLE, TASK_LIFECYCLE, EXCEPTION_LIFECYCLE]
+LIFECYCLES = [ORDER_LIFECYCLE, WAVE_LIFECYCLE, TASK_LIFECYCLE, EXCEPTION_LIFECYCLE,
+              COUNT_LIFECYCLE, TRANSFER_OUT_LIFECYCLE, TRANSFER_IN_LIFECYCLE, RMA_LIFECYCLE]
 
 
 @pytest.mark.parametrize("lifecycle", LIFECYCLES, ids=lambda lc: lc.name)
@@ -56,5 +60,5 @@ def test_statuses_written_by_lua_are_states_of_the_tables() -> None:
     assert len(files) >= 15
     text = "".join(path.read_text() for path in files)
     written = set(re.findall(r"'HSET', [^\n]*?'status', '([a-z_]+)'", text)) | set(re.findall(r"status = '([a-z_]+)'", text))
-    known = ORDER_LIFECYCLE.states | WAVE_LIFECYCLE.states | TASK_LIFECYCLE.states | EXCEPTION_LIFECYCLE.states
+    known = frozenset().union(*(lifecycle.states for lifecycle in LIFECYCLES))
     assert written and written <= known

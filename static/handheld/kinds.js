@@ -1,0 +1,74 @@
+// Task kinds beyond picking (issue 9): replenish, putaway, count. Wording per kind, zh-CN + English,
+// and the verdict lines a worker reads for each. The socket protocol is the pick protocol: the task
+// frame carries `kind`, and so does the verdict of a non-pick task (docs/protocol.md).
+
+const KINDS = {
+  pick: { zh: "拣货", en: "Pick" },
+  replenish: { zh: "补货", en: "Replenish" },
+  putaway: { zh: "上架", en: "Put away" },
+  count: { zh: "盘点", en: "Count" },
+};
+
+const both = (zh, en) => `${zh} · ${en}`;
+
+/** "补货 · Replenish" for a kind (unknown kinds read as picks). */
+export function kindTitle(kind) {
+  const k = KINDS[kind] || KINDS.pick;
+  return both(k.zh, k.en);
+}
+
+/** Is this step a put (replenish's last step, every putaway step)? */
+function putting(task) {
+  return task.kind === "putaway" || (task.kind === "replenish" && task.step === task.steps.length - 1);
+}
+
+/** Mark the page for a non-pick task: data-kind on <body>, the kind in the step line, the action
+ *  under "Go to", and a blind count hides the expected quantity. Picks are left as they are. */
+export function decorateTask(task, el, body) {
+  const kind = (task && task.kind) || "pick";
+  body.dataset.kind = kind;
+  if (!task || kind === "pick" || task.step >= task.steps.length) return;
+  el.stepOf.textContent = `${kindTitle(kind)} — ${el.stepOf.textContent}`;
+  if (kind === "count") {
+    el.locationLabel.textContent = task.at_location
+      ? both("扫描商品，完成后再扫库位", "Scan items, then the location again to finish")
+      : both("到库位盘点", "Go count at");
+    el.needed.textContent = "?"; // blind: the counter never sees the expected quantity
+    el.picked.textContent = "–";
+  } else if (!task.at_location) {
+    el.locationLabel.textContent = putting(task) ? both("放到", "Put to") : both("从此取货", "Take from");
+  }
+}
+
+/** The line to show for a verdict of a non-pick task; null for picks (feedback.js words them). */
+export function kindVerdictMessage(frame) {
+  const kind = frame.kind || "pick";
+  if (kind === "pick") return null;
+  const expected = frame.expected || {};
+  switch (frame.verdict) {
+    case "ok":
+      if (frame.task_done) return both(`${KINDS[kind].zh}完成`, `${KINDS[kind].en} complete`);
+      if (expected.location && frame.barcode === expected.location) {
+        return kind === "count" ? both("已到库位，开始盘点", "At location — count the items")
+          : both("库位正确，扫描商品", "Location OK — scan the item");
+      }
+      if (kind === "count") return both("已记录", "Counted");
+      if (frame.picked === 0) return both(`下一步：${expected.location || ""}`, `Next: ${expected.location || ""}`);
+      return both(`已移动 ${frame.picked} / ${expected.quantity ?? "?"}`, `Moved ${frame.picked} of ${expected.quantity ?? "?"}`);
+    case "wrong_location":
+      return both(`库位错误，请到 ${expected.location || "?"}`, `Wrong location — go to ${expected.location || "?"}`);
+    case "scan_location_first":
+      return both("请先扫描库位", `Scan location ${expected.location || ""} first`);
+    case "wrong_item":
+      return kind === "count" ? both("不是本次盘点的商品", "Not the SKU being counted")
+        : both(`商品错误，应为 ${expected.sku || "?"}`, `Wrong item — move ${expected.sku || "?"}`);
+    case "over_pick":
+      return both("数量过多", "Too many for this step");
+    case "not_your_task":
+      return both("不是你的任务，正在刷新", "Not your task — reloading");
+    case "unknown_barcode":
+      return both(`无法识别 ${frame.barcode || ""}`, `Unknown barcode ${frame.barcode || ""}`);
+    default:
+      return null;
+  }
+}
