@@ -142,3 +142,17 @@ def test_heuristic_routing_oracle(routing: str) -> None:
         picks_a = np.concatenate([a[o] for o in b.orders])
         picks_c = np.concatenate([c[o] for o in b.orders])
         assert b.length == pytest.approx(plan_route(W, picks_a, picks_c, routing).length)
+
+
+def test_exact_set_partitioning_reaches_the_optimum_and_default_budgets() -> None:
+    """The exact method (and ils on small waves, which runs it) equals the exhaustive optimum."""
+    from kernels.batching import default_seconds
+
+    rng = np.random.default_rng(23)
+    for _ in range(3 if JIT else 1):
+        a, c, q = orders(rng, 9 if JIT else 6)
+        best = optimum_reference(a, c, q, 6)
+        for method in ("exact", "ils"):
+            batches = plan_batches(W, a, c, q, 6, method=method, seconds=2.0 if JIT else 5.0)
+            assert check(batches, len(a), a, c, q, 6) == pytest.approx(best)
+    assert default_seconds(20) < 0.2 and default_seconds(100) <= 2.0 and default_seconds(10_000) <= 8.0
