@@ -26,8 +26,9 @@ from floor.store.client import connect
 from floor.store.cluster_calls import ping_all
 from floor.store.scripts import Scripts
 from floor.store.stream import EventLog
+from floor.waves.release import Release
 from floor.waves.service import Waves
-from floor.waves.store import WaveStore
+from floor.waves.store import ReleaseStore, WaveStore
 
 # Packages whose lua/ folder holds scripts (each script named once across all of them).
 CAPABILITIES = (
@@ -64,6 +65,10 @@ class Floor:
         )
         self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
+        self.release = Release(  # release policies (issue 11)
+            ReleaseStore(client, self.scripts), self.waves, self.orders.store, self.waves.store, self.incidents.store,
+            self.settings.cart_capacity,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from floor.core.errors import FloorError
 from floor.core.settings import Settings
 from floor.floor import Floor
+from floor.jobs.waves import ReleaseLoop
 from floor.picking.store import PickingStore
 from floor.store.client import UNAVAILABLE_ERRORS
 from floor.waves.optimal import warm_up
@@ -33,6 +34,7 @@ from handheld_api.http.incidents import ExceptionController
 from handheld_api.http.inventory import InventoryController
 from handheld_api.http.metrics import metrics
 from handheld_api.http.orders import OrderController
+from handheld_api.http.release import ReleaseController
 from handheld_api.http.tasks import TaskController
 from handheld_api.http.waves import WaveController
 from handheld_api.sessions import Sessions
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     floor = Floor.from_settings(settings)
     hub = Hub(settings.redis_url)
     sweeper = PresenceSweeper(floor)
+    releaser = ReleaseLoop(floor)  # automatic release policies (issue 11)
     sessions = Sessions(floor.accounts)
 
     async def startup(app: Litestar) -> None:
@@ -111,10 +114,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.ws_query_token = settings.ws_query_token
         sessions.start()
         sweeper.start()
+        releaser.start()
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
     async def shutdown(_app: Litestar) -> None:
         await sweeper.stop()
+        await releaser.stop()
         await sessions.stop()
         await hub.close()
         await floor.close()
@@ -122,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
-            ExceptionController, ImportController,
+            ExceptionController, ImportController, ReleaseController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

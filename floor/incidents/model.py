@@ -19,6 +19,7 @@ EXCEPTION_KINDS = (
     "low_stock",
     "picker_absent",  # raised by the presence sweep: an absent picker holds a started task
     "other",
+    "late_risk",  # raised by the release policy: a released order will miss its ship-by at the current rate
 )
 
 EXCEPTION_LIFECYCLE = Lifecycle(

@@ -54,6 +54,10 @@ TEMPLATES: dict[str, str] = {
     "sku_reserve": "skureserve:{}",  # hash: reserve location -> units of this sku
     "sku_lots": "skulots:{}",  # hash: "<location>|<lot>" -> units of this sku, as imported
     "lot_expiry": "lotexp:{}",  # hash: lot -> expiry YYYY-MM-DD of this sku
+    # release policies (floor.waves.release, issue 11)
+    "release_policy": "release:policy",  # string: msgspec JSON of floor.waves.policy.PolicyView
+    "release_decisions": "release:decisions",  # list: recent automatic release decisions (JSON), newest first
+    "release_lock": "release:lock",  # string: the node deciding releases now (lease, PX)
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids

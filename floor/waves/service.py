@@ -60,9 +60,11 @@ class Waves:
     def size(self, command: ReleaseWave) -> int:
         return len(command.order_ids) if command.order_ids is not None else command.max_orders
 
-    async def release(self, warehouse: str, command: ReleaseWave, sender: str = "") -> tuple[bool, WaveView]:
+    async def release(self, warehouse: str, command: ReleaseWave, sender: str = "",
+                      budget_s: float | None = None) -> tuple[bool, WaveView]:
         """Plan and commit a wave; re-plans when stock moved between planning and commit.
-        Idempotent on (sender, wave_id); another sender's wave id is refused (ConflictError taken)."""
+        Idempotent on (sender, wave_id); another sender's wave id is refused (ConflictError taken).
+        ``budget_s`` caps the batching time (the release policy's planning budget)."""
         self.check(command)
         try:
             existing = await self.store.get(warehouse, command.wave_id)
@@ -96,6 +98,8 @@ class Waves:
             names = {sku: name for sku, (_gtin, name) in labels.items()}
             if command.planner == "optimal":
                 seconds = min(self.batch_seconds, 0.002 * len(orders) + 0.05)
+                if budget_s is not None:  # release policies: a picker is waiting for this tour
+                    seconds = min(seconds, budget_s)
                 plan = await asyncio.to_thread(
                     plan_optimal_wave, command.wave_id, orders, free, gtins, layout,
                     command.cart_capacity or self.cart_capacity, command.tote_capacity, seconds, names,

@@ -171,6 +171,19 @@ async def presence_and_reassign(run: Run) -> None:
     await floor.picking.reassign(w, task_id, ReassignTask("ra-2", ""), "sup")  # back to the queue
     await floor.picking.leave(w, other, "sock-other")
 
+async def release_policy_decides(run: Run) -> None:
+    """release_decided: the continuous policy releases a tour for an idle picker by itself."""
+    from floor.waves.policy import ReleasePolicy
+
+    floor, w = run.floor, run.warehouse
+    picker = f"{w}p3"
+    await floor.release.set_policy(w, ReleasePolicy(mode="continuous", cart_capacity=4), "sup", 0)
+    await floor.picking.join(w, picker, "sock-p3", 60_000)
+    while await floor.picking.assign(w, picker):  # drain what earlier scenarios left ready
+        await floor.client.hdel(keys.key(w, "picker", picker), "task")
+    decisions = await floor.release.tick(w)
+    assert decisions and decisions[0].mode == "continuous"
+
 SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     intake_reserve_backorder_retry,
     release_scan_to_completion,
@@ -178,6 +191,7 @@ SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     short_pick_backordered_and_shed,
     exceptions_raise_acknowledge_resolve,
     presence_and_reassign,
+    release_policy_decides,
 ]
 
 

@@ -45,6 +45,7 @@ def base_bodies(app: LiveApp) -> dict[str, dict[str, Any]]:
         "/api/waves/tasks/{task_id:str}/reassign": {"command_id": "c1", "picker": "p1"},
         "/api/imports": {"import_id": "i1", "files": {"skus": "warehouse,sku,gtin,name_en\n"}, "kinds": ["skus"]},
         "/api/imports/validate": {"import_id": "i1", "files": {"skus": "warehouse,sku,gtin,name_en\n"}, "kinds": ["skus"]},
+        "/api/release/tick": {"warehouse": wh},
     }
 
 
