@@ -10,7 +10,15 @@ import pytest
 
 from floor.orders.model import Order, OrderLine
 from floor.waves.policy import (
-    Cutoff, ReleasePolicy, check_policy, due_now, group_key, late, profile, ship_by, team_rate,
+    Cutoff,
+    ReleasePolicy,
+    check_policy,
+    due_now,
+    group_key,
+    late,
+    profile,
+    ship_by,
+    team_rate,
 )
 from floor.waves.release import _tours
 
