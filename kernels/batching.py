@@ -25,7 +25,8 @@ from kernels.routing import POLICIES, geometry
 
 METHODS = ("fcfs", "seed", "savings", "ls", "ils", "exact", "cw-ls")
 FULL_NEIGHBOURHOOD = 200  # up to this many orders every order is every order's neighbour
-NEIGHBOURS = 10
+NEIGHBOURS = 20
+NEIGHBOUR_RULE = "aisles"  # large waves: neighbours by shared aisles ("centroid": by pick centroid)
 SEED_WINDOW = 20
 CHUNK_SECONDS = 0.002  # clock checks between kernel calls at least this often
 ILS_PATIENCE = 100  # stop after this many iterations per order without a new best
@@ -162,7 +163,15 @@ def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatA
     x = np.add.reduceat(aisles * warehouse.aisle_distance, ptr[:-1]) / safe if aisles.size else np.zeros(m)
     y = np.add.reduceat(heights, ptr[:-1]) / safe if aisles.size else np.zeros(m)
     x[counts == 0], y[counts == 0] = warehouse.depot_aisle * warehouse.aisle_distance, 0.0
-    neighbors = search.nearest(np.ascontiguousarray(x), np.ascontiguousarray(y), max(k, 1))
+    if m > FULL_NEIGHBOURHOOD and warehouse.n_aisles <= 62 and NEIGHBOUR_RULE == "aisles":
+        masks = np.zeros(m, dtype=np.int64)
+        far = np.zeros(m, dtype=np.int64)
+        owner = np.repeat(np.arange(m), np.diff(ptr))
+        np.bitwise_or.at(masks, owner, np.left_shift(np.int64(1), aisles))
+        np.maximum.at(far, owner, np.abs(aisles - warehouse.depot_aisle))
+        neighbors = search.nearest_by_aisles(masks, far, warehouse.n_aisles, max(k, 1))
+    else:
+        neighbors = search.nearest(np.ascontiguousarray(x), np.ascontiguousarray(y), max(k, 1))
     candidates = []
     if method in ("seed", "ls", "ils", "exact"):
         candidates.append(core.seed(sequence, load, caps, members, neighbors, SEED_WINDOW, data))

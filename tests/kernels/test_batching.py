@@ -156,3 +156,21 @@ def test_exact_set_partitioning_reaches_the_optimum_and_default_budgets() -> Non
             batches = plan_batches(W, a, c, q, 6, method=method, seconds=2.0 if JIT else 5.0)
             assert check(batches, len(a), a, c, q, 6) == pytest.approx(best)
     assert default_seconds(20) < 0.2 and default_seconds(100) <= 2.0 and default_seconds(10_000) <= 8.0
+
+
+def test_nearest_by_aisles_matches_a_plain_reference() -> None:
+    """Large waves' candidate lists: orders sharing the most aisles (Jaccard) and reaching as far."""
+    from kernels._batching_search import nearest_by_aisles
+
+    rng = np.random.default_rng(5)
+    n, aisles = 12, 8
+    sets = [set(rng.choice(aisles, size=rng.integers(1, 5), replace=False).tolist()) for _ in range(n)]
+    masks = np.array([sum(1 << a for a in s) for s in sets], dtype=np.int64)
+    far = np.array([max(s) for s in sets], dtype=np.int64)
+    got = nearest_by_aisles(masks, far, aisles, 4)
+    for i in range(n):
+        dist = {j: 1 - len(sets[i] & sets[j]) / len(sets[i] | sets[j]) + abs(far[i] - far[j]) / aisles
+                for j in range(n) if j != i}
+        kth = sorted(dist.values())[3]
+        assert all(dist[int(j)] <= kth + 1e-12 for j in got[i])
+        assert len(set(got[i].tolist())) == 4
