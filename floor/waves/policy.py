@@ -55,6 +55,7 @@ class ReleasePolicy(Input, frozen=True, forbid_unknown_fields=True):
     budget_ms: int = 300  # planning budget of one continuous top-up
     max_orders: int = 2000  # at most this many orders per release decision
     late_warning_minutes: int = 20  # raise a late_risk exception when this close to missing ship-by
+    strategy: Word = "cluster"  # pick strategy of released waves: cluster | discrete | zone
 
 
 class PolicyView(msgspec.Struct, frozen=True):
@@ -89,6 +90,8 @@ def check_policy(policy: ReleasePolicy) -> list[str]:
             problems.append(f"group_by: '{name}' is not one of {', '.join(GROUPINGS)}")
     if len(set(policy.group_by)) != len(policy.group_by):
         problems.append("group_by lists a field twice")
+    if policy.strategy not in ("cluster", "discrete", "zone"):
+        problems.append("strategy must be one of cluster, discrete, zone")
     if policy.mode == "cutoff" and not policy.cutoffs:
         problems.append("cutoff mode needs at least one cut-off")
     bounds = {"lead_minutes": (0, 24 * 60), "early_minutes": (0, 24 * 60), "cart_capacity": (0, 10_000),

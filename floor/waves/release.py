@@ -141,7 +141,8 @@ class Release:
         cart = policy.cart_capacity or self.cart_capacity
         for index, (key, order_ids) in enumerate(groups.items()):
             wave_id = f"{stamp}-{index}"
-            command = ReleaseWave(wave_id=wave_id, order_ids=order_ids, planner="optimal", cart_capacity=cart)
+            command = ReleaseWave(wave_id=wave_id, order_ids=order_ids, planner="optimal", cart_capacity=cart,
+                                  strategy=policy.strategy)
             try:
                 await self.waves.release(warehouse, command, SENDER, budget_s=policy.budget_ms / 1000)
             except FloorError as error:  # stock or orders moved: the next round decides again

@@ -81,6 +81,13 @@ class WaveStore:
             await self.client.hincrby(key, "attempts", 1)
         await self.client.expire(key, JOB_TTL)
 
+    async def zones(self, warehouse: str) -> list[tuple[str, int, int]]:
+        """The layout's zones tied to aisles: (name, first aisle, last aisle), from the site master data."""
+        raw = await self.client.hget(keys.key(warehouse, "site"), "zones")
+        rows = msgspec.json.decode(raw) if raw else []
+        return [(str(z["name"]), int(z.get("first_aisle", 0)), int(z.get("last_aisle", 0)))
+                for z in rows if int(z.get("first_aisle", 0)) > 0]
+
     async def claim_queue(self, warehouse: str, wave_id: str, now_ms: int, sender: str = "") -> bool:
         """Mark a wave queued unless it is already queued or planning; True when this call did.
         ConflictError ``taken`` when another sender's wave has this id."""
