@@ -13,7 +13,8 @@ edited through ``PUT /api/release/policy``):
   idle picker is planned from the most urgent releasable orders (ship-by first, then priority).
 
 ``group_by`` keeps tours homogeneous (``channel``, ``profile``: single-unit vs multi-line orders,
-``priority``); each group becomes its own wave. :func:`late` tells which released work will miss
+``priority``); each group becomes its own wave. ``min_tour_units`` makes an idle picker wait for a
+fuller cart (fewer metres per unit) unless the most urgent order is due within ``early_minutes``. :func:`late` tells which released work will miss
 its ship-by at the current rate. Every function here is pure: the caller (:mod:`floor.waves.release`)
 reads the state, calls them, and records the decision they return.
 """
@@ -56,6 +57,7 @@ class ReleasePolicy(Input, frozen=True, forbid_unknown_fields=True):
     max_orders: int = 2000  # at most this many orders per release decision
     late_warning_minutes: int = 20  # raise a late_risk exception when this close to missing ship-by
     strategy: Word = "cluster"  # pick strategy of released waves: cluster | discrete | zone
+    min_tour_units: int = 0  # an idle picker waits for this many units unless the work is due (early_minutes)
 
 
 class PolicyView(msgspec.Struct, frozen=True):
@@ -94,7 +96,7 @@ def check_policy(policy: ReleasePolicy) -> list[str]:
         problems.append("strategy must be one of cluster, discrete, zone")
     if policy.mode == "cutoff" and not policy.cutoffs:
         problems.append("cutoff mode needs at least one cut-off")
-    bounds = {"lead_minutes": (0, 24 * 60), "early_minutes": (0, 24 * 60), "cart_capacity": (0, 10_000),
+    bounds = {"min_tour_units": (0, 10_000), "lead_minutes": (0, 24 * 60), "early_minutes": (0, 24 * 60), "cart_capacity": (0, 10_000),
               "budget_ms": (20, 5_000), "max_orders": (1, 10_000), "late_warning_minutes": (0, 24 * 60)}
     for name, (low, high) in bounds.items():
         if not low <= getattr(policy, name) <= high:

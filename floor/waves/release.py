@@ -111,7 +111,11 @@ class Release:
                 return decisions
         if starving:
             chosen = _tours(candidates, idle, cart)
-            earliest = min((d for o, d in candidates if d is not None and o in chosen), default=None)
+            picked = {o.order_id for o in chosen}
+            earliest = min((d for o, d in candidates if d is not None and o.order_id in picked), default=None)
+            urgent = earliest is not None and earliest - now <= policy.early_minutes * 60
+            if sum(units(o) for o in chosen) < policy.min_tour_units * idle and not urgent:
+                return decisions  # wait for a fuller cart: nothing is due yet
             reason = (f"{idle} picker(s) idle and no task ready: {len(chosen)} most urgent orders "
                       f"(ship-by, then priority) for {idle} tour(s) of {cart} items")
             decisions += await self._release(warehouse, policy, chosen, reason, present, idle, rate, earliest)
