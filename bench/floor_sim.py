@@ -199,7 +199,7 @@ class Sim:
             elif kind == "manual":
                 await self.floor.waves.release(self.w, ReleaseWave(f"M{now}", max_orders=2000, cart_capacity=CART))
                 await self.hand_out(now)
-        for picker, since in self.idle_since.items():
+        for since in self.idle_since.values():
             self.idle_s += max(0, at(END) - since)
         return await self.report(ids)
 
