@@ -58,6 +58,7 @@ class ReleasePolicy(Input, frozen=True, forbid_unknown_fields=True):
     late_warning_minutes: int = 20  # raise a late_risk exception when this close to missing ship-by
     strategy: Word = "cluster"  # pick strategy of released waves: cluster | discrete | zone
     min_tour_units: int = 0  # an idle picker waits for this many units unless the work is due (early_minutes)
+    lookahead: int = 1  # continuous: tours planned per idle picker (>1: batching across more orders, a few ready)
 
 
 class PolicyView(msgspec.Struct, frozen=True):
@@ -96,7 +97,8 @@ def check_policy(policy: ReleasePolicy) -> list[str]:
         problems.append("strategy must be one of cluster, discrete, zone")
     if policy.mode == "cutoff" and not policy.cutoffs:
         problems.append("cutoff mode needs at least one cut-off")
-    bounds = {"min_tour_units": (0, 10_000), "lead_minutes": (0, 24 * 60), "early_minutes": (0, 24 * 60), "cart_capacity": (0, 10_000),
+    bounds = {"min_tour_units": (0, 10_000), "lookahead": (1, 10), "lead_minutes": (0, 24 * 60),
+              "early_minutes": (0, 24 * 60), "cart_capacity": (0, 10_000),
               "budget_ms": (20, 5_000), "max_orders": (1, 10_000), "late_warning_minutes": (0, 24 * 60)}
     for name, (low, high) in bounds.items():
         if not low <= getattr(policy, name) <= high:

@@ -110,7 +110,7 @@ class Release:
                 decisions += await self._release(warehouse, policy, due, reason, present, idle, rate, earliest)
                 return decisions
         if starving:
-            chosen = _tours(candidates, idle, cart)
+            chosen = _tours(candidates, idle * policy.lookahead, cart)
             picked = {o.order_id for o in chosen}
             earliest = min((d for o, d in candidates if d is not None and o.order_id in picked), default=None)
             urgent = earliest is not None and earliest - now <= policy.early_minutes * 60
