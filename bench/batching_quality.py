@@ -148,7 +148,7 @@ def routing(count: int) -> list[str]:
     rng = np.random.default_rng(11)
     for middles in ((), (10,), (7, 14), (5, 10, 15)):
         w = Warehouse(n_aisles=8, n_cells=20, aisle_distance=3.0, depot_aisle=0, middle_cross_aisles=middles)
-        for picks in (8, 12):
+        for picks in (8, 12, 16):
             gaps, comb, equal = [], [], 0
             for _ in range(count):
                 slots = rng.choice(w.n_aisles * w.n_cells, size=picks, replace=False)
