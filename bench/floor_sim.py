@@ -64,7 +64,7 @@ MANUAL_WAVES = (8.0, 9.5, 11.0, 13.0, 14.5, 16.0)
 TICK_S = 300
 CHANNEL_PEAKS = {"tmall": (10, 11, 260), "douyin": (14, 15, 260), "jd": (9, 10, 160)}  # orders/h extra
 BASE_PER_HOUR = {"tmall": 70, "jd": 60, "douyin": 40, "own_site": 30}
-POLICY = dict(cutoffs=[Cutoff("12:00"), Cutoff("17:00")], lead_minutes=30, cart_capacity=CART, budget_ms=300,
+POLICY: dict[str, object] = dict(cutoffs=[Cutoff("12:00"), Cutoff("17:00")], lead_minutes=30, cart_capacity=CART, budget_ms=300,
               unit_seconds=25.0, early_minutes=45, max_orders=2000, min_tour_units=20)
 
 
@@ -226,8 +226,10 @@ async def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="order volume multiplier")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--modes", nargs="+", default=["manual", "cutoff", "continuous"])
+    parser.add_argument("--lookahead", type=int, default=1, help="continuous: tours planned per idle picker")
     args = parser.parse_args()
     warm_up()
+    POLICY["lookahead"] = args.lookahead
     server = RedisServer()
     rows = []
     try:

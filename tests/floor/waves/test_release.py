@@ -14,7 +14,7 @@ from floor.waves.policy import Cutoff, ReleasePolicy
 from tests.floor.test_events_contract import Run
 
 
-async def _task_of(floor: Floor, w: str, picker: str, seconds: float = 5.0) -> str:
+async def _task_of(floor: Floor, w: str, picker: str, seconds: float = 8.0) -> str:
     """Wait (polling like a handheld would be pushed) until the picker holds a task."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -43,7 +43,8 @@ async def test_continuous_release_gives_a_free_picker_the_next_tour(small_demo: 
         started = time.monotonic()
         second = await _task_of(floor, w, picker)
         assert second and second != first
-        assert time.monotonic() - started < 2.0 and waited_first < 2.0
+        # ~0.1-0.3 s on a quiet machine (loop period + planning); generous for a loaded CI box
+        assert time.monotonic() - started < 5.0 and waited_first < 5.0
     finally:
         await loop.stop()
     decisions = await floor.release.decisions(w)
