@@ -45,8 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kernels.obp", description=__doc__.splitlines()[0])
     parser.add_argument("--routing", choices=("optimal", "sshape", "largest-gap"), default="optimal")
     parser.add_argument("--seconds", type=float, default=None,
-                        help="time budget per instance (default by size: 0.18 s up to 30 orders, 1.5 s up to 300, "
-                             "then 0.8 ms per order, at most 8 s)")
+                        help="time budget per instance (default by size: 0.18 s up to 30 orders, 1.5 s up to 300 "
+                             "(wall clock); beyond, 0.6 ms of CPU per order, at most 6 s)")
     parser.add_argument("files", nargs="+", metavar="FILE")
     args = parser.parse_args(argv)
     warm_up()
