@@ -93,6 +93,7 @@ class ReleaseLoop:
     """The node's release loop (issue 11): every ``interval_s`` (0.25 s) each warehouse whose policy
     is not manual gets a decision round (:meth:`floor.waves.release.Release.tick`) if this node holds
     its releaser lease (one node decides at a time); late-risk checks run every ``late_every_s``.
+    Policies are re-read every 2 s (a changed policy takes effect within that).
     A picker finishing its tour under continuous release thus gets the next one within ~0.25 s plus
     the planning budget, without a supervisor."""
 
@@ -103,6 +104,9 @@ class ReleaseLoop:
         self.owner = f"node-{id(self):x}-{time.time_ns()}"
         self.task: asyncio.Task[None] | None = None
         self.late_checked: dict[str, float] = {}
+        self.modes_every_s = 2.0
+        self.modes_read = -1e9
+        self.automatic: list[str] = []  # warehouses whose policy is not manual (as last read)
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name="release-loop")
@@ -115,10 +119,12 @@ class ReleaseLoop:
 
     async def once(self) -> None:
         release = self.floor.release
-        for warehouse in await self.floor.layouts.warehouses():
-            policy = await release.store.policy(warehouse)
-            if policy is None or policy.policy.mode == "manual":
-                continue
+        now = time.monotonic()
+        if now - self.modes_read >= self.modes_every_s:  # policies change rarely: re-read every 2 s
+            self.modes_read = now
+            self.automatic = [w for w, mode in (await release.store.modes(
+                list(await self.floor.layouts.warehouses()))).items() if mode != "manual"]
+        for warehouse in self.automatic:
             if not await release.store.lease(warehouse, self.owner, 5_000):
                 continue
             await release.tick(warehouse)

@@ -124,6 +124,15 @@ class ReleaseStore:
         raw = await self.client.get(keys.key(warehouse, "release_policy"))
         return None if raw is None else msgspec.json.decode(raw, type=PolicyView)
 
+    async def modes(self, warehouses: list[str]) -> dict[str, str]:
+        """The release mode of each warehouse that has a stored policy (one pipeline)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for warehouse in warehouses:
+                pipe.get(keys.key(warehouse, "release_policy"))
+            rows = await pipe.execute()
+        return {w: msgspec.json.decode(raw, type=PolicyView).policy.mode
+                for w, raw in zip(warehouses, rows, strict=True) if raw is not None}
+
     async def set_policy(self, warehouse: str, view: PolicyView) -> None:
         await self.client.set(keys.key(warehouse, "release_policy"), msgspec.json.encode(view))
 
