@@ -153,7 +153,8 @@ class ReleaseStore:
         if await self.client.set(key, owner, nx=True, px=ttl_ms):
             return True
         if await self.client.get(key) == owner:
-            await self.client.pexpire(key, ttl_ms)
+            if await self.client.pttl(key) < ttl_ms // 2:  # renew at half-life: few writes while held
+                await self.client.pexpire(key, ttl_ms)
             return True
         return False
 

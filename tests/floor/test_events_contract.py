@@ -183,6 +183,8 @@ async def release_policy_decides(run: Run) -> None:
         await floor.client.hdel(keys.key(w, "picker", picker), "task")
     decisions = await floor.release.tick(w)
     assert decisions and decisions[0].mode == "continuous"
+    # back to manual: the session's live web nodes run the release loop on this same Redis
+    await floor.release.set_policy(w, ReleasePolicy(), "sup", 0)
 
 SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     intake_reserve_backorder_retry,
