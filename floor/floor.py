@@ -42,8 +42,9 @@ from floor.store.client import connect
 from floor.store.cluster_calls import ping_all
 from floor.store.scripts import Scripts
 from floor.store.stream import EventLog
+from floor.waves.release import Release
 from floor.waves.service import Waves
-from floor.waves.store import WaveStore
+from floor.waves.store import ReleaseStore, WaveStore
 
 # Packages whose lua/ folder holds scripts (each script named once across all of them).
 CAPABILITIES = (
@@ -96,6 +97,10 @@ class Floor:
         self.counting = Counting(CountStore(client, self.scripts), self.planning.store)
         self.transfers = Transfers(self.planning)
         self.returns = Returns(ReturnStore(client, self.scripts), self.planning)
+        self.release = Release(  # release policies (issue 11)
+            ReleaseStore(client, self.scripts), self.waves, self.orders.store, self.waves.store, self.incidents.store,
+            self.settings.cart_capacity,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, *, socket_timeout: float = 1.0) -> Floor:

@@ -22,6 +22,7 @@ from floor.core.settings import Settings
 from floor.floor import Floor
 from floor.jobs.labels import ParcelSweeper
 from floor.jobs.labels import enqueuer as labels_enqueuer
+from floor.jobs.waves import ReleaseLoop
 from floor.picking.store import PickingStore
 from floor.planning.service import PlanFollower
 from floor.planning.store import PlanningStore  # issue 9
@@ -43,6 +44,7 @@ from handheld_api.http.inventory import InventoryController
 from handheld_api.http.metrics import metrics
 from handheld_api.http.orders import OrderController
 from handheld_api.http.planning import PlanningController  # issue 9
+from handheld_api.http.release import ReleaseController
 from handheld_api.http.returns import ReturnController  # issue 9
 from handheld_api.http.routing import RoutingController
 from handheld_api.http.shipping import PackController, ShippingController
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     hub = Hub(settings.redis_url)
     sweeper = PresenceSweeper(floor)
     parcels = ParcelSweeper(floor)  # stuck / lost parcels -> floor exceptions, every 15 min
+    releaser = ReleaseLoop(floor)  # automatic release policies (issue 11)
     sessions = Sessions(floor.accounts)
     follower = PlanFollower(PlanningStore(  # issue 9: picks -> planning
         floor.client, floor.scripts, connect_reader(settings.redis_url, 2000)), floor.layouts.warehouses,
@@ -141,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         sweeper.start()
         parcels.start()
         follower.start()
+        releaser.start()
         log.info("floor server ready (redis %s)", settings.redis_url.split("@")[-1])
 
     async def shutdown(_app: Litestar) -> None:
@@ -148,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await parcels.stop()
         await follower.stop()
         await follower.store.stream_client.aclose()
+        await releaser.stop()
         await sessions.stop()
         await hub.close()
         await floor.close()
@@ -157,6 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController, AdminController, OrderController, InventoryController, WaveController, TaskController,
             ExceptionController, ImportController, RoutingController, AvailabilityController, ChannelAdminController,
             ShippingController, PackController, PlanningController, CountController, ReturnController,
+            ReleaseController,
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"), _page("pack"),
             handheld_service_worker,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),

@@ -213,3 +213,48 @@ def ils(sol, best, order_load, caps, neighbors, queue, in_queue, state, stamp, i
         else:
             copy_into(sol, best)
     return best_total
+
+
+@njit(cache=True)
+def _popcount(x):
+    count = 0
+    while x:
+        x &= x - 1
+        count += 1
+    return count
+
+
+@njit(cache=True)
+def nearest_by_aisles(masks, far, n_aisles, k):
+    """For every order the ``k`` orders most alike in the aisles they visit (-1 padded): distance
+    = 1 - Jaccard(aisle sets) + |farthest aisle difference| / aisles (a batch's route is driven by
+    the aisles it enters and how far it goes; pick centroids say little once orders span many aisles)."""
+    n = masks.shape[0]
+    k = min(k, n - 1)
+    out = np.full((n, max(k, 1)), -1, dtype=np.int64)
+    dist = np.empty(max(k, 1))
+    sizes = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        sizes[i] = _popcount(masks[i])
+    for i in range(n):
+        filled = 0
+        for j in range(n):
+            if j == i:
+                continue
+            inter = _popcount(masks[i] & masks[j])
+            union = sizes[i] + sizes[j] - inter
+            d = (1.0 - inter / union if union > 0 else 0.0) + abs(far[i] - far[j]) / n_aisles
+            if filled < k:
+                q = filled
+                filled += 1
+            elif d < dist[k - 1]:
+                q = k - 1
+            else:
+                continue
+            while q > 0 and dist[q - 1] > d:
+                dist[q] = dist[q - 1]
+                out[i, q] = out[i, q - 1]
+                q -= 1
+            dist[q] = d
+            out[i, q] = j
+    return out

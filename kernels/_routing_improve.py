@@ -98,3 +98,42 @@ def improve(visits, dist):
                     tour = np.concatenate((rest[:at], segment, rest[at:]))
                     improved = True
     return tour[1:].copy(), tour_length(tour, dist)
+
+
+@njit(cache=True)
+def held_karp(dist):
+    """Exact shortest tour from the depot (index n of ``dist``) through picks 0..n-1: the visiting
+    order and its length. O(2^n n^2): the caller keeps n small (a dozen picks)."""
+    n = dist.shape[0] - 1
+    full = 1 << n
+    best = np.full((full, n), np.inf)
+    came = np.full((full, n), -1, dtype=np.int64)
+    for i in range(n):
+        best[1 << i, i] = dist[n, i]
+    for mask in range(1, full):
+        for last in range(n):
+            value = best[mask, last]
+            if value == np.inf or not mask >> last & 1:
+                continue
+            for nxt in range(n):
+                if mask >> nxt & 1:
+                    continue
+                target = mask | (1 << nxt)
+                cand = value + dist[last, nxt]
+                if cand < best[target, nxt]:
+                    best[target, nxt] = cand
+                    came[target, nxt] = last
+    length = np.inf
+    end = 0
+    for last in range(n):
+        total = best[full - 1, last] + dist[last, n]
+        if total < length:
+            length, end = total, last
+    order = np.empty(n, dtype=np.int64)
+    mask = full - 1
+    for k in range(n - 1, -1, -1):
+        order[k] = end
+        prev = came[mask, end]
+        mask ^= 1 << end
+        end = prev
+    return order, length

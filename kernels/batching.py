@@ -12,22 +12,31 @@ is never left out in favour of one due later unless it did not fit after the mor
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from kernels import _batching_core as core
+from kernels import _batching_exact as exact
 from kernels import _batching_search as search
 from kernels.layout import FloatArray, IntArray, Warehouse
 from kernels.routing import POLICIES, geometry
 
-METHODS = ("fcfs", "seed", "savings", "ls", "ils")
+METHODS = ("fcfs", "seed", "savings", "ls", "ils", "exact", "cw-ls")
 FULL_NEIGHBOURHOOD = 200  # up to this many orders every order is every order's neighbour
-NEIGHBOURS = 10
+NEIGHBOURS = 20
+NEIGHBOUR_RULE = "aisles"  # large waves: neighbours by shared aisles ("centroid": by pick centroid)
 SEED_WINDOW = 20
+CPU_CLOCK_ORDERS = 300  # above this many orders `seconds` is CPU time of this process, else wall time
+SEED_MAX_ORDERS = 2000  # beyond, savings with aisle neighbours is far better than seed: skip it (time for LS)
 CHUNK_SECONDS = 0.002  # clock checks between kernel calls at least this often
 ILS_PATIENCE = 100  # stop after this many iterations per order without a new best
+EXACT_MAX_ORDERS = 22  # up to this many orders ils/exact try the exact set partitioning
+EXACT_LIMIT = 6_000  # ... when at most this many order sets fit one cart (else the DP is too slow)
+EXACT_ILS_SECONDS = 0.03  # the ILS that gives the exact search its upper bound
+EXACT_CHUNK = 1 << 15  # masks relaxed between clock checks
 
 
 class CapacityError(ValueError):
@@ -41,6 +50,17 @@ class Batch:
     orders: IntArray
     totes: IntArray
     length: float
+
+
+def default_seconds(n_orders: int) -> float:
+    """The planning budget the CLI uses when none is given: the exact/ILS search of a small wave
+    finishes in under 0.2 s (wall), 100-300 orders get 1.5 s (wall), larger waves 0.6 ms of CPU per
+    order, at most 6 s (a 10,000-order file stays under 10 s of process time with start-up and parsing)."""
+    if n_orders <= EXACT_MAX_ORDERS + 8:
+        return 0.18
+    if n_orders <= CPU_CLOCK_ORDERS:
+        return 1.5
+    return min(6.0, max(1.5, n_orders * 0.0006))
 
 
 def router(warehouse: Warehouse, routing: str = "optimal") -> tuple[object, ...]:
@@ -94,7 +114,10 @@ def plan_batches(warehouse: Warehouse, order_aisles: list[np.ndarray], order_cel
     n = len(order_aisles)
     if not len(order_cells) == len(order_quantities) == n:
         raise ValueError("order_aisles, order_cells and order_quantities must have one entry per order")
-    started = time.perf_counter()
+    # large waves are planned by a worker against a CPU budget (the issue's "process time"); small
+    # ones answer a person or a picker waiting: wall clock
+    clock = time.process_time if n > CPU_CLOCK_ORDERS else time.perf_counter
+    started = clock()
     load = _loads([np.asarray(q) for q in order_quantities], weights, tote_capacity)
     caps = np.array([float(capacity), np.inf if max_weight is None else float(max_weight),
                      np.inf if tote_capacity is None else float(capacity // tote_capacity)])
@@ -125,7 +148,7 @@ def plan_batches(warehouse: Warehouse, order_aisles: list[np.ndarray], order_cel
     m = int(chosen.size)
     sequence = np.arange(m, dtype=np.int64)
     sol = _solve(method, m, ptr, aisles, heights, sub_load, caps, data, sequence, warehouse,
-                 started + seconds, seed, max_batches)
+                 started + seconds, seed, max_batches, clock)
     return _batches(sol, chosen, rank, sub_load, tote_capacity)
 
 
@@ -137,7 +160,8 @@ def _max_members(load: FloatArray, caps: FloatArray) -> int:
 
 def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatArray, load: FloatArray,
            caps: FloatArray, data: tuple[object, ...], sequence: IntArray, warehouse: Warehouse,
-           deadline: float, seed: int, max_batches: int | None) -> tuple[np.ndarray, ...]:
+           deadline: float, seed: int, max_batches: int | None,
+           clock: Callable[[], float] = time.perf_counter) -> tuple[np.ndarray, ...]:
     members = _max_members(load, caps)
     if method == "fcfs":
         return tuple(core.fcfs(sequence, load, caps, members, data))
@@ -147,11 +171,19 @@ def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatA
     x = np.add.reduceat(aisles * warehouse.aisle_distance, ptr[:-1]) / safe if aisles.size else np.zeros(m)
     y = np.add.reduceat(heights, ptr[:-1]) / safe if aisles.size else np.zeros(m)
     x[counts == 0], y[counts == 0] = warehouse.depot_aisle * warehouse.aisle_distance, 0.0
-    neighbors = search.nearest(np.ascontiguousarray(x), np.ascontiguousarray(y), max(k, 1))
+    if m > FULL_NEIGHBOURHOOD and warehouse.n_aisles <= 62 and NEIGHBOUR_RULE == "aisles":
+        masks = np.zeros(m, dtype=np.int64)
+        far = np.zeros(m, dtype=np.int64)
+        owner = np.repeat(np.arange(m), np.diff(ptr))
+        np.bitwise_or.at(masks, owner, np.left_shift(np.int64(1), aisles))
+        np.maximum.at(far, owner, np.abs(aisles - warehouse.depot_aisle))
+        neighbors = search.nearest_by_aisles(masks, far, warehouse.n_aisles, max(k, 1))
+    else:
+        neighbors = search.nearest(np.ascontiguousarray(x), np.ascontiguousarray(y), max(k, 1))
     candidates = []
-    if method in ("seed", "ls", "ils"):
+    if method == "seed" or (method in ("ls", "ils", "exact") and m <= SEED_MAX_ORDERS):
         candidates.append(core.seed(sequence, load, caps, members, neighbors, SEED_WINDOW, data))
-    if method in ("savings", "ls", "ils"):
+    if method in ("savings", "ls", "ils", "exact", "cw-ls"):
         candidates.append(search.savings(load, caps, members, neighbors, data))
     if max_batches is not None:
         candidates = [s for s in candidates if int(np.count_nonzero(s[2])) <= max_batches]
@@ -165,24 +197,85 @@ def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatA
     state = np.array([0, m, 0], dtype=np.int64)
     stamp = np.full(m, -1, dtype=np.int64)
     chunk = 64
-    while state[1] > 0 and time.perf_counter() < deadline:
+    while state[1] > 0 and clock() < deadline:
         search.local_search(sol, load, caps, neighbors, queue, in_queue, state, stamp, chunk, data)
-    if method == "ils" and m > 1:
-        search.set_seed(seed)
-        best = tuple(a.copy() for a in sol)
-        iterations, idle = 1, 0
-        best_total = float(best[4].sum())
-        while time.perf_counter() < deadline and idle < ILS_PATIENCE * m:
-            tick = time.perf_counter()
-            total = search.ils(sol, best, load, caps, neighbors, queue, in_queue, state, stamp, iterations, 3, data)
-            idle = 0 if total < best_total - 1e-9 else idle + iterations
-            best_total = min(best_total, total)
-            now = time.perf_counter()
-            per_iteration = max(now - tick, 1e-7) / iterations
-            # grow chunks while they are short, but never past the deadline
-            iterations = max(1, min(2 * iterations, int(min(CHUNK_SECONDS, 0.9 * (deadline - now)) / per_iteration)))
-        sol = best
+    try_exact = method == "exact" or (method == "ils" and 1 < m <= EXACT_MAX_ORDERS)
+    if method in ("ils", "exact") and m > 1:
+        ils_deadline = min(deadline, clock() + EXACT_ILS_SECONDS) if try_exact else deadline
+        sol = _ils(sol, m, load, caps, neighbors, queue, in_queue, state, stamp, data, ils_deadline, seed, clock)
+    if try_exact and m > 1 and m <= 62:
+        proven = _exact(sol, m, ptr, aisles, heights, load, caps, data, members, deadline, clock)
+        if proven is not None:
+            sol = proven
+        elif clock() < deadline:  # exact gave up: spend what is left on ILS
+            sol = _ils(sol, m, load, caps, neighbors, queue, in_queue, state, stamp, data, deadline, seed + 1, clock)
     return tuple(sol)
+
+
+def _ils(sol: tuple[np.ndarray, ...], m: int, load: FloatArray, caps: FloatArray, neighbors: IntArray,
+         queue: IntArray, in_queue: np.ndarray, state: IntArray, stamp: IntArray, data: tuple[object, ...],
+         deadline: float, seed: int, clock: Callable[[], float]) -> tuple[np.ndarray, ...]:
+    """Iterated local search from ``sol`` until ``deadline`` or patience runs out; returns the best."""
+    search.set_seed(seed)
+    best = tuple(a.copy() for a in sol)
+    iterations, idle = 1, 0
+    best_total = float(best[4].sum())
+    while clock() < deadline and idle < ILS_PATIENCE * m:
+        tick = clock()
+        total = search.ils(sol, best, load, caps, neighbors, queue, in_queue, state, stamp, iterations, 3, data)
+        idle = 0 if total < best_total - 1e-9 else idle + iterations
+        best_total = min(best_total, total)
+        now = clock()
+        per_iteration = max(now - tick, 1e-7) / iterations
+        # grow chunks while they are short, but never past the deadline
+        iterations = max(1, min(2 * iterations, int(min(CHUNK_SECONDS, 0.9 * (deadline - now)) / per_iteration)))
+    return best
+
+
+def _exact(sol: tuple[np.ndarray, ...], m: int, ptr: IntArray, aisles: IntArray, heights: FloatArray,
+           load: FloatArray, caps: FloatArray, data: tuple[object, ...], members: int,
+           deadline: float, clock: Callable[[], float]) -> tuple[np.ndarray, ...] | None:
+    """The optimal partition (``sol`` itself when nothing is shorter), found before ``deadline``;
+    ``None`` when too many order sets fit a cart or time ran out (``sol`` is then not proven)."""
+    if m > EXACT_MAX_ORDERS + 4 or clock() >= deadline:
+        return None
+    # large orders first: they belong to few batches, so the DP branches little on them
+    perm = np.argsort(-load[:, 0], kind="stable")
+    sizes = np.diff(ptr)[perm]
+    pptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(sizes, out=pptr[1:])
+    picks = np.concatenate([np.arange(ptr[o], ptr[o + 1]) for o in perm]).astype(np.int64)
+    pload = np.ascontiguousarray(load[perm])
+    args = (pptr, np.ascontiguousarray(aisles[picks]), np.ascontiguousarray(heights[picks]), pload, caps, data[5],
+            EXACT_LIMIT)
+    if exact.enumerate_batches(*args, False)[2] > EXACT_LIMIT:
+        return None
+    masks, costs, count = exact.enumerate_batches(*args, True)
+    if clock() >= deadline:
+        return None
+    order, start, lb_eq, lb_it = exact.prepare(m, masks, costs, pload)
+    full = 1 << m
+    f = np.full(full, np.inf)
+    f[0] = 0.0
+    choice = np.zeros(full, dtype=np.int64)
+    used = np.zeros((full, 2))
+    bound_eq, bound_it = exact.bound_sums(m, masks, lb_eq, lb_it)
+    totals = np.array([lb_eq.sum(), lb_it.sum()])
+    upper = float(sol[4].sum())
+    for lo in range(0, full, EXACT_CHUNK):
+        if clock() >= deadline:
+            return None
+        exact.partition(m, masks, costs, order, start, bound_eq, bound_it, totals, f, used, choice, upper, lo,
+                        min(full, lo + EXACT_CHUNK))
+    if not f[full - 1] < upper - 1e-9:
+        return sol
+    out = core.empty_solution(m, members, caps.shape[0])
+    for b, s in enumerate(exact.unwind(m, masks, choice)):
+        for o in range(m):
+            if int(s) >> o & 1:
+                core.put(out, int(perm[o]), b, load)
+        core.refresh(out, b, data)
+    return tuple(out)
 
 
 def _batches(sol: tuple[np.ndarray, ...], chosen: IntArray, rank: IntArray, load: FloatArray,
@@ -210,5 +303,6 @@ def warm_up() -> None:
     quantities = [np.array([1, 1]), np.array([2]), np.array([1, 1])]
     for method in METHODS:
         plan_batches(w, aisles, cells, quantities, 4, method=method, seconds=0.01)
+    exact.unwind(1, np.array([1], dtype=np.int64), np.zeros(2, dtype=np.int64))
     plan_batches(w, aisles, cells, quantities, 4, method="ils", seconds=0.01, routing="sshape",
                  tote_capacity=2, max_batches=2, due=np.array([3.0, 1.0, 2.0]))

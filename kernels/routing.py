@@ -60,6 +60,9 @@ class Geometry:
         return len(self.cross) <= EXACT_MAX_CROSS_AISLES
 
 
+HELD_KARP_MAX = 12  # 2+ middle cross-aisles: up to this many picks "optimal" is Held–Karp (exact, < 1 ms)
+
+
 def _digits(count: int, base: int, width: int) -> IntArray:
     out = np.zeros((count, width), dtype=np.int64)
     for code in range(count):
@@ -110,7 +113,10 @@ def route_heights(geo: Geometry, aisles: IntArray, heights: FloatArray, policy: 
         sorted_order, start, heights, top, geo.aisle_distance, geo.depot, heuristic, True)
     if code == 0 and order.shape[0] > 1:
         dist = _routing_improve.distance_matrix(aisles, heights, geo.cross, geo.aisle_distance, geo.depot)
-        order, length = _routing_improve.improve(order, dist)
+        if order.shape[0] <= HELD_KARP_MAX:  # few picks: exact on the shortest-path metric
+            order, length = _routing_improve.held_karp(dist)
+        else:
+            order, length = _routing_improve.improve(order, dist)
     return float(length), order
 
 

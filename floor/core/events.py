@@ -104,6 +104,17 @@ class WaveCompleted(Event, tag="wave_completed", frozen=True):
     wave_id: str
 
 
+class ReleaseDecided(Event, tag="release_decided", frozen=True):
+    """The release policy released orders by itself (cut-off or continuous); the whole decision,
+    with why these orders and why now, is at ``GET /api/release/decisions``."""
+
+    decision_id: str
+    mode: str
+    orders: int
+    waves: int
+    reason: str
+
+
 # --- picking (floor/picking/lua, floor/store/lua/lib/tasks.lua) -------------------------------
 
 
@@ -248,6 +259,7 @@ FloorEvent = (
     | WaveCompleted | TaskAssigned | TaskUpdated | TaskCompleted | PickerPresent | PickerAbsent
     | TaskUnassigned | TaskReassigned | ExceptionRaised | ExceptionAcknowledged | ExceptionResolved
     | ReturnOutcome
+    | ReleaseDecided
 )
 UnitEvent = Picked
 AnyEvent = FloorEvent | UnitEvent
@@ -257,6 +269,7 @@ CATALOGUE: tuple[type[Event], ...] = (
     WaveCompleted, TaskAssigned, TaskUpdated, TaskCompleted, PickerPresent, PickerAbsent,
     TaskUnassigned, TaskReassigned, ExceptionRaised, ExceptionAcknowledged, ExceptionResolved, Picked,
     ReturnOutcome,
+    ReleaseDecided,
 )
 
 

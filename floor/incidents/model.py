@@ -26,6 +26,7 @@ EXCEPTION_KINDS = (
     "parcel_stuck",  # shipping: no tracking event for longer than the service allows
     "parcel_lost",  # shipping: past the promised date plus margin, not delivered
     "other",
+    "late_risk",  # raised by the release policy: a released order will miss its ship-by at the current rate
 )
 
 EXCEPTION_LIFECYCLE = Lifecycle(

@@ -11,7 +11,8 @@ from floor.layout.store import LayoutStore
 # Kinds a person or device may raise by hand; short_pick only comes from the short-pick path,
 # which also corrects stock (a faked short pick would skip that); picker_absent only from the
 # presence sweep (it is about leases, which no sender can vouch for).
-RAISABLE_KINDS = tuple(kind for kind in EXCEPTION_KINDS if kind not in ("short_pick", "picker_absent"))
+RAISABLE_KINDS = tuple(kind for kind in EXCEPTION_KINDS if kind not in ("short_pick", "picker_absent",
+                                                                         "late_risk"))  # late_risk: the release policy
 
 
 class Incidents:

@@ -9,6 +9,8 @@ can be released again with the same id: the failed job is replaced.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from typing import Any
 
@@ -24,6 +26,7 @@ from floor.store.client import connect_sync
 from floor.waves.model import ReleaseWave
 
 QUEUE = "floor"
+log = logging.getLogger("floor.release")
 
 
 def wave_job_id(warehouse: str, wave_id: str) -> str:
@@ -84,3 +87,58 @@ def enqueue_release_wave(jobs_redis_url: str, warehouse: str, command: ReleaseWa
         return job_id
     finally:
         connection.close()
+
+
+class ReleaseLoop:
+    """The node's release loop (issue 11): every ``interval_s`` (0.25 s) each warehouse whose policy
+    is not manual gets a decision round (:meth:`floor.waves.release.Release.tick`) if this node holds
+    its releaser lease (one node decides at a time); late-risk checks run every ``late_every_s``.
+    Policies are re-read every 2 s (a changed policy takes effect within that).
+    A picker finishing its tour under continuous release thus gets the next one within ~0.25 s plus
+    the planning budget, without a supervisor."""
+
+    def __init__(self, floor: Floor, interval_s: float = 0.25, late_every_s: float = 30.0) -> None:
+        self.floor = floor
+        self.interval_s = interval_s
+        self.late_every_s = late_every_s
+        self.owner = f"node-{id(self):x}-{time.time_ns()}"
+        self.task: asyncio.Task[None] | None = None
+        self.late_checked: dict[str, float] = {}
+        self.modes_every_s = 2.0
+        self.modes_read = -1e9
+        self.automatic: list[str] = []  # warehouses whose policy is not manual (as last read)
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name="release-loop")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
+
+    async def once(self) -> None:
+        release = self.floor.release
+        now = time.monotonic()
+        if now - self.modes_read >= self.modes_every_s:  # policies change rarely: re-read every 2 s
+            self.modes_read = now
+            self.automatic = [w for w, mode in (await release.store.modes(
+                list(await self.floor.layouts.warehouses()))).items() if mode != "manual"]
+        for warehouse in self.automatic:
+            if not await release.store.lease(warehouse, self.owner, 5_000):
+                continue
+            await release.tick(warehouse)
+            now = time.monotonic()
+            if now - self.late_checked.get(warehouse, 0.0) >= self.late_every_s:
+                self.late_checked[warehouse] = now
+                await release.late_risk(warehouse)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # Redis down or a bad plan: the next round tries again
+                log.warning("release round failed: %s", error)
+            await asyncio.sleep(self.interval_s)

@@ -101,6 +101,10 @@ TEMPLATES: dict[str, str] = {
     "plan_seq": "plan:seq",  # string: counter for ids made inside planning scripts (exceptions, suggestions)
     "plan_cursor": "plan:cursor",  # hash: stream name -> last entry id the planning follower applied
     "return_stats": "returnstats",  # hash: "r|<sku>|<channel>" returned, "s|<sku>|<channel>" shipped units
+    # release policies (floor.waves.release, issue 11)
+    "release_policy": "release:policy",  # string: msgspec JSON of floor.waves.policy.PolicyView
+    "release_decisions": "release:decisions",  # list: recent automatic release decisions (JSON), newest first
+    "release_lock": "release:lock",  # string: the node deciding releases now (lease, PX)
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids

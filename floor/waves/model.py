@@ -29,9 +29,11 @@ class ReleaseWave(Input, frozen=True, forbid_unknown_fields=True):
     planner: Word = "optimal"  # "optimal": batching + exact routing (kernels); "serpentine": baseline
     cart_capacity: int | None = None  # items per tour (optimal planner); None = the server default
     tote_capacity: int | None = None  # items per tote; None = one tote per order
+    strategy: Word = "cluster"  # cluster (orders in totes) | discrete (one order per tour) | zone (tours per zone)
 
 
 PLANNERS = ("optimal", "serpentine")
+STRATEGIES = ("cluster", "discrete", "zone")  # pick strategies of the optimal planner
 
 
 class PlannedTask(msgspec.Struct, frozen=True):

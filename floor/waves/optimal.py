@@ -9,6 +9,7 @@ its own tote(s) on the cart (cluster picking).
 
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 
 from floor.layout.model import Layout, parse_location
@@ -86,13 +87,33 @@ def plan_optimal_wave(
     tote_capacity: int | None = None,
     seconds: float = 1.0,
     names: dict[str, str] | None = None,
+    strategy: str = "cluster",
+    zones: list[tuple[str, int, int]] | None = None,
 ) -> WavePlan:
-    """Allocate, batch and route a wave (pure and deterministic for a given time budget)."""
-    warehouse = kernel_warehouse(layout)
+    """Allocate, batch and route a wave (pure and deterministic for a given time budget).
+
+    ``strategy``: ``cluster`` batches orders into tours (a tote per order); ``discrete`` makes one
+    tour per order; ``zone`` splits every order's picks by the zone of their aisle (``zones``:
+    name, first aisle, last aisle; aisles outside every zone form the zone '') and batches each
+    zone apart, so a tour never leaves its zone; an order spanning zones is in one tour per zone
+    and is consolidated at packing (it is picked when its last unit is)."""
     picks = allocate(orders, free)
+    if strategy == "zone":
+        return _zone_wave(wave_id, orders, picks, gtins, layout, cart_capacity, tote_capacity, seconds, names,
+                          zones or [])
     by_order: dict[str, list[Pick]] = {o.order_id: [] for o in orders}
     for pick in picks:
         by_order[pick[0].order_id].append(pick)
+    if strategy == "discrete":
+        return _wave_of(wave_id, orders, [([o], {o.order_id: 1}) for o in orders], by_order, gtins, layout, names)
+    groups = _batch(orders, by_order, layout, cart_capacity, tote_capacity, seconds)
+    return _wave_of(wave_id, orders, groups, by_order, gtins, layout, names)
+
+
+def _batch(orders: list[Order], by_order: dict[str, list[Pick]], layout: Layout, cart_capacity: int,
+           tote_capacity: int | None, seconds: float) -> list[tuple[list[Order], dict[str, int]]]:
+    """Orders -> tours (members, tote of each member) by the batching kernel."""
+    warehouse = kernel_warehouse(layout)
     # An order bigger than the cart is its own tour (it cannot share a cart).
     big = [o for o in orders if o.units > cart_capacity]
     small = [o for o in orders if o.units <= cart_capacity]
@@ -113,20 +134,50 @@ def plan_optimal_wave(
         for batch in batches:
             members = [small[int(i)] for i in batch.orders]
             groups.append((members, {o.order_id: int(t) + 1 for o, t in zip(members, batch.totes, strict=True)}))
-    tasks: list[PlannedTask] = []
-    allocations: dict[tuple[str, str], int] = {}
+    return groups
+
+
+def _wave_of(wave_id: str, orders: list[Order], groups: list[tuple[list[Order], dict[str, int]]],
+             by_order: dict[str, list[Pick]], gtins: dict[str, str], layout: Layout,
+             names: dict[str, str] | None, prefix: str = "T", tasks: list[PlannedTask] | None = None,
+             allocations: dict[tuple[str, str], int] | None = None) -> WavePlan:
+    warehouse = kernel_warehouse(layout)
+    tasks = [] if tasks is None else tasks
+    allocations = {} if allocations is None else allocations
     for number, (members, totes) in enumerate(groups, start=1):
         tour = [p for o in members for p in by_order[o.order_id]]
         steps, _length = route_steps(warehouse, tour, totes, gtins, names)
         for _o, _l, sku, location, quantity in tour:
             allocations[(sku, location)] = allocations.get((sku, location), 0) + quantity
-        tasks.append(PlannedTask(task_id=f"{wave_id}-T{number:02d}", steps=steps))
+        tasks.append(PlannedTask(task_id=f"{wave_id}-{prefix}{number:02d}", steps=steps))
     return WavePlan(
         wave_id=wave_id,
         order_ids=[o.order_id for o in orders],
         tasks=tasks,
         allocations=[Allocation(s, loc, q) for (s, loc), q in sorted(allocations.items())],
     )
+
+
+def _zone_wave(wave_id: str, orders: list[Order], picks: list[Pick], gtins: dict[str, str], layout: Layout,
+               cart_capacity: int, tote_capacity: int | None, seconds: float, names: dict[str, str] | None,
+               zones: list[tuple[str, int, int]]) -> WavePlan:
+    """Zone picking: each zone's share of every order is batched and routed within the zone."""
+    def zone_of(location: str) -> str:
+        aisle = _position(location)[0] + 1
+        return next((name for name, first, last in zones if first <= aisle <= last), "")
+
+    parts: dict[str, dict[str, list[Pick]]] = {}
+    for pick in picks:
+        parts.setdefault(zone_of(pick[3]), {}).setdefault(pick[0].order_id, []).append(pick)
+    tasks: list[PlannedTask] = []
+    allocations: dict[tuple[str, str], int] = {}
+    by_id = {o.order_id: o for o in orders}
+    for index, (_zone, by_order) in enumerate(sorted(parts.items())):
+        members = [msgspec.structs.replace(by_id[oid], units=sum(p[4] for p in ps)) for oid, ps in by_order.items()]
+        groups = _batch(members, by_order, layout, cart_capacity, tote_capacity, seconds / max(len(parts), 1))
+        _wave_of(wave_id, orders, groups, by_order, gtins, layout, names, f"Z{index + 1}T", tasks, allocations)
+    return WavePlan(wave_id=wave_id, order_ids=[o.order_id for o in orders], tasks=tasks,
+                    allocations=[Allocation(s, loc, q) for (s, loc), q in sorted(allocations.items())])
 
 
 def warm_up() -> None:

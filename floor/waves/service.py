@@ -16,7 +16,7 @@ from floor.inventory.store import StockStore
 from floor.layout.store import LayoutStore
 from floor.orders.model import ORDER_LIFECYCLE
 from floor.orders.store import OrderStore
-from floor.waves.model import PLANNERS, ReleaseWave, WaveView
+from floor.waves.model import PLANNERS, STRATEGIES, ReleaseWave, WaveView
 from floor.waves.optimal import plan_optimal_wave
 from floor.waves.serpentine import plan_wave
 from floor.waves.store import WavePlanning, WaveStore
@@ -51,6 +51,8 @@ class Waves:
                 check_id(order_id, "order_ids[]")
         if command.planner not in PLANNERS:
             raise ValidationError(f"planner must be one of {', '.join(PLANNERS)}")
+        if command.strategy not in STRATEGIES or (command.strategy != "cluster" and command.planner != "optimal"):
+            raise ValidationError(f"strategy must be one of {', '.join(STRATEGIES)} (the optimal planner's)")
         if command.cart_capacity is not None and not 1 <= command.cart_capacity <= 10_000:
             raise ValidationError("cart_capacity must be 1..10000 items")
         cart = command.cart_capacity or self.cart_capacity
@@ -60,9 +62,11 @@ class Waves:
     def size(self, command: ReleaseWave) -> int:
         return len(command.order_ids) if command.order_ids is not None else command.max_orders
 
-    async def release(self, warehouse: str, command: ReleaseWave, sender: str = "") -> tuple[bool, WaveView]:
+    async def release(self, warehouse: str, command: ReleaseWave, sender: str = "",
+                      budget_s: float | None = None) -> tuple[bool, WaveView]:
         """Plan and commit a wave; re-plans when stock moved between planning and commit.
-        Idempotent on (sender, wave_id); another sender's wave id is refused (ConflictError taken)."""
+        Idempotent on (sender, wave_id); another sender's wave id is refused (ConflictError taken).
+        ``budget_s`` caps the batching time (the release policy's planning budget)."""
         self.check(command)
         try:
             existing = await self.store.get(warehouse, command.wave_id)
@@ -74,6 +78,7 @@ class Waves:
                                     code="taken")
             return True, existing
         layout = await self.layouts.get(warehouse)
+        zones = await self.store.zones(warehouse) if command.strategy == "zone" else []
         for _attempt in range(3):
             if command.order_ids is not None:
                 order_ids = list(dict.fromkeys(command.order_ids))
@@ -96,9 +101,12 @@ class Waves:
             names = {sku: name for sku, (_gtin, name) in labels.items()}
             if command.planner == "optimal":
                 seconds = min(self.batch_seconds, 0.002 * len(orders) + 0.05)
+                if budget_s is not None:  # release policies: a picker is waiting for this tour
+                    seconds = min(seconds, budget_s)
                 plan = await asyncio.to_thread(
                     plan_optimal_wave, command.wave_id, orders, free, gtins, layout,
                     command.cart_capacity or self.cart_capacity, command.tote_capacity, seconds, names,
+                    command.strategy, zones,
                 )
             else:
                 plan = plan_wave(command.wave_id, orders, free, gtins, layout, command.pickers, names)

@@ -14,6 +14,7 @@ from floor.store import keys
 from floor.store.results import unwrap
 from floor.store.scripts import Scripts
 from floor.waves.model import WavePlan, WaveView
+from floor.waves.policy import Decision, PolicyView
 
 _RELEASE_FROM = msgspec.json.encode(ORDER_LIFECYCLE.sources("release"))
 JOB_TTL = 7 * 24 * 3600
@@ -80,6 +81,13 @@ class WaveStore:
             await self.client.hincrby(key, "attempts", 1)
         await self.client.expire(key, JOB_TTL)
 
+    async def zones(self, warehouse: str) -> list[tuple[str, int, int]]:
+        """The layout's zones tied to aisles: (name, first aisle, last aisle), from the site master data."""
+        raw = await self.client.hget(keys.key(warehouse, "site"), "zones")
+        rows = msgspec.json.decode(raw) if raw else []
+        return [(str(z["name"]), int(z.get("first_aisle", 0)), int(z.get("last_aisle", 0)))
+                for z in rows if int(z.get("first_aisle", 0)) > 0]
+
     async def claim_queue(self, warehouse: str, wave_id: str, now_ms: int, sender: str = "") -> bool:
         """Mark a wave queued unless it is already queued or planning; True when this call did.
         ConflictError ``taken`` when another sender's wave has this id."""
@@ -102,3 +110,71 @@ def _wave(wave_id: str, f: dict[str, Any]) -> WaveView:
         short_units=int(f.get("short_units", 0)), tasks_open=int(f["tasks_open"]),
         released_ms=int(f["released_ms"]), released_by=f.get("by", ""),
     )
+
+
+class ReleaseStore:
+    """The release policy of a warehouse, its recorded decisions, the releaser's lease, and the
+    floor state a decision reads (pickers present / idle, tasks ready, units picked recently)."""
+
+    def __init__(self, client: Any, scripts: Scripts) -> None:
+        self.client = client
+        self.scripts = scripts
+
+    async def policy(self, warehouse: str) -> PolicyView | None:
+        raw = await self.client.get(keys.key(warehouse, "release_policy"))
+        return None if raw is None else msgspec.json.decode(raw, type=PolicyView)
+
+    async def modes(self, warehouses: list[str]) -> dict[str, str]:
+        """The release mode of each warehouse that has a stored policy (one pipeline)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for warehouse in warehouses:
+                pipe.get(keys.key(warehouse, "release_policy"))
+            rows = await pipe.execute()
+        return {w: msgspec.json.decode(raw, type=PolicyView).policy.mode
+                for w, raw in zip(warehouses, rows, strict=True) if raw is not None}
+
+    async def set_policy(self, warehouse: str, view: PolicyView) -> None:
+        await self.client.set(keys.key(warehouse, "release_policy"), msgspec.json.encode(view))
+
+    async def record(self, warehouse: str, decision: Decision) -> None:
+        """Keep the decision and emit ``release_decided`` (one script: the board sees what is kept)."""
+        await self.scripts.call(
+            "record_release", warehouse, msgspec.json.encode(decision), decision.decision_id, decision.mode,
+            len(decision.orders), len(decision.waves), decision.reason[:200],
+        )
+
+    async def decisions(self, warehouse: str, limit: int) -> list[Decision]:
+        rows = await self.client.lrange(keys.key(warehouse, "release_decisions"), 0, limit - 1)
+        return [msgspec.json.decode(row, type=Decision) for row in rows]
+
+    async def lease(self, warehouse: str, owner: str, ttl_ms: int) -> bool:
+        """Take (or keep) the warehouse's releaser lease; False while another node holds it."""
+        key = keys.key(warehouse, "release_lock")
+        if await self.client.set(key, owner, nx=True, px=ttl_ms):
+            return True
+        if await self.client.get(key) == owner:
+            if await self.client.pttl(key) < ttl_ms // 2:  # renew at half-life: few writes while held
+                await self.client.pexpire(key, ttl_ms)
+            return True
+        return False
+
+    async def unlease(self, warehouse: str, owner: str) -> None:
+        key = keys.key(warehouse, "release_lock")
+        if await self.client.get(key) == owner:
+            await self.client.delete(key)
+
+    async def floor_state(self, warehouse: str) -> tuple[int, int, int, int]:
+        """(now ms from Redis TIME, pickers present, pickers idle, tasks ready)."""
+        seconds, micros = await self.client.time()
+        now_ms = int(seconds) * 1000 + int(micros) // 1000
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.zcount(keys.key(warehouse, "pickers_present"), now_ms, "+inf")
+            pipe.scard(keys.key(warehouse, "pickers_idle"))
+            pipe.zcard(keys.key(warehouse, "tasks_ready"))
+            present, idle, ready = await pipe.execute()
+        return now_ms, int(present), int(idle), int(ready)
+
+    async def units_picked_since(self, warehouse: str, since_ms: int, cap: int = 100_000) -> int:
+        """Units picked (``picked`` entries of the units Stream) since ``since_ms``."""
+        rows = await self.client.xrange(keys.key(warehouse, "units"), min=f"{since_ms}-0", max="+", count=cap)
+        return sum(int(msgspec.json.decode(fields.get("data", "{}")).get("quantity", 1)) for _id, fields in rows)

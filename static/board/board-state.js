@@ -193,6 +193,8 @@ export function describe(frame) {
       return `wave ${d.wave_id} released: ${d.orders ?? "?"} orders, ${d.tasks ?? "?"} tasks, ${d.units ?? "?"} units`;
     case "wave_completed":
       return `wave ${d.wave_id} completed`;
+    case "release_decided":  // the release policy released by itself (issue 11); why: GET /api/release/decisions
+      return `auto release (${d.mode}): ${d.orders ?? "?"} orders, ${d.waves ?? "?"} wave(s): ${d.reason || ""}`;
     case "task_assigned":
       return `${d.task_id} → ${d.picker}`;
     case "task_updated":

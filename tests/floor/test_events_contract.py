@@ -183,6 +183,21 @@ async def return_outcome(run: Run) -> None:
     await floor.returns.dispose(w, rma.rma_id, Disposition("cw-u1", "damaged", "cracked"), "qc")
 
 
+async def release_policy_decides(run: Run) -> None:
+    """release_decided: the continuous policy releases a tour for an idle picker by itself."""
+    from floor.waves.policy import ReleasePolicy
+
+    floor, w = run.floor, run.warehouse
+    picker = f"{w}p3"
+    await floor.release.set_policy(w, ReleasePolicy(mode="continuous", cart_capacity=4), "sup", 0)
+    await floor.picking.join(w, picker, "sock-p3", 60_000)
+    while await floor.picking.assign(w, picker):  # drain what earlier scenarios left ready
+        await floor.client.hdel(keys.key(w, "picker", picker), "task")
+    decisions = await floor.release.tick(w)
+    assert decisions and decisions[0].mode == "continuous"
+    # back to manual: the session's live web nodes run the release loop on this same Redis
+    await floor.release.set_policy(w, ReleasePolicy(), "sup", 0)
+
 SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     intake_reserve_backorder_retry,
     release_scan_to_completion,
@@ -191,6 +206,7 @@ SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     exceptions_raise_acknowledge_resolve,
     presence_and_reassign,
     return_outcome,
+    release_policy_decides,
 ]
 
 

@@ -88,6 +88,7 @@ def base_bodies(app: LiveApp) -> dict[str, dict[str, Any]]:
                                 "app_key": "k1", "sign_method": "md5", "api_url": "", "name": "JD shop"},
         "/api/channels/{channel:str}/{shop:str}/skus": {"mappings": [{"channel_sku": "C1", "components": [
             {"sku": "SKU00001", "quantity": 1}], "gifts": [{"sku": "SKU00002", "quantity": 1}]}]},
+        "/api/release/tick": {"warehouse": wh},
     }
 
 

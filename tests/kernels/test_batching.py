@@ -142,3 +142,35 @@ def test_heuristic_routing_oracle(routing: str) -> None:
         picks_a = np.concatenate([a[o] for o in b.orders])
         picks_c = np.concatenate([c[o] for o in b.orders])
         assert b.length == pytest.approx(plan_route(W, picks_a, picks_c, routing).length)
+
+
+def test_exact_set_partitioning_reaches_the_optimum_and_default_budgets() -> None:
+    """The exact method (and ils on small waves, which runs it) equals the exhaustive optimum."""
+    from kernels.batching import default_seconds
+
+    rng = np.random.default_rng(23)
+    for _ in range(3 if JIT else 1):
+        a, c, q = orders(rng, 9 if JIT else 6)
+        best = optimum_reference(a, c, q, 6)
+        for method in ("exact", "ils"):
+            batches = plan_batches(W, a, c, q, 6, method=method, seconds=2.0 if JIT else 5.0)
+            assert check(batches, len(a), a, c, q, 6) == pytest.approx(best)
+    assert default_seconds(20) < 0.2 and default_seconds(100) <= 2.0 and default_seconds(10_000) <= 8.0
+
+
+def test_nearest_by_aisles_matches_a_plain_reference() -> None:
+    """Large waves' candidate lists: orders sharing the most aisles (Jaccard) and reaching as far."""
+    from kernels._batching_search import nearest_by_aisles
+
+    rng = np.random.default_rng(5)
+    n, aisles = 12, 8
+    sets = [set(rng.choice(aisles, size=rng.integers(1, 5), replace=False).tolist()) for _ in range(n)]
+    masks = np.array([sum(1 << a for a in s) for s in sets], dtype=np.int64)
+    far = np.array([max(s) for s in sets], dtype=np.int64)
+    got = nearest_by_aisles(masks, far, aisles, 4)
+    for i in range(n):
+        dist = {j: 1 - len(sets[i] & sets[j]) / len(sets[i] | sets[j]) + abs(far[i] - far[j]) / aisles
+                for j in range(n) if j != i}
+        kth = sorted(dist.values())[3]
+        assert all(dist[int(j)] <= kth + 1e-12 for j in got[i])
+        assert len(set(got[i].tolist())) == 4
