@@ -62,7 +62,8 @@ class Floor:
             WaveStore(client, self.scripts), self.orders.store, self.stock, self.catalog, self.layouts,
             self.settings.cart_capacity, self.settings.batch_seconds,
         )
-        self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
+        self.picking = Picking(PickingStore(
+            client, self.scripts, self.settings.scan_ttl_s, pipeline=self.settings.scan_pipeline), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
 
     @classmethod
@@ -87,6 +88,7 @@ class Floor:
         await self.scripts.load()
 
     async def close(self) -> None:
+        self.picking.store.close()  # the scan pipeline's connections
         await self.client.aclose()
 
     async def healthy(self) -> dict[str, bool]:

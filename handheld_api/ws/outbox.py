@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import WebSocket
+from litestar.types import Send, WebSocketSendEvent
 
 log = logging.getLogger("floor.outbox")
 
@@ -50,8 +51,10 @@ class Slot:
 class SocketOutbox:
     """Items are ``str`` (sent as is), :class:`Slot`, or anything the writer's ``render`` turns into text."""
 
-    def __init__(self, socket: WebSocket, limit: int, send_timeout: float = SEND_TIMEOUT_S) -> None:  # type: ignore[type-arg]
+    def __init__(self, socket: WebSocket, limit: int, send_timeout: float = SEND_TIMEOUT_S,  # type: ignore[type-arg]
+                 raw_send: Send | None = None) -> None:
         self.socket = socket
+        self.raw_send = raw_send  # the ASGI send below the framework's wrappers (the handheld's hot path)
         self.limit = limit
         self.send_timeout = send_timeout
         self.items: deque[Any] = deque()
@@ -103,7 +106,11 @@ class SocketOutbox:
         timer per send, ``asyncio.timeout``, costs ~20 times more, ``wait_for`` ~60 times)."""
         self.sending_since = WATCHDOG.now()
         try:
-            await self.socket.send_text(text)
+            if self.raw_send is not None:
+                event: WebSocketSendEvent = {"type": "websocket.send", "text": text, "bytes": None}
+                await self.raw_send(event)
+            else:
+                await self.socket.send_text(text)
         except asyncio.CancelledError:
             if self.failure == "send_timeout":
                 raise TooSlow("send_timeout") from None
