@@ -45,7 +45,13 @@ from floor.waves.model import ReleaseWave  # noqa: E402
 WAREHOUSE = "B1"
 
 
-async def load(redis_url: str, warehouse: str, pickers: int, steps_per_picker: int, seed: int, badge: str) -> None:
+async def load(redis_url: str, pickers: int, steps_per_picker: int, seed: int) -> None:
+    """Warehouse ``B1``, badges ``BB0000``... (bench/crash.py and bench/fanout.py log in with these)."""
+    await load_warehouse(redis_url, WAREHOUSE, pickers, steps_per_picker, seed, "BB")
+
+
+async def load_warehouse(redis_url: str, warehouse: str, pickers: int, steps_per_picker: int, seed: int,
+                         badge: str) -> None:
     """One warehouse: layout, 2,000 SKUs with stock, ``pickers`` pickers (badge ``<badge><n>``), orders
     reserved through the intake script, waves released (one long serpentine task per picker)."""
     rng = random.Random(seed)
@@ -247,7 +253,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         per_warehouse = -(-args.pickers // len(stack.warehouses))
         for w, warehouse in enumerate(stack.warehouses):
-            await load(stack.url, warehouse, per_warehouse, steps, args.seed + w, f"B{w}B")
+            await load_warehouse(stack.url, warehouse, per_warehouse, steps, args.seed + w, f"B{w}B")
         load_s = time.perf_counter() - started
         stack.start_nodes(args, secret)
         nodes = stack.nodes

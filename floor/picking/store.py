@@ -127,7 +127,8 @@ class PickingStore:
 
     async def renew(self, warehouse: str, picker: str, socket_id: str, ttl_ms: int) -> bool:
         """Extend the socket's lease; True when it had run out and the picker was marked absent."""
-        _repeat, returned = unwrap(await self.scripts.call("presence_renew", warehouse, picker, socket_id, ttl_ms))
+        call = self.scripts.call if self.pipeline is None else self.pipeline.call  # every socket, every ttl/3
+        _repeat, returned = unwrap(await call("presence_renew", warehouse, picker, socket_id, ttl_ms))
         return bool(returned)
 
     async def leave(self, warehouse: str, picker: str, socket_id: str) -> bool:

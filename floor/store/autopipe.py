@@ -52,7 +52,7 @@ def pack(args: tuple[bytes, ...]) -> bytes:
 
 
 def _bulk(value: Any) -> bytes:
-    text = value if isinstance(value, bytes) else str(value).encode()
+    text = value.encode() if type(value) is str else value if isinstance(value, bytes) else str(value).encode()
     return b"$%d\r\n%s\r\n" % (len(text), text)
 
 
@@ -60,6 +60,8 @@ class Lane(asyncio.Protocol):
     """One connection to one Redis server; calls queued in one loop turn are written together."""
 
     def __init__(self, address: dict[str, Any], timeout: float, connect_timeout: float) -> None:
+        # The loop is looked up once: asyncio.get_running_loop() costs a getpid() system call each time.
+        self.loop = asyncio.get_running_loop()
         self.address = address  # host/port or path, username, password, db
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -78,13 +80,12 @@ class Lane(asyncio.Protocol):
     # -- the caller's side ------------------------------------------------------------------
 
     def submit(self, command: bytes) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
+        future: asyncio.Future[Any] = self.loop.create_future()
         self.queued.append(command)
         self.queued_futures.append(future)
         if not self.flushing:
             self.flushing = True
-            loop.call_soon(self.flush)
+            self.loop.call_soon(self.flush)
         return future
 
     def flush(self) -> None:
@@ -93,20 +94,20 @@ class Lane(asyncio.Protocol):
             return
         if not self.ready or self.transport is None or self.transport.is_closing():
             if self.connecting is None or self.connecting.done():
-                self.connecting = asyncio.get_running_loop().create_task(self._connect())
+                self.connecting = self.loop.create_task(self._connect())
             return  # written once connected (or failed)
         commands, futures = self.queued, self.queued_futures
         self.queued, self.queued_futures = [], []
-        now = asyncio.get_running_loop().time()
+        now = self.loop.time()
         self.waiting.extend((future, now) for future in futures)
         self.transport.write(b"".join(commands))
         self.batches += 1
         self.calls += len(commands)
         if self.checker is None:
-            self.checker = asyncio.get_running_loop().call_later(CHECK_EVERY_S, self._check)
+            self.checker = self.loop.call_later(CHECK_EVERY_S, self._check)
 
     async def _connect(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         try:
             async with asyncio.timeout(self.connect_timeout):
                 if self.address.get("path"):
@@ -183,11 +184,10 @@ class Lane(asyncio.Protocol):
         self.checker = None
         if not self.waiting:
             return
-        loop = asyncio.get_running_loop()
-        if loop.time() - self.waiting[0][1] > self.timeout:
+        if self.loop.time() - self.waiting[0][1] > self.timeout:
             self._drop(RedisTimeoutError("Timeout reading from Redis (auto-pipelined script call)"))
             return
-        self.checker = loop.call_later(CHECK_EVERY_S, self._check)
+        self.checker = self.loop.call_later(CHECK_EVERY_S, self._check)
 
     def close(self) -> None:
         if self.checker is not None:
@@ -206,6 +206,7 @@ class ScriptPipeline:
         self.cluster = isinstance(client, AsyncRedisCluster)
         self.lanes: dict[tuple[Any, ...], Lane] = {}
         self.heads: dict[tuple[str, str], tuple[bytes, str]] = {}  # (script, warehouse) -> packed head, stream
+        self.by_stream: dict[str, tuple[int, Lane]] = {}
         self.fallbacks = 0  # calls re-sent through Scripts.call
 
     @classmethod
@@ -227,6 +228,19 @@ class ScriptPipeline:
         return dict(self.client.connection_pool.connection_kwargs)
 
     def _lane(self, stream: str) -> Lane:
+        """The lane for ``stream``'s server (cached per stream; looked up again after a refused call,
+        whose re-send through the client has refreshed its slot map, or when the lane's loop is gone)."""
+        cached = self.by_stream.get(stream)
+        if cached is not None and cached[0] == self._epoch() and not cached[1].loop.is_closed():
+            return cached[1]
+        lane = self._find_lane(stream)
+        self.by_stream[stream] = (self._epoch(), lane)
+        return lane
+
+    def _epoch(self) -> int:
+        return self.fallbacks  # a refused call (MOVED after a resharding ...) looks the servers up again
+
+    def _find_lane(self, stream: str) -> Lane:
         options = self._options()
         if self.cluster:
             node = self.client.get_node_from_key(stream)
@@ -239,7 +253,7 @@ class ScriptPipeline:
         address.update(username=options.get("username"), password=options.get("password"))
         key = tuple(sorted((k, str(v)) for k, v in address.items()))
         lane = self.lanes.get(key)
-        if lane is None:
+        if lane is None or lane.loop.is_closed():
             lane = self.lanes[key] = Lane(address, float(options.get("socket_timeout") or 1.0),
                                           float(options.get("socket_connect_timeout") or 1.0))
         return lane
@@ -256,7 +270,7 @@ class ScriptPipeline:
     async def call(self, name: str, warehouse: str, *args: Any) -> Any:
         """Like :meth:`Scripts.call` (same arguments, same reply), sharing a write with concurrent calls."""
         head, stream = self._head(name, warehouse)
-        command = b"*%d\r\n%s%s" % (5 + len(args), head, b"".join(_bulk(arg) for arg in args))
+        command = b"*%d\r\n%s%s" % (5 + len(args), head, b"".join([_bulk(arg) for arg in args]))
         if self.cluster:
             await self.client.initialize()  # no-op once the slot map is known
         reply = await self._lane(stream).submit(command)
@@ -280,3 +294,4 @@ class ScriptPipeline:
         for lane in self.lanes.values():
             lane.close()
         self.lanes.clear()
+        self.by_stream.clear()

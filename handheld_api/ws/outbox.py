@@ -40,8 +40,8 @@ class Slot:
 
     __slots__ = ("future",)
 
-    def __init__(self) -> None:
-        self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.future: asyncio.Future[Any] = (loop or asyncio.get_running_loop()).create_future()
 
     def fill(self, item: Any) -> None:
         if not self.future.done():
@@ -62,6 +62,7 @@ class SocketOutbox:
         self.failure = ""  # "", "overflow", "send_timeout" or "closed" (the peer went away)
         self.writer: asyncio.Task[None] | None = None
         self.sending_since = 0.0  # loop time the current send started (0: not sending)
+        self.loop = asyncio.get_running_loop()  # once: each lookup costs a getpid() system call
 
     def __len__(self) -> int:
         return len(self.items)
@@ -79,7 +80,7 @@ class SocketOutbox:
 
     def reserve(self) -> Slot:
         """A place for an answer not computed yet; fill it whatever happens (``None`` sends nothing)."""
-        slot = Slot()
+        slot = Slot(self.loop)
         self.put(slot)
         return slot
 
@@ -104,7 +105,7 @@ class SocketOutbox:
         The timeout costs one clock read per frame: the node's :data:`WATCHDOG` checks every
         :data:`WATCHDOG_EVERY_S` for sends older than ``send_timeout`` and fails their outbox (a
         timer per send, ``asyncio.timeout``, costs ~20 times more, ``wait_for`` ~60 times)."""
-        self.sending_since = WATCHDOG.now()
+        self.sending_since = self.loop.time()
         try:
             if self.raw_send is not None:
                 event: WebSocketSendEvent = {"type": "websocket.send", "text": text, "bytes": None}
