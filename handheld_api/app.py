@@ -32,7 +32,7 @@ from handheld_api.http.health import live, ready
 from handheld_api.http.imports import ImportController
 from handheld_api.http.incidents import ExceptionController
 from handheld_api.http.inventory import InventoryController
-from handheld_api.http.metrics import metrics
+from handheld_api.http.metrics import metrics, watch_pipeline
 from handheld_api.http.orders import OrderController
 from handheld_api.http.tasks import TaskController
 from handheld_api.http.waves import WaveController
@@ -112,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.ws_query_token = settings.ws_query_token
         sessions.start()
         sweeper.start()
+        if floor.picking.store.pipeline is not None:
+            watch_pipeline(floor.picking.store.pipeline)
         # Everything loaded so far (Litestar, numba, the OpenAPI schema ...) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it ~once a second on the scan path.
         gc.collect()

@@ -40,6 +40,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from floor.store.scripts import ScriptError, Scripts
 
+CLIENT_NAME = b"floor-script-pipeline"
 CHECK_EVERY_S = 0.25  # how often a connection with calls waiting checks for a reply older than its timeout
 
 
@@ -121,7 +122,8 @@ class Lane(asyncio.Protocol):
                                        str(self.address["password"]).encode())))
                 if self.address.get("db"):
                     hello.append(pack((b"SELECT", str(self.address["db"]).encode())))
-                if hello and self.transport is not None:
+                hello.append(pack((b"CLIENT", b"SETNAME", CLIENT_NAME)))  # CLIENT LIST shows who it is
+                if self.transport is not None:
                     futures = [loop.create_future() for _ in hello]
                     self.waiting.extend((future, loop.time()) for future in futures)
                     self.transport.write(b"".join(hello))
