@@ -1,14 +1,18 @@
 """Scan-loop benchmark: N handhelds over WebSockets, scans driven open-loop, verdict latency.
 
-Starts its own stack (redis-server with AOF + web nodes), loads a warehouse, logs N pickers in
-with badge + PIN, releases waves (one task per picker), connects every handheld, then sends
-each picker's scans (location, item, location, item ...) at fixed times regardless of answers
-(open loop: latency is measured from the *scheduled* send time, so a stalled server cannot hide
-its queueing). Reports throughput, p50/p99/p99.9 verdict latency, lost and doubled verdicts,
-non-ok verdicts, and in the same run the p50 round trip of `redis-benchmark` EVAL on the same
-Redis.
+Starts its own stack (redis-server with AOF, or ``--cluster``: a 2-master Redis Cluster with one
+warehouse per master; and N web nodes), loads the warehouse(s), logs N pickers in with badge +
+PIN, releases waves (one task per picker), connects every handheld, then sends each picker's
+scans (location, item, location, item ...) at fixed times regardless of answers (open loop:
+latency is measured from the *scheduled* send time, so a stalled server cannot hide its
+queueing). ``--rates a,b,c`` runs one phase per rate in the same stack (each waits for its
+answers before the next starts). Per phase: throughput, p50/p99/p99.9 latency, lost / doubled /
+out-of-order verdicts, CPU per scan of every process (/proc), Redis's own CPU per scan (INFO
+cpu, main thread) and script time (INFO commandstats), scans per write of the nodes' scan
+pipeline (/metrics). Then the same-run baseline, redis-benchmark EVAL with 1 and 50 clients on
+the same Redis, and issue 12's two ratios (printed last, on stderr).
 
-    .venv/bin/python bench/scan_loop.py --pickers 500 --rate 3000 --seconds 30
+    .venv/bin/python bench/scan_loop.py --pickers 500 --rates 1000,2000,3000 --seconds 20 [--nodes 2] [--cluster]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import sys
 import time
@@ -41,6 +46,7 @@ from floor.inventory.model import AdjustStock  # noqa: E402
 from floor.layout.model import Layout  # noqa: E402
 from floor.orders.model import NewOrder, OrderLine  # noqa: E402
 from floor.waves.model import ReleaseWave  # noqa: E402
+from handheld_api.auth import TokenSigner  # noqa: E402
 
 WAREHOUSE = "B1"
 
@@ -157,6 +163,19 @@ class Handheld:
             pass
 
 
+def pipeline_counters(nodes: list[WebNode], token: str) -> dict[str, float]:
+    """The nodes' ``floor_scan_pipeline`` counters summed (calls, writes, fallbacks)."""
+    totals = {"calls": 0.0, "writes": 0.0, "fallbacks": 0.0}
+    for node in nodes:
+        try:
+            text = httpx.get(f"{node.url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10).text
+        except httpx.HTTPError:
+            continue
+        for match in re.finditer(r'^floor_scan_pipeline\{what="(\w+)"\} (\S+)$', text, re.M):
+            totals[match[1]] += float(match[2])
+    return totals
+
+
 def resource_seconds() -> float:
     import resource
 
@@ -243,6 +262,7 @@ def phase_result(handhelds: list[Handheld], phase: int, rate: float, seconds: fl
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    loadavg_start = os.getloadavg()
     stack = Stack(args)
     secret = uuid.uuid4().hex
     rates = [float(r) for r in args.rates.split(",")] if args.rates else [args.rate]
@@ -257,6 +277,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         load_s = time.perf_counter() - started
         stack.start_nodes(args, secret)
         nodes = stack.nodes
+        metrics_token = TokenSigner(secret, 3600).issue("supervisor", "bench", "*")[0]
         async with httpx.AsyncClient(timeout=120) as http:
             semaphore = asyncio.Semaphore(16)
 
@@ -284,6 +305,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             start = time.perf_counter() + 1.0
             if args.mark:
                 Path(args.mark).write_text(f"phase {phase} rate {rate} pid {' '.join(str(n.process.pid) for n in nodes)}\n")
+            piped_before = pipeline_counters(nodes, metrics_token)
             cpu_before, redis_before = stack.cpu(), counter.read()
             await asyncio.gather(*(h.send_phase(phase, start, interval, per_picker) for h in handhelds))
             sent_done = time.perf_counter()
@@ -294,15 +316,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await asyncio.sleep(0.05)
             drained = time.perf_counter()
             cpu_after, redis_after = stack.cpu(), counter.read()
+            piped_after = pipeline_counters(nodes, metrics_token)
             if args.mark:
                 Path(args.mark).write_text("idle\n")
             cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
             answered_now = sum(1 for h in handhelds for s, (p, _d) in h.scheduled.items() if p == phase and h.answers.get(s))
             result = phase_result(handhelds, phase, rate, args.seconds, drained - start, cpu,
                                   RedisCpu.per_scan(redis_before, redis_after, answered_now))
+            writes = piped_after["writes"] - piped_before["writes"]
+            result["pipeline"] = {k: piped_after[k] - piped_before[k] for k in piped_after}
+            result["calls_per_write"] = round((piped_after["calls"] - piped_before["calls"]) / writes, 2) if writes else None
+            result["loadavg_1m"] = os.getloadavg()[0]
             phases.append(result)
-            print(json.dumps({k: result[k] for k in ("target_rate", "lost", "p50_ms", "p99_ms", "server_cpu_us_per_scan",
-                                                     "redis_main_thread_cpu_us_per_scan", "web_over_redis_cpu")}),
+            print(json.dumps({k: result.get(k) for k in ("target_rate", "lost", "p50_ms", "p99_ms", "server_cpu_us_per_scan",
+                                                     "redis_main_thread_cpu_us_per_scan", "web_over_redis_cpu", "calls_per_write")}),
                   file=sys.stderr)
             await asyncio.sleep(1.0)
         for h in handhelds:
@@ -326,7 +353,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "ratios": ratios(phases, baseline),
             "load_s": round(load_s, 1),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            "loadavg_end": os.getloadavg(),
+            "loadavg_start": loadavg_start, "loadavg_end": os.getloadavg(),
         }
     finally:
         counter.close()
@@ -341,7 +368,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="length of each phase")
     parser.add_argument("--nodes", type=int, default=1)
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
-    parser.add_argument("--ws", choices=("websockets", "websockets-sansio", "wsproto"), default="websockets",
+    parser.add_argument("--ws", choices=("websockets", "websockets-sansio", "wsproto"), default="websockets-sansio",
                         help="uvicorn's WebSocket implementation")
     parser.add_argument("--pipeline", type=int, choices=(0, 1), default=1, help="FLOOR_SCAN_PIPELINE on the nodes")
     parser.add_argument("--cluster", action="store_true", help="a 2-master Redis Cluster, two warehouses")
@@ -352,6 +379,15 @@ def main() -> None:
     args = parser.parse_args()
     result = uvloop.run(run(args))
     text = json.dumps(result, indent=2)
+    r = result["ratios"]
+    for phase in result["phases"]:
+        print(f"{phase['offered_per_s']:>8.0f}/s  p50 {phase['p50_ms']:8.2f} ms  p99 {phase['p99_ms']:8.2f} ms  "
+              f"lost {phase['lost']}  web {phase['server_cpu_us_per_scan']:6.1f} µs/scan  "
+              f"Redis {phase['redis_main_thread_cpu_us_per_scan']:6.1f} µs/scan  "
+              f"web/Redis CPU {phase['web_over_redis_cpu']}  scans/write {phase['calls_per_write']}", file=sys.stderr)
+    print(f"RATIO 1  web CPU per scan / Redis CPU per scan (target <= 1.0): {r['web_over_redis_cpu']}", file=sys.stderr)
+    print(f"RATIO 2  best rate with p99 <= 15 ms and 0 lost ({r['best_rate_p99_ok']:.0f}/s) / redis-benchmark EVAL "
+          f"c=50 ({r['eval_c50_rps']:.0f}/s) (target >= 0.10): {r['best_rate_over_eval_c50']}", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(text)
     print(text)
