@@ -38,14 +38,17 @@ Render = Callable[[Any], Awaitable[str | None]]
 class Slot:
     """A place in the outbox, filled later with the item to send (or ``None``: send nothing)."""
 
-    __slots__ = ("future",)
+    __slots__ = ("future", "wakeup")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, wakeup: asyncio.Event | None = None) -> None:
         self.future: asyncio.Future[Any] = (loop or asyncio.get_running_loop()).create_future()
+        self.wakeup = wakeup  # the outbox's writer is woken when the slot is filled, not when it is reserved
 
     def fill(self, item: Any) -> None:
         if not self.future.done():
             self.future.set_result(item)
+            if self.wakeup is not None:
+                self.wakeup.set()
 
 
 class SocketOutbox:
@@ -67,7 +70,7 @@ class SocketOutbox:
     def __len__(self) -> int:
         return len(self.items)
 
-    def put(self, item: Any) -> bool:
+    def put(self, item: Any, wake: bool = True) -> bool:
         """Queue ``item``; False (and the outbox failed) when the socket is too far behind. Never awaits."""
         if self.failure:
             return False
@@ -75,13 +78,16 @@ class SocketOutbox:
             self.fail("overflow")
             return False
         self.items.append(item)
-        self.wakeup.set()
+        if wake:
+            self.wakeup.set()
         return True
 
     def reserve(self) -> Slot:
-        """A place for an answer not computed yet; fill it whatever happens (``None`` sends nothing)."""
-        slot = Slot(self.loop)
-        self.put(slot)
+        """A place for an answer not computed yet; fill it whatever happens (``None`` sends nothing).
+
+        The writer is not woken for the empty slot (it would only wait on it): filling it wakes it."""
+        slot = Slot(self.loop, self.wakeup)
+        self.put(slot, wake=False)
         return slot
 
     def fail(self, reason: str) -> None:
