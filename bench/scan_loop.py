@@ -1,6 +1,6 @@
 """Scan-loop benchmark: N handhelds over WebSockets, scans driven open-loop, verdict latency.
 
-Starts its own stack (redis-server with AOF, or ``--cluster``: a 2-master Redis Cluster with one
+Starts its own stack (redis-server with AOF, or ``--cluster``: a 3-master Redis Cluster, one
 warehouse per master; and N web nodes), loads the warehouse(s), logs N pickers in with badge +
 PIN, releases waves (one task per picker), connects every handheld, then sends each picker's
 scans (location, item, location, item ...) at fixed times regardless of answers (open loop:
@@ -45,6 +45,8 @@ from floor.floor import Floor  # noqa: E402
 from floor.inventory.model import AdjustStock  # noqa: E402
 from floor.layout.model import Layout  # noqa: E402
 from floor.orders.model import NewOrder, OrderLine  # noqa: E402
+from floor.store import keys  # noqa: E402
+from floor.store.client import connect_sync  # noqa: E402
 from floor.waves.model import ReleaseWave  # noqa: E402
 from handheld_api.auth import TokenSigner  # noqa: E402
 
@@ -163,6 +165,22 @@ class Handheld:
             pass
 
 
+def stream_entries(url: str, warehouses: list[str]) -> dict[str, int]:
+    """Entries ever added to the warehouses' floor Stream (what every node's reader reads) and units Stream."""
+    client = connect_sync(url)
+    try:
+        totals = {"events": 0, "units": 0}
+        for warehouse in warehouses:
+            for name in totals:
+                try:
+                    totals[name] += int(client.xinfo_stream(keys.key(warehouse, name))["entries-added"])
+                except Exception:  # noqa: BLE001 - a Stream not created yet
+                    continue
+        return totals
+    finally:
+        client.close()
+
+
 def pipeline_counters(nodes: list[WebNode], token: str) -> dict[str, float]:
     """The nodes' ``floor_scan_pipeline`` counters summed (calls, writes, fallbacks)."""
     totals = {"calls": 0.0, "writes": 0.0, "fallbacks": 0.0}
@@ -191,7 +209,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Stack:
-    """Redis (one server, or a 2-master cluster with one warehouse per master) and the web nodes."""
+    """Redis (one server, or a 3-master cluster with a warehouse on each of two masters) and the web nodes."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.redis: Redis | None = None
@@ -201,7 +219,7 @@ class Stack:
         if args.cluster:
             from tests.redis_cluster import RedisCluster, warehouses_on_distinct_masters
 
-            self.cluster = RedisCluster(masters=2)
+            self.cluster = RedisCluster()  # 3 masters (redis-cli --cluster create needs 3); 2 carry a warehouse
             self.url = self.cluster.url
             self.warehouses = warehouses_on_distinct_masters(self.cluster, 2)
             self.ports = [port for _host, port in self.cluster.nodes]
@@ -314,6 +332,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if args.mark:
                 Path(args.mark).write_text(f"phase {phase} rate {rate} pid {' '.join(str(n.process.pid) for n in nodes)}\n")
             piped_before = pipeline_counters(nodes, metrics_token)
+            streams_before = stream_entries(stack.url, stack.warehouses)
             cpu_before, redis_before = stack.cpu(), counter.read()
             await asyncio.gather(*(h.send_phase(phase, start, interval, per_picker) for h in handhelds))
             sent_done = time.perf_counter()
@@ -325,6 +344,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             drained = time.perf_counter()
             cpu_after, redis_after = stack.cpu(), counter.read()
             piped_after = pipeline_counters(nodes, metrics_token)
+            streams_after = stream_entries(stack.url, stack.warehouses)
             if args.mark:
                 Path(args.mark).write_text("idle\n")
             cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
@@ -345,6 +365,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["pipeline"] = {k: piped_after[k] - piped_before[k] for k in piped_after}
             result["calls_per_write"] = round((piped_after["calls"] - piped_before["calls"]) / writes, 2) if writes else None
             result["loadavg_1m"] = os.getloadavg()[0]
+            result["stream_entries_per_scan"] = {
+                k: round((streams_after[k] - streams_before[k]) / max(answered_now, 1), 3) for k in streams_after}
             phases.append(result)
             print(json.dumps({k: result.get(k) for k in ("target_rate", "lost", "p50_ms", "p99_ms", "server_cpu_us_per_scan",
                                                      "redis_main_thread_cpu_us_per_scan", "web_over_redis_cpu", "calls_per_write")}),
@@ -361,7 +383,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         baseline = redis_benchmark(stack.ports[0])
         return {
             "server": args.server, "ws": args.ws, "pipeline": args.pipeline, "nodes": args.nodes,
-            "redis": "cluster (2 masters, one warehouse each)" if args.cluster else "one redis-server (AOF everysec)",
+            "redis": "cluster (3 masters, two warehouses on two of them)" if args.cluster else "one redis-server (AOF everysec)",
             "pickers": args.pickers, "phases": phases,
             "verdicts": verdicts, "non_ok": sum(n for v, n in verdicts.items() if v != "ok"),
             "order_errors": sum(h.order_errors for h in handhelds),
@@ -390,7 +412,7 @@ def main() -> None:
     parser.add_argument("--ws", choices=("websockets", "websockets-sansio", "wsproto"), default="websockets-sansio",
                         help="uvicorn's WebSocket implementation")
     parser.add_argument("--pipeline", type=int, choices=(0, 1), default=1, help="FLOOR_SCAN_PIPELINE on the nodes")
-    parser.add_argument("--cluster", action="store_true", help="a 2-master Redis Cluster, two warehouses")
+    parser.add_argument("--cluster", action="store_true", help="a 3-master Redis Cluster, two warehouses on two masters")
     parser.add_argument("--mark", default="", help="file that names the phase running (for a profiler)")
     parser.add_argument("--json", default="", help="also write the result here")
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU measured before the phases")
