@@ -57,8 +57,8 @@ def _bulk(value: Any) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(text), text)
 
 
-class Lane(asyncio.Protocol):
-    """One connection to one Redis server; calls queued in one loop turn are written together."""
+class Lane:
+    """One connection at a time to one Redis server; calls queued in one loop turn are written together."""
 
     def __init__(self, address: dict[str, Any], timeout: float, connect_timeout: float) -> None:
         # The loop is looked up once: asyncio.get_running_loop() costs a getpid() system call each time.
@@ -112,9 +112,9 @@ class Lane(asyncio.Protocol):
         try:
             async with asyncio.timeout(self.connect_timeout):
                 if self.address.get("path"):
-                    await loop.create_unix_connection(lambda: self, self.address["path"])
+                    await loop.create_unix_connection(lambda: _Connection(self), self.address["path"])
                 else:
-                    await loop.create_connection(lambda: self, self.address["host"], self.address["port"])
+                    await loop.create_connection(lambda: _Connection(self), self.address["host"], self.address["port"])
                 hello: list[bytes] = []
                 if self.address.get("password"):
                     user = self.address.get("username")
@@ -197,6 +197,28 @@ class Lane(asyncio.Protocol):
             self.checker = None
         self._fail_queued(RedisConnectionError("closed"))
         self._drop(RedisConnectionError("closed"))
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP (or unix) connection of a lane. Events of a connection the lane has already replaced
+    (dropped after a timeout, say) are ignored: its late replies or its close never touch the calls
+    waiting on the new one."""
+
+    def __init__(self, lane: Lane) -> None:
+        self.lane = lane
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.lane.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.lane.transport is self.transport:
+            self.lane.data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.lane.transport is self.transport:
+            self.lane.connection_lost(exc)
 
 
 class ScriptPipeline:
