@@ -35,12 +35,42 @@ RENDER_RETRY_S = (0.1, 0.3, 0.9)  # a push that cannot be read from Redis is ret
 Render = Callable[[Any], Awaitable[str | None]]
 
 
+class Wakeup:
+    """``asyncio.Event`` for one waiter on a known loop: ``Event.wait`` looks the running loop up
+    (a ``getpid()`` system call) on every wait, and the writer waits once per frame."""
+
+    __slots__ = ("flag", "loop", "waiter")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.flag = False
+        self.waiter: asyncio.Future[None] | None = None
+
+    def set(self) -> None:
+        self.flag = True
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def clear(self) -> None:
+        self.flag = False
+
+    async def wait(self) -> None:
+        if self.flag:
+            return
+        self.waiter = self.loop.create_future()
+        try:
+            await self.waiter
+        finally:
+            self.waiter = None
+
+
 class Slot:
     """A place in the outbox, filled later with the item to send (or ``None``: send nothing)."""
 
     __slots__ = ("future", "wakeup")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, wakeup: asyncio.Event | None = None) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, wakeup: Wakeup | None = None) -> None:
         self.future: asyncio.Future[Any] = (loop or asyncio.get_running_loop()).create_future()
         self.wakeup = wakeup  # the outbox's writer is woken when the slot is filled, not when it is reserved
 
@@ -61,11 +91,11 @@ class SocketOutbox:
         self.limit = limit
         self.send_timeout = send_timeout
         self.items: deque[Any] = deque()
-        self.wakeup = asyncio.Event()
+        self.loop = asyncio.get_running_loop()  # once: each lookup costs a getpid() system call
+        self.wakeup = Wakeup(self.loop)
         self.failure = ""  # "", "overflow", "send_timeout" or "closed" (the peer went away)
         self.writer: asyncio.Task[None] | None = None
         self.sending_since = 0.0  # loop time the current send started (0: not sending)
-        self.loop = asyncio.get_running_loop()  # once: each lookup costs a getpid() system call
 
     def __len__(self) -> int:
         return len(self.items)
