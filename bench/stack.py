@@ -86,10 +86,12 @@ class Redis:
 
 
 class WebNode:
-    def __init__(self, redis_url: str, secret: str, server: str = "uvicorn", ws: str = "websockets") -> None:
+    def __init__(self, redis_url: str, secret: str, server: str = "uvicorn", ws: str = "websockets",
+                 extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, REDIS_URL=redis_url, FLOOR_SECRET=secret, LOG_LEVEL="WARNING", NUMBA_NUM_THREADS="1")
+        env = dict(os.environ, REDIS_URL=redis_url, FLOOR_SECRET=secret, LOG_LEVEL="WARNING", NUMBA_NUM_THREADS="1",
+                   **(extra_env or {}))
         # Every simulated handheld logs in from this one address, hundreds at once.
         env.setdefault("FLOOR_LOGIN_ADDRESS_LIMIT", "100000")
         bin_dir = Path(sys.executable).parent

@@ -85,7 +85,8 @@ class Floor:
             WaveStore(client, self.scripts), self.orders.store, self.stock, self.catalog, self.layouts,
             self.settings.cart_capacity, self.settings.batch_seconds,
         )
-        self.picking = Picking(PickingStore(client, self.scripts, self.settings.scan_ttl_s), self.layouts)
+        self.picking = Picking(PickingStore(
+            client, self.scripts, self.settings.scan_ttl_s, pipeline=self.settings.scan_pipeline), self.layouts)
         self.incidents = Incidents(IncidentStore(client, self.scripts), self.layouts)
         self.availability = Availability(AvailabilityStore(client, self.scripts), self.incidents.store)
         self.routing = Router(RoutingStore(client, self.scripts), self.orders, self.availability, self.incidents.store)
@@ -125,6 +126,7 @@ class Floor:
 
     async def close(self) -> None:
         await self.availability.close()
+        self.picking.store.close()  # the scan pipeline's connections
         await self.client.aclose()
 
     async def healthy(self) -> dict[str, bool]:

@@ -32,7 +32,9 @@ class ServerProcess:
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"floor-web-{self.port}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "handheld_api.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log", *(extra_args or [])],
+             "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log",
+             "--ws", os.environ.get("FLOOR_TEST_WS", "websockets-sansio"),  # as the Procfile
+             *(extra_args or [])],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 180  # a cold numba cache compiles the kernels first

@@ -38,6 +38,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     scan_ttl_s: int = 24 * 3600  # FLOOR_SCAN_TTL: how long a scan id's verdict is kept (offline replay window)
     ws_query_token: bool = True  # FLOOR_WS_QUERY_TOKEN=0: sockets refuse ?token= (tickets or the header only)
     carriers_file: str = ""  # FLOOR_CARRIERS: JSON file of carrier endpoints and secrets (docs/shipping.md)
+    scan_pipeline: bool = True  # FLOOR_SCAN_PIPELINE=0: one round trip per scan (no auto-pipelining)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +75,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             scan_ttl_s=int(number("FLOOR_SCAN_TTL", 24 * 3600)),
             ws_query_token=env.get("FLOOR_WS_QUERY_TOKEN", "1").strip().lower() not in ("0", "false", "no", "off"),
             carriers_file=env.get("FLOOR_CARRIERS", ""),
+            scan_pipeline=env.get("FLOOR_SCAN_PIPELINE", "1").strip().lower() not in ("0", "false", "no", "off"),
         )
 
     @property

@@ -20,6 +20,7 @@ from floor.picking.model import (
     TaskView,
 )
 from floor.store import keys
+from floor.store.autopipe import ScriptPipeline
 from floor.store.results import COMMAND_TTL, raise_for, unwrap
 from floor.store.scripts import Scripts
 
@@ -34,10 +35,16 @@ def _fail(result: list[Any]) -> NoReturn:
 
 
 class PickingStore:
-    def __init__(self, client: Any, scripts: Scripts, scan_ttl_s: int = COMMAND_TTL) -> None:
+    def __init__(self, client: Any, scripts: Scripts, scan_ttl_s: int = COMMAND_TTL, pipeline: bool = False) -> None:
         self.client = client
         self.scripts = scripts
         self.scan_ttl_s = scan_ttl_s  # how long a scan id's first verdict is remembered
+        # Scans made in one event-loop turn (many sockets) share one write to Redis (floor/store/autopipe.py).
+        self.pipeline = ScriptPipeline.for_client(client, scripts) if pipeline else None
+
+    def close(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.close()
 
     async def assign(self, warehouse: str, picker: str) -> str:
         """The picker's current or next task id ('' when there is no work: the picker waits idle)."""
@@ -49,8 +56,11 @@ class PickingStore:
         lot: str, expiry: str, today: str, raw: str, serial: str = "", count: int = 0, weight_g: int = 0,
         mode: str = "",
     ) -> tuple[bool, str]:
-        """Returns (repeat, verdict JSON). The JSON is the frame sent to the handheld as is."""
-        repeat, verdict = await self.scripts.call(
+        """Returns (repeat, verdict JSON). The JSON is the frame sent to the handheld as is.
+
+        One script call per scan; with the pipeline on, the calls of one loop turn share a write."""
+        call = self.scripts.call if self.pipeline is None else self.pipeline.call
+        repeat, verdict = await call(
             "scan", warehouse, picker, task_id, scan_id, kind, code, quantity, lot, expiry, today, self.scan_ttl_s, raw,
             serial, count, weight_g, mode,
         )
@@ -123,7 +133,8 @@ class PickingStore:
 
     async def renew(self, warehouse: str, picker: str, socket_id: str, ttl_ms: int) -> bool:
         """Extend the socket's lease; True when it had run out and the picker was marked absent."""
-        _repeat, returned = unwrap(await self.scripts.call("presence_renew", warehouse, picker, socket_id, ttl_ms))
+        call = self.scripts.call if self.pipeline is None else self.pipeline.call  # every socket, every ttl/3
+        _repeat, returned = unwrap(await call("presence_renew", warehouse, picker, socket_id, ttl_ms))
         return bool(returned)
 
     async def leave(self, warehouse: str, picker: str, socket_id: str) -> bool:

@@ -21,6 +21,17 @@ SLOW_CLOSES = Counter("floor_slow_socket_closes_total",
                       "Sockets closed by their outbox: too slow (overflow, send_timeout: 4408) or render (1011)",
                       ["kind", "reason"])
 
+SCAN_PIPELINE = Gauge("floor_scan_pipeline",
+                      "Auto-pipelined script calls (calls), the writes that carried them (writes), and calls "
+                      "re-sent through the ordinary client (fallbacks), since the node started", ["what"])
+
+
+def watch_pipeline(pipeline: Any) -> None:
+    """Export a :class:`floor.store.autopipe.ScriptPipeline`'s counters (read at scrape time)."""
+    SCAN_PIPELINE.labels("calls").set_function(lambda: pipeline.calls)
+    SCAN_PIPELINE.labels("writes").set_function(lambda: pipeline.batches)
+    SCAN_PIPELINE.labels("fallbacks").set_function(lambda: pipeline.fallbacks)
+
 
 @get("/metrics", guards=[roles("supervisor")], tags=["health"], summary="Prometheus metrics of this node",
      include_in_schema=True)

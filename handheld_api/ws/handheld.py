@@ -1,7 +1,12 @@
 """``/ws/handheld``: a picker's scanner. See docs/protocol.md.
 
 Hot path per scan: one msgspec decode, one EVALSHA (validate + apply + verdict JSON built in
-Lua), the verdict JSON queued as is in the socket's outbox.
+Lua), the verdict JSON queued as is in the socket's outbox. The socket reads and writes its frames
+through the raw ASGI ``receive`` / ``send`` (handed over by :func:`raw_channel`, below Litestar's
+per-message wrappers), and the EVALSHAs of all sockets made in one event-loop turn share one write
+to Redis (auto-pipelining, floor/store/autopipe.py). A socket has at most one frame in flight (the
+next is read once the previous one's answer is known), so verdict order per socket and the
+effects are those of one round trip per scan.
 
 Every frame the server sends goes through the socket's :class:`SocketOutbox`, in order, sent by the
 socket's own writer task: answers (each inbound frame reserves its answer's place *before* it goes
@@ -25,6 +30,7 @@ from typing import Any
 import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from floor.core.errors import FloorError
 from floor.floor import Floor
@@ -59,6 +65,20 @@ _decoder = msgspec.json.Decoder(HandheldInbound)
 HANDHELD_OUTBOX = 256  # frames waiting for one handheld; more and the socket is closed (4408)
 
 
+RAW = "floor.raw_channel"  # scope key: the ASGI (receive, send) of the handheld socket
+
+
+def raw_channel(app: ASGIApp) -> ASGIApp:
+    """Route middleware: keeps the socket's ASGI ``receive`` / ``send`` in the scope, so the hot loop
+    reads and writes frames without Litestar's per-message wrappers (state checks, event casts)."""
+
+    async def keep(scope: Scope, receive: Receive, send: Send) -> None:
+        scope[RAW] = (receive, send)  # type: ignore[literal-required]
+        await app(scope, receive, send)
+
+    return keep
+
+
 class ShowTask(msgspec.Struct, frozen=True):
     """Outbox item: send this task (``task_id``; '' = idle) as the writer finds it in Redis."""
 
@@ -74,7 +94,9 @@ class HandheldSession:
         self.warehouse = principal.warehouse
         self.task_id = ""  # the task last shown (written by the writer only)
         self.task_kind = "pick"  # issue 9: kind of the task last shown (pick | replenish | putaway | count)
-        self.outbox = SocketOutbox(socket, HANDHELD_OUTBOX)
+        raw: tuple[Receive, Send] | None = socket.scope.get(RAW)  # type: ignore[assignment]
+        self.raw_receive = raw[0] if raw else None
+        self.outbox = SocketOutbox(socket, HANDHELD_OUTBOX, raw_send=raw[1] if raw else None)
         self.keeper = PresenceKeeper(floor, self.warehouse, self.picker)  # this socket's lease
 
     # -- lifecycle hooks (presence leases hook in here) ---------------------------------------
@@ -134,12 +156,20 @@ class HandheldSession:
     # -- the receive side: every inbound frame gets its answer's place first -------------------
 
     async def receive(self) -> None:
-        try:
-            while True:
-                text = await self.socket.receive_text()
-                await self.handle(text)
-        except WebSocketDisconnect:
-            pass
+        """Read frames one at a time; each is answered (its slot filled) before the next is read."""
+        receive = self.raw_receive
+        if receive is None:  # no raw channel (a test app without the route middleware)
+            try:
+                while True:
+                    await self.handle(await self.socket.receive_text())
+            except WebSocketDisconnect:
+                return
+        while True:
+            message = await receive()
+            if message["type"] != "websocket.receive":  # websocket.disconnect
+                self.socket.connection_state = "disconnect"
+                return
+            await self.handle(message.get("text") or "")
 
     async def handle(self, text: str) -> None:
         slot = self.outbox.reserve()
@@ -244,7 +274,7 @@ class HandheldSession:
         return frame("report_recorded", request_id=report.request_id, exception_id=exception.exception_id).decode()
 
 
-@websocket("/ws/handheld")
+@websocket("/ws/handheld", middleware=[raw_channel])
 async def handheld_socket(socket: WebSocket) -> None:  # type: ignore[type-arg]
     principal = await authenticate(socket, ("picker",))
     if principal is None:

@@ -120,6 +120,8 @@ class Hub:
             backoff = BACKOFF_MIN_S
             for entry_id, fields in entries:
                 last_id = entry_id
+                if fields.get("type") not in PICKER_EVENTS and not self.boards.get(warehouse):
+                    continue  # nobody on this node wants it: not even decoded
                 try:
                     event = decode_entry(entry_id, fields)
                 except msgspec.DecodeError:

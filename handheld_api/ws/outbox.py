@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import WebSocket
+from litestar.types import Send, WebSocketSendEvent
 
 log = logging.getLogger("floor.outbox")
 
@@ -34,28 +35,64 @@ RENDER_RETRY_S = (0.1, 0.3, 0.9)  # a push that cannot be read from Redis is ret
 Render = Callable[[Any], Awaitable[str | None]]
 
 
+class Wakeup:
+    """``asyncio.Event`` for one waiter on a known loop: ``Event.wait`` looks the running loop up
+    (a ``getpid()`` system call) on every wait, and the writer waits once per frame."""
+
+    __slots__ = ("flag", "loop", "waiter")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.flag = False
+        self.waiter: asyncio.Future[None] | None = None
+
+    def set(self) -> None:
+        self.flag = True
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def clear(self) -> None:
+        self.flag = False
+
+    async def wait(self) -> None:
+        if self.flag:
+            return
+        self.waiter = self.loop.create_future()
+        try:
+            await self.waiter
+        finally:
+            self.waiter = None
+
+
 class Slot:
     """A place in the outbox, filled later with the item to send (or ``None``: send nothing)."""
 
-    __slots__ = ("future",)
+    __slots__ = ("future", "wakeup")
 
-    def __init__(self) -> None:
-        self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, wakeup: Wakeup | None = None) -> None:
+        self.future: asyncio.Future[Any] = (loop or asyncio.get_running_loop()).create_future()
+        self.wakeup = wakeup  # the outbox's writer is woken when the slot is filled, not when it is reserved
 
     def fill(self, item: Any) -> None:
         if not self.future.done():
             self.future.set_result(item)
+            if self.wakeup is not None:
+                self.wakeup.set()
 
 
 class SocketOutbox:
     """Items are ``str`` (sent as is), :class:`Slot`, or anything the writer's ``render`` turns into text."""
 
-    def __init__(self, socket: WebSocket, limit: int, send_timeout: float = SEND_TIMEOUT_S) -> None:  # type: ignore[type-arg]
+    def __init__(self, socket: WebSocket, limit: int, send_timeout: float = SEND_TIMEOUT_S,  # type: ignore[type-arg]
+                 raw_send: Send | None = None) -> None:
         self.socket = socket
+        self.raw_send = raw_send  # the ASGI send below the framework's wrappers (the handheld's hot path)
         self.limit = limit
         self.send_timeout = send_timeout
         self.items: deque[Any] = deque()
-        self.wakeup = asyncio.Event()
+        self.loop = asyncio.get_running_loop()  # once: each lookup costs a getpid() system call
+        self.wakeup = Wakeup(self.loop)
         self.failure = ""  # "", "overflow", "send_timeout" or "closed" (the peer went away)
         self.writer: asyncio.Task[None] | None = None
         self.sending_since = 0.0  # loop time the current send started (0: not sending)
@@ -63,7 +100,7 @@ class SocketOutbox:
     def __len__(self) -> int:
         return len(self.items)
 
-    def put(self, item: Any) -> bool:
+    def put(self, item: Any, wake: bool = True) -> bool:
         """Queue ``item``; False (and the outbox failed) when the socket is too far behind. Never awaits."""
         if self.failure:
             return False
@@ -71,13 +108,16 @@ class SocketOutbox:
             self.fail("overflow")
             return False
         self.items.append(item)
-        self.wakeup.set()
+        if wake:
+            self.wakeup.set()
         return True
 
     def reserve(self) -> Slot:
-        """A place for an answer not computed yet; fill it whatever happens (``None`` sends nothing)."""
-        slot = Slot()
-        self.put(slot)
+        """A place for an answer not computed yet; fill it whatever happens (``None`` sends nothing).
+
+        The writer is not woken for the empty slot (it would only wait on it): filling it wakes it."""
+        slot = Slot(self.loop, self.wakeup)
+        self.put(slot, wake=False)
         return slot
 
     def fail(self, reason: str) -> None:
@@ -101,9 +141,13 @@ class SocketOutbox:
         The timeout costs one clock read per frame: the node's :data:`WATCHDOG` checks every
         :data:`WATCHDOG_EVERY_S` for sends older than ``send_timeout`` and fails their outbox (a
         timer per send, ``asyncio.timeout``, costs ~20 times more, ``wait_for`` ~60 times)."""
-        self.sending_since = WATCHDOG.now()
+        self.sending_since = self.loop.time()
         try:
-            await self.socket.send_text(text)
+            if self.raw_send is not None:
+                event: WebSocketSendEvent = {"type": "websocket.send", "text": text, "bytes": None}
+                await self.raw_send(event)
+            else:
+                await self.socket.send_text(text)
         except asyncio.CancelledError:
             if self.failure == "send_timeout":
                 raise TooSlow("send_timeout") from None

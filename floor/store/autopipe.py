@@ -1,0 +1,321 @@
+"""Auto-pipelining of hot script calls: every call made in one event-loop turn shares one write.
+
+A :class:`ScriptPipeline` keeps one connection per Redis server (per master on a cluster) next to
+the command client. :meth:`ScriptPipeline.call` queues an ``EVALSHA`` (one script call per caller,
+as before) and returns its reply; the first call of a loop turn schedules a flush, so every call
+made before the loop polls again (many sockets' scans arriving in one read) goes out in *one*
+``write`` and their replies come back in one read, parsed by hiredis.
+
+Invariants the callers rely on:
+
+- Calls reach Redis in the order they were made, each exactly once, on one connection; replies
+  are matched to calls by position (Redis answers a connection's commands in order). A caller
+  that awaits its reply before calling again (one scan in flight per socket) sees the same order
+  and the same effects as with one round trip per call.
+- A reply that is an error before the script ran (``NOSCRIPT`` after ``SCRIPT FLUSH``, ``MOVED`` /
+  ``ASK`` / ``TRYAGAIN`` / ``CLUSTERDOWN`` on a cluster, ``LOADING``, ``OOM``, ``BUSY``) is sent again
+  through :meth:`Scripts.call` (the ordinary client: NOSCRIPT -> EVAL, redirects, its own errors).
+  The script did not run, so this is its one run. A Lua runtime error is a :class:`ScriptError`.
+- No reply within the client's ``socket_timeout`` (1 s on web nodes): every call waiting on that
+  connection fails with ``TimeoutError`` (its outcome is unknown; never re-sent) and the connection
+  is dropped, so later replies can never be matched to the wrong call. A lost connection fails its
+  waiting calls with ``ConnectionError``. Both are :data:`UNAVAILABLE_ERRORS`: the handheld is told
+  "unavailable, retry with the same id", as before; the next call opens a new connection.
+- TLS (``rediss://``) is not handled here: :func:`ScriptPipeline.for_client` returns None and the
+  caller uses :meth:`Scripts.call`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from typing import Any, cast
+
+import hiredis
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.asyncio.connection import SSLConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from floor.store.scripts import ScriptError, Scripts
+
+CLIENT_NAME = b"floor-script-pipeline"
+CHECK_EVERY_S = 0.25  # how often a connection with calls waiting checks for a reply older than its timeout
+
+
+def pack(args: tuple[bytes, ...]) -> bytes:
+    """One command in RESP (an array of bulk strings)."""
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(out)
+
+
+def _bulk(value: Any) -> bytes:
+    text = value.encode() if type(value) is str else value if isinstance(value, bytes) else str(value).encode()
+    return b"$%d\r\n%s\r\n" % (len(text), text)
+
+
+class Lane:
+    """One connection at a time to one Redis server; calls queued in one loop turn are written together."""
+
+    def __init__(self, address: dict[str, Any], timeout: float, connect_timeout: float) -> None:
+        # The loop is looked up once: asyncio.get_running_loop() costs a getpid() system call each time.
+        self.loop = asyncio.get_running_loop()
+        self.address = address  # host/port or path, username, password, db
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.transport: asyncio.Transport | None = None
+        self.ready = False  # connected and set up (AUTH / SELECT answered): calls may be written
+        self.reader = hiredis.Reader(replyError=ResponseError, encoding="utf-8")
+        self.queued: list[bytes] = []
+        self.queued_futures: list[asyncio.Future[Any]] = []
+        self.waiting: collections.deque[tuple[asyncio.Future[Any], float]] = collections.deque()
+        self.flushing = False
+        self.connecting: asyncio.Task[None] | None = None
+        self.checker: asyncio.TimerHandle | None = None
+        self.batches = 0  # writes made (a test and the benchmark read calls/batches)
+        self.calls = 0
+
+    # -- the caller's side ------------------------------------------------------------------
+
+    def submit(self, command: bytes) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = self.loop.create_future()
+        self.queued.append(command)
+        self.queued_futures.append(future)
+        if not self.flushing:
+            self.flushing = True
+            self.loop.call_soon(self.flush)
+        return future
+
+    def flush(self) -> None:
+        self.flushing = False
+        if not self.queued:
+            return
+        if not self.ready or self.transport is None or self.transport.is_closing():
+            if self.connecting is None or self.connecting.done():
+                self.connecting = self.loop.create_task(self._connect())
+            return  # written once connected (or failed)
+        commands, futures = self.queued, self.queued_futures
+        self.queued, self.queued_futures = [], []
+        now = self.loop.time()
+        self.waiting.extend((future, now) for future in futures)
+        self.transport.write(b"".join(commands))
+        self.batches += 1
+        self.calls += len(commands)
+        if self.checker is None:
+            self.checker = self.loop.call_later(CHECK_EVERY_S, self._check)
+
+    async def _connect(self) -> None:
+        loop = self.loop
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                if self.address.get("path"):
+                    await loop.create_unix_connection(lambda: _Connection(self), self.address["path"])
+                else:
+                    await loop.create_connection(lambda: _Connection(self), self.address["host"], self.address["port"])
+                hello: list[bytes] = []
+                if self.address.get("password"):
+                    user = self.address.get("username")
+                    hello.append(pack((b"AUTH", *((user.encode(),) if user else ()),
+                                       str(self.address["password"]).encode())))
+                if self.address.get("db"):
+                    hello.append(pack((b"SELECT", str(self.address["db"]).encode())))
+                hello.append(pack((b"CLIENT", b"SETNAME", CLIENT_NAME)))  # CLIENT LIST shows who it is
+                if self.transport is not None:
+                    futures = [loop.create_future() for _ in hello]
+                    self.waiting.extend((future, loop.time()) for future in futures)
+                    self.transport.write(b"".join(hello))
+                    for reply in await asyncio.gather(*futures):
+                        if isinstance(reply, ResponseError):
+                            raise RedisConnectionError(f"Redis refused the connection set-up: {reply}")
+        except (OSError, TimeoutError, RedisConnectionError) as error:
+            if self.transport is not None:
+                self.transport.abort()
+            self._fail_queued(RedisConnectionError(f"cannot reach Redis: {error}"))
+            return
+        self.ready = True
+        self.flush()
+
+    def _fail_queued(self, error: Exception) -> None:
+        futures, self.queued, self.queued_futures = self.queued_futures, [], []
+        for future in futures:
+            if not future.done():
+                future.set_exception(error)
+
+    # -- the connection's side --------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass it
+        self.reader = hiredis.Reader(replyError=ResponseError, encoding="utf-8")
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        waiting = self.waiting
+        while True:
+            reply = self.reader.gets()
+            if reply is False:
+                return
+            if not waiting:  # pragma: no cover - a reply nobody asked for: the stream is out of step
+                self._drop(RedisConnectionError("unexpected reply from Redis"))
+                return
+            future = waiting.popleft()[0]
+            if not future.done():  # a cancelled caller (its socket closed) leaves its reply unread
+                future.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self.ready = False
+        self._fail_waiting(RedisConnectionError(f"connection to Redis lost: {exc or 'closed'}"))
+
+    def _fail_waiting(self, error: Exception) -> None:
+        waiting, self.waiting = self.waiting, collections.deque()
+        for future, _sent in waiting:
+            if not future.done():
+                future.set_exception(error)
+
+    def _drop(self, error: Exception) -> None:
+        self._fail_waiting(error)
+        if self.transport is not None:
+            self.transport.abort()
+            self.transport = None
+        self.ready = False
+
+    def _check(self) -> None:
+        self.checker = None
+        if not self.waiting:
+            return
+        if self.loop.time() - self.waiting[0][1] > self.timeout:
+            self._drop(RedisTimeoutError("Timeout reading from Redis (auto-pipelined script call)"))
+            return
+        self.checker = self.loop.call_later(CHECK_EVERY_S, self._check)
+
+    def close(self) -> None:
+        if self.checker is not None:
+            self.checker.cancel()
+            self.checker = None
+        self._fail_queued(RedisConnectionError("closed"))
+        self._drop(RedisConnectionError("closed"))
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP (or unix) connection of a lane. Events of a connection the lane has already replaced
+    (dropped after a timeout, say) are ignored: its late replies or its close never touch the calls
+    waiting on the new one."""
+
+    def __init__(self, lane: Lane) -> None:
+        self.lane = lane
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.lane.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.lane.transport is self.transport:
+            self.lane.data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.lane.transport is self.transport:
+            self.lane.connection_lost(exc)
+
+
+class ScriptPipeline:
+    """Auto-pipelined ``EVALSHA`` of the project's scripts on a plain Redis or a cluster's masters."""
+
+    def __init__(self, client: Any, scripts: Scripts) -> None:
+        self.client = client
+        self.scripts = scripts
+        self.cluster = isinstance(client, AsyncRedisCluster)
+        self.lanes: dict[tuple[Any, ...], Lane] = {}
+        self.heads: dict[tuple[str, str], tuple[bytes, str]] = {}  # (script, warehouse) -> packed head, stream
+        self.by_stream: dict[str, tuple[int, Lane]] = {}
+        self.fallbacks = 0  # calls re-sent through Scripts.call
+
+    @classmethod
+    def for_client(cls, client: Any, scripts: Scripts) -> ScriptPipeline | None:
+        """A pipeline for ``client``, or None when this client's connections are not plain TCP/unix."""
+        if isinstance(client, AsyncRedisCluster):
+            kwargs = client.connection_kwargs
+        else:
+            kwargs = client.connection_pool.connection_kwargs
+            if client.connection_pool.connection_class is SSLConnection:
+                return None
+        if kwargs.get("ssl") or kwargs.get("connection_class") is SSLConnection:
+            return None
+        return cls(client, scripts)
+
+    def _options(self) -> dict[str, Any]:
+        if self.cluster:
+            return dict(self.client.connection_kwargs)
+        return dict(self.client.connection_pool.connection_kwargs)
+
+    def _lane(self, stream: str) -> Lane:
+        """The lane for ``stream``'s server (cached per stream; looked up again after a refused call,
+        whose re-send through the client has refreshed its slot map, or when the lane's loop is gone)."""
+        cached = self.by_stream.get(stream)
+        if cached is not None and cached[0] == self._epoch() and not cached[1].loop.is_closed():
+            return cached[1]
+        lane = self._find_lane(stream)
+        self.by_stream[stream] = (self._epoch(), lane)
+        return lane
+
+    def _epoch(self) -> int:
+        return self.fallbacks  # a refused call (MOVED after a resharding ...) looks the servers up again
+
+    def _find_lane(self, stream: str) -> Lane:
+        options = self._options()
+        if self.cluster:
+            node = self.client.get_node_from_key(stream)
+            address = {"host": node.host, "port": node.port}
+        elif options.get("path"):
+            address = {"path": options["path"]}
+        else:
+            address = {"host": options.get("host", "localhost"), "port": options.get("port", 6379),
+                       "db": options.get("db", 0)}
+        address.update(username=options.get("username"), password=options.get("password"))
+        key = tuple(sorted((k, str(v)) for k, v in address.items()))
+        lane = self.lanes.get(key)
+        if lane is None or lane.loop.is_closed():
+            lane = self.lanes[key] = Lane(address, float(options.get("socket_timeout") or 1.0),
+                                          float(options.get("socket_connect_timeout") or 1.0))
+        return lane
+
+    def _head(self, name: str, warehouse: str) -> tuple[bytes, str]:
+        found = self.heads.get((name, warehouse))
+        if found is None:
+            prefix, stream = self.scripts._keys(warehouse)
+            sha = self.scripts.scripts[name].sha
+            head = b"".join(_bulk(part) for part in ("EVALSHA", sha, 1, stream, prefix))
+            found = self.heads[(name, warehouse)] = (head, stream)
+        return found
+
+    async def call(self, name: str, warehouse: str, *args: Any) -> Any:
+        """Like :meth:`Scripts.call` (same arguments, same reply), sharing a write with concurrent calls."""
+        head, stream = self._head(name, warehouse)
+        command = b"*%d\r\n%s%s" % (5 + len(args), head, b"".join([_bulk(arg) for arg in args]))
+        if self.cluster:
+            await self.client.initialize()  # no-op once the slot map is known
+        reply = await self._lane(stream).submit(command)
+        if isinstance(reply, ResponseError):
+            message = str(reply)
+            if "user_script" in message:
+                raise ScriptError(f"Lua error in {name}: {self.scripts.scripts[name].explain(message)}")
+            self.fallbacks += 1  # refused before the script ran: its one run goes through the client
+            return await self.scripts.call(name, warehouse, *args)
+        return reply
+
+    @property
+    def batches(self) -> int:
+        return sum(lane.batches for lane in self.lanes.values())
+
+    @property
+    def calls(self) -> int:
+        return sum(lane.calls for lane in self.lanes.values())
+
+    def close(self) -> None:
+        for lane in self.lanes.values():
+            lane.close()
+        self.lanes.clear()
+        self.by_stream.clear()
