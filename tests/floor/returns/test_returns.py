@@ -24,7 +24,6 @@ async def _serial_controlled(floor: Floor, w: str, sku: str) -> None:
 
 async def test_rma_receipt_dispositions_and_outcome(small_demo: Floor, warehouse: str) -> None:
     floor, w, picker = small_demo, warehouse, picker_of(warehouse)
-    await _serial_controlled(floor, w, SKU)
     follower = PlanFollower(floor.planning.store, [w])
     await follower.step(w, 10)
     _, order = await floor.orders.intake(w, NewOrder("jd", "RET-1", [OrderLine(SKU, 4)], w))
@@ -32,6 +31,8 @@ async def test_rma_receipt_dispositions_and_outcome(small_demo: Floor, warehouse
     await floor.waves.release(w, ReleaseWave("wv-ret", order_ids=[order.order_id], warehouse=w, planner="serpentine"))
     await pick_task(floor, w, picker, await present(floor, w, picker), "ret")
     await follower.step(w, 10)  # shipped units per SKU x channel
+    # Serial control from here on (picking a serial-controlled SKU needs each serial scanned: issue 10's tests).
+    await _serial_controlled(floor, w, SKU)
 
     rma = await floor.returns.from_channel(w, ChannelReturn("RF-9", "jd", "RET-1", [ReturnLine(SKU, 3)]), "jd-hook")
     assert rma.order_id == order.order_id and rma.units == 3 and rma.status == "open"
