@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from floor.catalog.barcodes import Barcode
-from floor.core.errors import ConflictError
+from floor.core.errors import ConflictError, ValidationError
 from floor.floor import Floor
 from floor.returns.model import NewRma, ReceiveItem, ReturnLine
+from floor.store import keys
 from tests.floor.planning.helpers import picker_of, present
 
 SERIAL_SKU, PLAIN_SKU = "SKU00014", "SKU00015"
@@ -65,3 +66,11 @@ async def test_return_receipt_task_with_serials_and_replays(small_demo: Floor, w
     assert view.received == 3 and (await floor.planning.state(w, PLAIN_SKU)).inspection == 1
     assert await floor.client.hget(f"{{{w}}}:task:{t}", "status") == "completed"
     assert (await _scan(floor, w, picker, t, gtin[PLAIN_SKU], "s10"))[1]["verdict"] == "not_your_task"
+
+
+async def test_a_dock_of_another_warehouse_changes_nothing(small_demo: Floor, warehouse: str) -> None:
+    with pytest.raises(ValidationError):
+        await small_demo.returns.create(warehouse, NewRma("rt-x", "jd", [ReturnLine(PLAIN_SKU, 1)], dock="ZZ-R09-01"),
+                                        "sup")
+    assert await small_demo.client.zcard(keys.key(warehouse, "rmas")) == 0
+    assert await small_demo.client.zcard(keys.key(warehouse, "move_tasks")) == 0
