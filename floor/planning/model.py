@@ -16,7 +16,7 @@ from floor.core.lifecycle import Lifecycle
 
 UNAVAILABLE_REASONS = ("damaged", "quarantine", "count_hold")
 FLOW_STATES = ("receiving", "carried", "transit_in", "transit_out", "on_order", "transfer_reserved", "inspection")
-MOVE_KINDS = ("replenish", "putaway", "count")
+MOVE_KINDS = ("replenish", "putaway", "count", "return")
 MAX_UNITS = 1_000_000
 # A transfer as each warehouse records it (each side's steps are scripts in that warehouse only).
 TRANSFER_OUT_LIFECYCLE = Lifecycle(name="transfer_out", initial="released", table={

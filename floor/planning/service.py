@@ -152,8 +152,13 @@ class Planning:
 
     async def scan(self, warehouse: str, picker: str, task_id: str, scan_id: str, barcode: str, quantity: int,
                    kind: str) -> tuple[bool, str]:
-        """A scan of a non-pick task (``kind`` replenish | putaway | count): (repeat, verdict JSON)."""
+        """A scan of a non-pick task (``kind`` replenish | putaway | count | return): (repeat, verdict
+        JSON). A return receipt's scan goes to ``returns/lua/rma_scan.lua`` with the GS1 serial and lot."""
         code_kind, value = classify(barcode)
+        if kind == "return":
+            code = classify_barcode(barcode)
+            return await self.store.scan_move(warehouse, picker, task_id, scan_id, code_kind, value, quantity,
+                                              self.scan_ttl_s, barcode, "rma_scan", code.serial, code.lot)
         script = "count_scan" if kind == "count" else "scan_move"
         return await self.store.scan_move(warehouse, picker, task_id, scan_id, code_kind, value, quantity,
                                           self.scan_ttl_s, barcode, script)

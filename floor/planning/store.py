@@ -142,11 +142,12 @@ class PlanningStore:
 
     async def scan_move(
         self, warehouse: str, picker: str, task_id: str, scan_id: str, kind: str, code: str, qty: int, ttl: int,
-        raw: str, script: str = "scan_move",
+        raw: str, script: str = "scan_move", *extra: str,
     ) -> tuple[bool, str]:
-        """``script``: scan_move (replenish, putaway) or count_scan (count)."""
+        """``script``: scan_move (replenish, putaway), count_scan (count) or rma_scan (return, ``extra``:
+        serial, lot)."""
         repeat, verdict = await self.scripts.call(
-            script, warehouse, picker, task_id, scan_id, kind, code, qty, ttl, raw)
+            script, warehouse, picker, task_id, scan_id, kind, code, qty, ttl, raw, *extra)
         return bool(repeat), verdict
 
     async def task_kind(self, warehouse: str, task_id: str) -> str:

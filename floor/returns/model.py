@@ -34,6 +34,7 @@ class NewRma(Input, frozen=True):
     channel: Word
     lines: Annotated[list[ReturnLine], msgspec.Meta(min_length=1, max_length=200)]
     order_id: OptionalId = ""
+    dock: OptionalLocation = ""  # a return-receipt task for the handheld is queued at this dock ('' = none)
     warehouse: Warehouse | None = None
 
 
@@ -87,6 +88,7 @@ class RmaView(msgspec.Struct, frozen=True):
     received: int
     disposed: int
     received_units: list[ReturnUnit]
+    task_id: str = ""  # its return-receipt task on the handheld ('' = none queued)
 
 
 class ReturnRate(msgspec.Struct, frozen=True):

@@ -27,6 +27,11 @@ def _lines(lines: list[ReturnLine]) -> list[tuple[str, int]]:
     return [(line.sku, line.quantity) for line in lines]
 
 
+def _check_dock(warehouse: str, dock: str) -> None:
+    if dock and not dock.startswith(warehouse + "-"):
+        raise ValidationError(f"location {dock} is not in warehouse {warehouse}")
+
+
 class Returns:
     def __init__(self, store: ReturnStore, planning: Planning) -> None:
         self.store = store
@@ -34,9 +39,19 @@ class Returns:
 
     async def create(self, warehouse: str, command: NewRma, sender: str) -> RmaView:
         check_id(command.reference)
+        _check_dock(warehouse, command.dock)  # before anything is written: a bad dock changes nothing
         _repeat, rma_id = await self.store.create(warehouse, new_id("RMA"), sender, command.reference,
                                                   command.channel, command.order_id, _lines(command.lines), "manual")
+        if command.dock:
+            await self.queue_task(warehouse, rma_id, command.dock)
         return await self.store.view(warehouse, rma_id)
+
+    async def queue_task(self, warehouse: str, rma_id: str, dock: str) -> str:
+        """Queue the RMA's return-receipt task at ``dock`` (one per RMA): the handheld scans the dock
+        (the parcel), then each unit through the same checks as :meth:`receive_item`. Its task id."""
+        _check_dock(warehouse, dock)
+        _repeat, task_id = await self.store.queue_task(warehouse, rma_id, dock, new_id("T"))
+        return task_id
 
     async def from_channel(self, warehouse: str, event: ChannelReturn, sender: str) -> RmaView:
         """A channel's refund/return event: the RMA for its order (NotFoundError if the order is unknown)."""

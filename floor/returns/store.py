@@ -30,6 +30,10 @@ class ReturnStore:
                       lot: str, by: str) -> None:
         unwrap(await self.scripts.call("rma_receive", warehouse, rma_id, action, unit_id, sku, serial, lot, by))
 
+    async def queue_task(self, warehouse: str, rma_id: str, dock: str, task_id: str) -> tuple[bool, str]:
+        repeat, task = unwrap(await self.scripts.call("rma_queue", warehouse, rma_id, dock, task_id))
+        return repeat, str(task)
+
     async def dispose(self, warehouse: str, rma_id: str, unit_id: str, disposition: str, reason: str,
                       location: str, task_id: str, by: str) -> None:
         unwrap(await self.scripts.call(
@@ -49,6 +53,7 @@ class ReturnStore:
             rma_id=rma_id, status=f["status"], channel=f["channel"], reference=f["reference"], order_id=f["order_id"],
             lines=[(line[0], int(line[1])) for line in msgspec.json.decode(f["lines"])], units=int(f["units"]),
             received=int(f["received"]), disposed=int(f["disposed"]), received_units=units,
+            task_id=f.get("task", ""),
         )
 
     async def unit_sku(self, warehouse: str, rma_id: str, unit_id: str) -> str:

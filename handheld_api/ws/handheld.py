@@ -93,7 +93,7 @@ class HandheldSession:
         self.picker = principal.subject
         self.warehouse = principal.warehouse
         self.task_id = ""  # the task last shown (written by the writer only)
-        self.task_kind = "pick"  # issue 9: kind of the task last shown (pick | replenish | putaway | count)
+        self.task_kind = "pick"  # issue 9: kind of the task last shown (pick | replenish | putaway | count | return)
         raw: tuple[Receive, Send] | None = socket.scope.get(RAW)  # type: ignore[assignment]
         self.raw_receive = raw[0] if raw else None
         self.outbox = SocketOutbox(socket, HANDHELD_OUTBOX, raw_send=raw[1] if raw else None)

@@ -181,7 +181,7 @@ class Verdict(Outbound, tag="verdict", omit_defaults=True, frozen=True):
     await_tote: int | None = None  # the position whose tote must be scanned next
     scanned_kind: LabelKind | None = None  # wrong_kind: what was scanned ...
     expected_kind: Literal["location", "tote", "item"] | None = None  # ... and what was expected
-    kind: str = "pick"  # the task's kind: pick | replenish | putaway | count (absent for pick)
+    kind: str = "pick"  # the task's kind: pick | replenish | putaway | count | return (absent for pick)
 
 
 class ShortPickRecorded(Outbound, tag="short_pick_recorded", omit_defaults=True, frozen=True):

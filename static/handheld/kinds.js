@@ -1,4 +1,4 @@
-// Task kinds beyond picking (issue 9): replenish, putaway, count. Wording per kind, zh-CN + English,
+// Task kinds beyond picking (issue 9): replenish, putaway, count, return (a return receipt). Wording per kind, zh-CN + English,
 // and the verdict lines a worker reads for each. The socket protocol is the pick protocol: the task
 // frame carries `kind`, and so does the verdict of a non-pick task (docs/protocol.md).
 
@@ -7,6 +7,7 @@ const KINDS = {
   replenish: { zh: "补货", en: "Replenish" },
   putaway: { zh: "上架", en: "Put away" },
   count: { zh: "盘点", en: "Count" },
+  return: { zh: "退货收货", en: "Return receipt" },
 };
 
 const both = (zh, en) => `${zh} · ${en}`;
@@ -29,7 +30,11 @@ export function decorateTask(task, el, body) {
   body.dataset.kind = kind;
   if (!task || kind === "pick" || task.step >= task.steps.length) return;
   el.stepOf.textContent = `${kindTitle(kind)} — ${el.stepOf.textContent}`;
-  if (kind === "count") {
+  if (kind === "return") {
+    el.locationLabel.textContent = task.at_location
+      ? both("逐件扫描退货商品（序列号商品扫 GS1 条码）", "Scan each returned unit (serial items: the GS1 code)")
+      : both("到退货道口扫描包裹", "Scan the parcel at dock");
+  } else if (kind === "count") {
     el.locationLabel.textContent = task.at_location
       ? both("扫描商品，完成后再扫库位", "Scan items, then the location again to finish")
       : both("到库位盘点", "Go count at");
@@ -45,6 +50,10 @@ export function kindVerdictMessage(frame) {
   const kind = frame.kind || "pick";
   if (kind === "pick") return null;
   const expected = frame.expected || {};
+  if (kind === "return") {
+    const word = returnVerdict(frame, expected);
+    if (word) return word;
+  }
   switch (frame.verdict) {
     case "ok":
       if (frame.task_done) return both(`${KINDS[kind].zh}完成`, `${KINDS[kind].en} complete`);
@@ -68,6 +77,31 @@ export function kindVerdictMessage(frame) {
       return both("不是你的任务，正在刷新", "Not your task — reloading");
     case "unknown_barcode":
       return both(`无法识别 ${frame.barcode || ""}`, `Unknown barcode ${frame.barcode || ""}`);
+    default:
+      return null;
+  }
+}
+
+/** Return receipt verdicts (rma_scan.lua): their own wording; null falls back to the shared lines. */
+function returnVerdict(frame, expected) {
+  switch (frame.verdict) {
+    case "ok":
+      if (frame.task_done) return both("退货收货完成", "Return received — all units in");
+      if (frame.barcode === expected.location) return both("包裹已接收，逐件扫描", "Parcel received — scan each unit");
+      return both(`已收货 ${frame.picked} / ${expected.quantity ?? "?"}（${expected.sku || ""}）`,
+        `Received ${frame.picked} of ${expected.quantity ?? "?"} (${expected.sku || ""})`);
+    case "serial_required":
+      return both("该商品需序列号：请扫描含序列号的条码", "Serial-tracked — scan the code with the serial");
+    case "repeated_serial":
+      return both("该序列号已收过货，拒收", "Serial already received — refused");
+    case "wrong_item":
+      return both("该商品不在此退货单上", "Not on this return (RMA)");
+    case "over_pick":
+      return both("该商品已全部收齐", "All units of this item are already received");
+    case "scan_location_first":
+      return both(`请先扫描道口 ${expected.location || ""}`, `Scan dock ${expected.location || ""} first`);
+    case "wrong_location":
+      return both(`道口错误，应为 ${expected.location || "?"}`, `Wrong dock — scan ${expected.location || "?"}`);
     default:
       return null;
   }
