@@ -16,6 +16,7 @@ shipment again.
 
 from __future__ import annotations
 
+import abc
 import json
 import time
 from datetime import UTC, datetime, timedelta, timezone
@@ -53,18 +54,21 @@ def _cn_time() -> str:
     return datetime.now(UTC).astimezone(_CN).strftime("%Y-%m-%d %H:%M:%S")
 
 
-class Sender:
-    """Base: ``set_stock`` and ``confirm`` per platform over one shared httpx client."""
+class Sender(abc.ABC):
+    """Base: ``set_stock`` and ``confirm`` per platform over one shared httpx client (each platform's
+    sender below implements both)."""
 
     def __init__(self, profile: ChannelProfile, http: httpx.AsyncClient) -> None:
         self.profile = profile
         self.http = http
 
+    @abc.abstractmethod
     async def set_stock(self, listing: Listing, current: int | None, desired: int, attempt_id: str) -> PushResult:
-        raise NotImplementedError
+        """Make the platform show ``desired`` for ``listing`` (idempotent on ``attempt_id``)."""
 
+    @abc.abstractmethod
     async def confirm(self, shipment: Shipment) -> PushResult:
-        raise NotImplementedError
+        """Tell the platform one parcel shipped (carrier code, waybill)."""
 
     async def _post(self, url: str, **kwargs: Any) -> tuple[int, Any]:
         try:
