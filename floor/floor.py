@@ -13,6 +13,7 @@ from floor.accounts.store import AccountStore
 from floor.availability.service import Availability
 from floor.availability.store import AvailabilityStore
 from floor.catalog.store import CatalogStore
+from floor.channels.confirm import OrderLife
 from floor.channels.service import ChannelIntake, Channels
 from floor.channels.store import ChannelStore
 from floor.core.settings import Settings
@@ -94,6 +95,11 @@ class Floor:
         self.channels = Channels(ChannelStore(client), ChannelIntake(self.orders, self.routing), self.incidents)
         self.shipping = Shipping(ShippingStore(client, self.scripts), self.orders, self.incidents.store)
         self.printing = Printing(self.shipping.store, self.incidents.store)
+        # issue 7: the order's life after intake (ship confirmations, acks, push profiles from shops)
+        self.life = OrderLife(self.channels.store, self.routing.store, self.availability, self.orders.store)
+        self.channels.life = self.life
+        self.routing.handling.life = self.life
+        self.shipping.shipped_hooks.append(self.life.shipped)
         self.planning = Planning(PlanningStore(client, self.scripts), self.settings.scan_ttl_s)
         self.counting = Counting(CountStore(client, self.scripts), self.planning.store)
         self.transfers = Transfers(self.planning)

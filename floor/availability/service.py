@@ -16,6 +16,7 @@ import time
 import httpx
 import msgspec
 
+from floor.availability.acks import Ack, send_ack
 from floor.availability.model import (
     ChannelProfile,
     CheckReport,
@@ -159,7 +160,7 @@ class Availability:
             attempts = backoff.get(key, (0, 0))[1] + 1
             await self.store.failed(channel, shop, key, detail, attempts, now + min(60_000, 500 * 2 ** (attempts - 1)))
 
-        counts = {"accepted": 0, "retry": 0, "refused": 0, "shipped": 0}
+        counts = {"accepted": 0, "retry": 0, "refused": 0, "shipped": 0, "acked": 0}
         for key, want in sorted(desired.items()):
             listing = listings.get(key)
             if listing is None or waiting(key):
@@ -188,6 +189,17 @@ class Availability:
             else:
                 counts[result.outcome] += 1
                 await failed(parcel, result.detail)
+        # -- cancels and holds acknowledged (floor/availability/acks.py), after the ship calls --
+        for key, raw in sorted((await self.store.pending_acks(channel, shop)).items()):
+            if waiting(key):
+                continue
+            result = await send_ack(sender, msgspec.json.decode(raw, type=Ack))
+            if result.outcome in ("accepted", "not_applicable"):
+                await self.store.ack_done(channel, shop, key, result.outcome)
+                counts["acked"] += 1
+            else:
+                counts["retry"] += 1
+                await failed(key, result.detail)
         return counts
 
     async def _refusal(self, profile: ChannelProfile, key: str, quantity: int, result: PushResult) -> None:
@@ -210,3 +222,8 @@ class Availability:
         """Queue a parcel's confirmation; False when that parcel was queued or confirmed before."""
         await self.profile(channel, shop)
         return await self.store.enqueue_shipment(channel, shop, shipment.parcel, msgspec.json.encode(shipment))
+
+    async def acknowledge(self, channel: str, shop: str, ack: Ack) -> bool:
+        """Queue a cancel / hold acknowledgement; False when that key was queued or sent before."""
+        await self.profile(channel, shop)
+        return await self.store.enqueue_ack(channel, shop, ack.key, msgspec.json.encode(ack))

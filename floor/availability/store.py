@@ -211,3 +211,24 @@ class AvailabilityStore:
 
     async def confirmed_shipments(self, channel: str, shop: str) -> set[str]:
         return set(await self.client.smembers(outbox_key(channel, shop, "shipped")))
+
+    # -- acknowledgements (floor/availability/acks.py): ``ack`` (key -> JSON), ``acked`` (key -> outcome)
+    async def enqueue_ack(self, channel: str, shop: str, key: str, payload: bytes) -> bool:
+        """False when that ack was queued or sent before (never twice per key)."""
+        if await self.client.hexists(outbox_key(channel, shop, "acked"), key):
+            return False
+        return bool(await self.client.hsetnx(outbox_key(channel, shop, "ack"), key, payload))
+
+    async def pending_acks(self, channel: str, shop: str) -> dict[str, str]:
+        return dict(await self.client.hgetall(outbox_key(channel, shop, "ack")))
+
+    async def ack_done(self, channel: str, shop: str, key: str, outcome: str) -> None:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(outbox_key(channel, shop, "acked"), key, outcome)
+            pipe.hdel(outbox_key(channel, shop, "ack"), key)
+            pipe.hdel(outbox_key(channel, shop, "failed"), key)
+            pipe.hdel(outbox_key(channel, shop, "backoff"), key)
+            await pipe.execute()
+
+    async def acked(self, channel: str, shop: str) -> dict[str, str]:
+        return dict(await self.client.hgetall(outbox_key(channel, shop, "acked")))

@@ -95,6 +95,11 @@ class Mapping(Input, frozen=True, forbid_unknown_fields=True):
     channel_sku: ChannelSku
     components: Annotated[list[Component], msgspec.Meta(min_length=1, max_length=MAX_COMPONENTS)]
     gifts: Annotated[list[Component], msgspec.Meta(max_length=MAX_COMPONENTS)] = []
+    # Where the stock push writes this listing (floor/channels/push_profile.py): the platform's item id
+    # (num_iid / goods_id / product id), its SKU id (Shopify: the inventory item gid) and Shopify's location.
+    item_id: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[!-~]*$")] = ""
+    sku_id: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[!-~]*$")] = ""
+    location_id: Annotated[str, msgspec.Meta(max_length=128, pattern=r"^[!-~]*$")] = ""
 
 
 class MappingBody(Input, frozen=True, forbid_unknown_fields=True):

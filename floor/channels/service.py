@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Mapping as Headers
+from typing import Any
 
 import msgspec
 
@@ -134,13 +135,17 @@ class Channels:
         self.intake = intake
         self.incidents = incidents  # a held order raises a floor exception (kind 'other') on the board
         self._shops: dict[tuple[str, str], tuple[float, Shop]] = {}
+        self.life: Any = None  # floor.channels.confirm.OrderLife (set by floor.py): acks, cancel after release
 
     # -- admin -------------------------------------------------------------------------------------
 
     async def create_shop(self, data: NewShop) -> ShopView:
         shop = Shop(data.channel, data.shop, data.secret, data.warehouse, data.app_key, data.sign_method,
                     data.api_url, data.name, access_token=data.access_token, seller=data.seller)
-        return view(await self.store.save_shop(shop))
+        saved = view(await self.store.save_shop(shop))
+        if self.life is not None:  # the shop's stock push / ship calls use these credentials
+            await self.life.sync_shop(data.channel, data.shop)
+        return saved
 
     async def shops(self) -> list[ShopView]:
         return [view(shop) for shop in await self.store.shops()]
@@ -163,6 +168,8 @@ class Channels:
         """(mappings the shop has now, held orders taken again with them) — at most 200 held orders."""
         record = await self.shop(channel, shop)
         count = await self.store.save_mappings(channel, shop, mappings)
+        if self.life is not None:  # the listings the stock push writes
+            await self.life.sync_shop(channel, shop)
         retaken = 0
         for order_id in await self.store.held(channel, shop, limit=200):
             stored = (await self.store.record(channel, shop, order_id)).get("order")
@@ -233,6 +240,8 @@ class Channels:
         })
         if held and self.incidents is not None and outcome.warehouse:
             await self._raise_hold(shop, order, outcome)
+        if self.life is not None:
+            await self.life.after_take(shop, order, outcome)
         return outcome
 
     async def _raise_hold(self, shop: Shop, order: CanonicalOrder, outcome: Outcome) -> None:

@@ -9,6 +9,7 @@ released ones are reported in the trace (they need a put-back). A hold keeps the
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import msgspec
 
@@ -31,6 +32,7 @@ class OrderHandling:
         self.store = store
         self.orders = orders
         self.incidents = incidents
+        self.life: Any = None  # floor.channels.confirm.OrderLife (set by floor.py): put-back and platform acks
 
     async def merge(self, key: str, group: MergeGroup | None, warehouse: str, platform_id: str, window_s: int) -> str:
         if group is not None and group.warehouse != warehouse:
@@ -71,6 +73,12 @@ class OrderHandling:
                 parcels.append(msgspec.structs.replace(parcel, status="cancelled"))
                 trace.append(TraceStep("", parcel.warehouse, "cancelled", f"{parcel.order_id} released"))
             except Exception as error:  # released / picked: on the floor, needs a put-back
+                done = await self.life.cancel_on_floor(parcel.warehouse, parcel.order_id, reason) if self.life else ""
+                if done in ("put_back", "cancelled"):  # picking stopped; picked units go back (floor/putback)
+                    parcels.append(msgspec.structs.replace(parcel, status="cancelled"))
+                    trace.append(TraceStep("", parcel.warehouse, "put_back", f"{parcel.order_id}: picking stopped, "
+                                           "picked units go back through a put-back task"))
+                    continue
                 parcels.append(parcel)
                 trace.append(TraceStep("", parcel.warehouse, "cancel_refused", f"{parcel.order_id}: {error}"))
         if o.merge_group:
@@ -82,7 +90,15 @@ class OrderHandling:
         outcome = msgspec.structs.replace(o, status="cancelled", parcels=parcels, trace=trace, merge_group="",
                                           repeat=False)
         await self.store.save(msgspec.structs.replace(record, outcome=outcome))
+        await self._ack(outcome, "cancelled", reason)
         return outcome
+
+    async def _ack(self, outcome: RoutingOutcome, kind: str, note: str) -> None:
+        """Tell the platform (floor/channels/confirm.py: its outbox, once per occurrence)."""
+        if self.life is not None:
+            occurrence = sum(step.verdict == kind for step in outcome.trace)
+            await self.life.acknowledge(outcome.channel, outcome.shop, outcome.platform_order_id, kind, note,
+                                        occurrence)
 
     async def hold(self, channel: str, shop: str, platform_id: str, reason: str) -> RoutingOutcome:
         record = await self._record(channel, shop, platform_id)
@@ -101,6 +117,7 @@ class OrderHandling:
         outcome = msgspec.structs.replace(o, status="held", parcels=parcels, holds=holds, repeat=False,
                                           trace=[*o.trace, TraceStep("", "", "held", f"manual: {reason}")])
         await self.store.save(msgspec.structs.replace(record, outcome=outcome))
+        await self._ack(outcome, "held", reason)
         return outcome
 
     async def release(self, channel: str, shop: str, platform_id: str, actor: str) -> RoutingOutcome:
@@ -117,4 +134,5 @@ class OrderHandling:
         outcome = msgspec.structs.replace(o, status=outcome_status(parcels, False, []), parcels=parcels, holds=[],
                                           repeat=False, trace=[*o.trace, TraceStep("", "", "released", f"by {actor}")])
         await self.store.save(msgspec.structs.replace(record, outcome=outcome))
+        await self._ack(outcome, "released", f"released by {actor}")
         return outcome

@@ -67,6 +67,9 @@ class Shipping:
         self.enqueue = enqueue
         self.push_secrets: dict[str, str] = {}  # local carriers' push secrets (FLOOR_CARRIERS "local")
         self.origins: dict[str, str] = {}  # warehouse -> the zone table's origin it ships like (tests, new sites)
+        # Called with (warehouse, shipment) once waybills exist, again on a repeated close (idempotent):
+        # the channel outbox queues each source order's ship call (floor/channels/confirm.py).
+        self.shipped_hooks: list[Callable[[str, Shipment], Awaitable[Any]]] = []
 
     def adapter(self, warehouse: str, carrier: str) -> Adapter:
         if carrier in self.adapters:
@@ -111,6 +114,7 @@ class Shipping:
                         last: bool = False) -> CloseResult:
         session = await self.session(warehouse, order_id)
         if session.shipment_id:
+            await self._shipped(warehouse, session.shipment_id)
             return CloseResult("ok", shipment_id=session.shipment_id)
         box = session.open_box
         if not box.items:
@@ -135,7 +139,15 @@ class Shipping:
         await self.store.save_pack(warehouse, order_id, session)
         if session.shipment_id and self.enqueue is not None:
             await self.enqueue(warehouse, session.shipment_id, session.station)
+        if session.shipment_id:
+            await self._shipped(warehouse, session.shipment_id)
         return CloseResult("ok", expected, session.shipment_id)
+
+    async def _shipped(self, warehouse: str, shipment_id: str) -> None:
+        if self.shipped_hooks:
+            shipment = await self.store.get(warehouse, shipment_id)
+            for hook in self.shipped_hooks:
+                await hook(warehouse, shipment)
 
     # ---- quote and ship
     async def prepare(self, warehouse: str, order_id: str, ship_to: ShipTo) -> None:

@@ -47,6 +47,7 @@ class Platforms:
         self.fail_next: dict[str, int] = {}
         self.apply_then_fail: dict[str, int] = {}
         self.bad_signatures = 0
+        self.acks: dict[str, list[dict[str, Any]]] = {}  # "<platform>:<order>" -> memo / note / remark / tag calls
         self.calls: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -86,6 +87,10 @@ class Platforms:
                 return 200, {"error_response": {"code": 15, "sub_msg": "already consigned 已发货"}}
             done.append({"waybill": waybill, "form": form})
             return 200, {"logistics_offline_send_response": {"shipping": {"is_success": True}}}
+        if method == "taobao.trade.memo.update":
+            assert form["flag"] in ("0", "1", "2", "3", "4", "5") and form["tid"] and form["memo"]
+            self.acks.setdefault(f"top:{form['tid']}", []).append({"memo": form["memo"], "flag": form["flag"]})
+            return 200, {"trade_memo_update_response": {"trade": {"tid": form["tid"]}}}
         return 200, {"error_response": {"code": 22, "msg": f"unknown method {method}"}}
 
     def pdd(self, form: dict[str, str]) -> tuple[int, Any]:
@@ -102,8 +107,13 @@ class Platforms:
             return 200, {"goods_quantity_update_response": {"is_success": True}}
         if form["type"] == "pdd.logistics.online.send":
             done = self.shipments.setdefault(f"pdd:{form['order_sn']}", [])
-            done.append({"waybill": form["tracking_number"]})
+            if any(s["waybill"] == form["tracking_number"] for s in done):
+                return 200, {"error_response": {"error_code": 52101, "error_msg": "订单已发货 already shipped"}}
+            done.append({"waybill": form["tracking_number"], "logistics_id": form["logistics_id"]})
             return 200, {"logistics_online_send_response": {"is_success": True}}
+        if form["type"] == "pdd.order.note.update":
+            self.acks.setdefault(f"pdd:{form['order_sn']}", []).append({"note": form["note"], "tag": form["tag"]})
+            return 200, {"response": {"success": True}}
         return 200, {"error_response": {"error_code": 10000, "error_msg": "unknown type"}}
 
     def douyin(self, path: str, query: dict[str, str], body: str) -> tuple[int, Any]:
@@ -123,6 +133,9 @@ class Platforms:
             return 200, {"code": 10000, "msg": "success"}
         if path == "/order/logisticsAdd":
             self.shipments.setdefault(f"douyin:{param['order_id']}", []).append(param)
+            return 200, {"code": 10000, "msg": "success"}
+        if path == "/order/addOrderRemark":
+            self.acks.setdefault(f"douyin:{param['order_id']}", []).append(param)
             return 200, {"code": 10000, "msg": "success"}
         return 200, {"code": 40001, "msg": "unknown method"}
 
@@ -150,6 +163,9 @@ class Platforms:
             ref = f["lineItemsByFulfillmentOrder"][0]["fulfillmentOrderId"]
             self.shipments.setdefault(f"shopify:{ref}", []).append(f["trackingInfo"])
             return 200, {"data": {"fulfillmentCreate": {"userErrors": []}}}
+        if "tagsAdd" in query:
+            self.acks.setdefault(f"shopify:{variables['id']}", []).append({"tags": variables["tags"]})
+            return 200, {"data": {"tagsAdd": {"userErrors": []}}}
         return 400, {"errors": "unknown query"}
 
     def own_site(self, path: str, headers: Any, raw: bytes) -> tuple[int, Any]:
@@ -160,6 +176,8 @@ class Platforms:
         body = json.loads(raw)
         if path == "/stock":
             self.quantity[f"own_site:{body['listing']}"] = body["quantity"]
+        elif path == "/acks":
+            self.acks.setdefault(f"own_site:{body['platform_order_id']}", []).append(body)
         else:
             self.shipments.setdefault(f"own_site:{body['platform_order_id']}", []).append(body)
         return 200, {"ok": True}
@@ -177,7 +195,7 @@ class Platforms:
                 answer = self.pdd(dict(parse_qsl(raw.decode())))
             elif path.startswith("/admin/api/"):
                 answer = self.shopify(headers, json.loads(raw))
-            elif path in ("/stock", "/shipments"):
+            elif path in ("/stock", "/shipments", "/acks"):
                 answer = self.own_site(path, headers, raw)
             else:
                 assert "json" in ctype

@@ -1,0 +1,149 @@
+"""The life of a channel order after intake, told back to its platform through the channel outbox:
+shipments confirmed per parcel, cancels and holds acknowledged, the push profile kept in step with
+the shop registered through the admin API.
+
+Invariants: a parcel (one shipment of our floor, i.e. one waybill set) is confirmed once per SOURCE
+platform order (key ``<shipment id>:<platform order id>``): a merged shipment (合单) confirms every
+order it carries, a split order confirms each of its parcels. The outbox (floor/availability) sends
+and retries; a key the platform accepted is never queued again. Acknowledgements are keyed per
+(kind, order, occurrence) the same way. The caller (shipping's close, the routing handling, the
+channel take) calls here after its own write succeeded; every call is safe to repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from floor.availability.acks import ACK_KINDS, Ack
+from floor.availability.model import ChannelProfile
+from floor.availability.senders import Shipment as ShipCall
+from floor.availability.service import Availability
+from floor.channels.model import CHANNELS, ResolvedLine
+from floor.channels.push_profile import profile_of
+from floor.channels.store import ChannelStore
+from floor.core.errors import FloorError, NotFoundError
+from floor.orders.store import OrderStore
+from floor.routing.store import RoutingStore
+
+
+@lru_cache(maxsize=1)
+def _codes() -> dict[str, dict[str, str]]:
+    raw = json.loads((Path(__file__).parent / "data" / "carrier_codes.json").read_text())
+    raw.pop("_doc", None)
+    return {k: dict(v) for k, v in raw.items()}
+
+
+def carrier_code(channel: str, carrier: str) -> str:
+    """The platform's code for our carrier (data/carrier_codes.json); our code when it has none."""
+    return _codes().get(channel, {}).get(carrier, carrier)
+
+
+def platform_id(external_id: str) -> str:
+    """The platform order id of a floor order's external id (``<id>``, ``<id>#<n>``, ``<id>~<rev>#<n>``)."""
+    head = external_id.rsplit("#", 1)[0] if "#" in external_id else external_id
+    return re.sub(r"~\d+$", "", head)
+
+
+class OrderLife:
+    def __init__(self, channels: ChannelStore, routing: RoutingStore, availability: Availability,
+                 orders: OrderStore) -> None:
+        self.channels = channels
+        self.routing = routing
+        self.availability = availability
+        self.orders = orders
+        self.putback: Any = None  # floor.putback.service.PutBacks (set by floor.py): cancel after release
+
+    # -- the push profile of a registered shop (the admin API's shops and SKU mappings) ---------
+    async def sync_shop(self, channel: str, shop: str) -> ChannelProfile | None:
+        """(Re)derive the shop's push profile; None when the shop is not registered or has no API URL."""
+        record = await self.channels.shop(channel, shop)
+        if record is None or not record.api_url:
+            return None  # no API URL registered: nothing can be pushed or confirmed to that shop
+        sites: list[str] = []
+        if record.seller:
+            rules = await self.routing.rules(record.seller)
+            sites = [site.warehouse for site in rules.sites] if rules else []
+        previous = await self.availability.store.profile(channel, shop)
+        profile = profile_of(record, await self.channels.all_mappings(channel, shop), sites, previous)
+        return await self.availability.put_profile(profile)
+
+    async def _ready(self, channel: str, shop: str) -> bool:
+        if channel not in CHANNELS:
+            return False
+        if await self.availability.store.profile(channel, shop) is not None:
+            return True
+        return await self.sync_shop(channel, shop) is not None
+
+    # -- shipment confirmation ------------------------------------------------------------------
+    async def shipped(self, warehouse: str, shipment: Any) -> list[str]:
+        """Queue the ship call of every source order of a labelled shipment (floor.shipping.model.Shipment);
+        returns the parcel keys queued now (empty on a repeat)."""
+        waybills = [box.waybill for box in shipment.boxes if box.waybill]
+        if not waybills:
+            return []
+        queued = []
+        for order_id in dict.fromkeys([shipment.order_id, *getattr(shipment, "orders", [])]):
+            try:
+                order = await self.orders.get(warehouse, order_id)
+            except NotFoundError:
+                continue
+            pid = platform_id(order.external_id)
+            if not order.shop or not await self._ready(order.channel, order.shop):
+                continue  # an order keyed in by hand, or a channel with no registered shop: nothing to tell
+            call = ShipCall(parcel=f"{shipment.shipment_id}:{pid}", platform_order_id=pid,
+                            carrier=carrier_code(order.channel, shipment.carrier), waybill=waybills[0],
+                            line_ids=await self._split_lines(order.channel, order.shop, pid,
+                                                             {line.sku for line in order.lines}))
+            if await self.availability.confirm_shipment(order.channel, order.shop, call):
+                queued.append(call.parcel)
+        return queued
+
+    async def _split_lines(self, channel: str, shop: str, pid: str, skus: set[str]) -> list[str]:
+        """The platform line ids in this parcel when the order ships in several parcels, else [] (whole order)."""
+        record = await self.routing.record(channel, shop, pid)
+        live = [p for p in record.outcome.parcels if p.status != "cancelled"] if record else []
+        if len(live) < 2:
+            return []
+        raw = (await self.channels.record(channel, shop, pid)).get("lines")
+        lines = msgspec.json.decode(raw, type=list[ResolvedLine]) if raw else []
+        return sorted({line.line_id for line in lines if line.sku in skus and line.line_id})
+
+    # -- cancels and holds ------------------------------------------------------------------------
+    async def acknowledge(self, channel: str, shop: str, pid: str, kind: str, note: str, occurrence: int = 0) -> bool:
+        """Queue ``kind`` (held | released | cancelled) for the platform; False on a repeat or no shop."""
+        if kind not in ACK_KINDS or not await self._ready(channel, shop):
+            return False
+        ack = Ack(f"{kind}:{pid}:{occurrence}", pid, kind, "".join(c if c.isprintable() else " " for c in note)[:200])
+        return await self.availability.acknowledge(channel, shop, ack)
+
+    async def cancel_on_floor(self, warehouse: str, order_id: str, reason: str) -> str:
+        """Cancel one floor order whatever its state: 'cancelled' (released its reservation),
+        'put_back' (it was on the floor: picking stops, picked units go back through a put-back task),
+        'shipped' / 'gone' (nothing to do here). Safe to repeat."""
+        try:
+            await self.orders.cancel(warehouse, order_id, reason[:200])
+            return "cancelled"
+        except NotFoundError:
+            return "gone"
+        except FloorError:
+            if self.putback is None:
+                raise
+            return str(await self.putback.cancel_released(warehouse, order_id, reason[:200]))
+
+    async def after_take(self, shop: Any, order: Any, outcome: Any) -> None:
+        """After the channel took a version of a platform order (floor/channels/service.py Channels.take):
+        a cancel of an order taken on the shop's own warehouse (not routed) is carried out on the
+        floor; holds and cancels are acknowledged."""
+        pid = order.platform_order_id
+        if outcome.result == "cancel_requested" and outcome.floor_order and outcome.warehouse:
+            await self.cancel_on_floor(outcome.warehouse, outcome.floor_order, "cancelled on the platform")
+        if outcome.result == "held":
+            await self.acknowledge(shop.channel, shop.shop, pid, "held", "; ".join(outcome.reasons))
+        elif order.state == "cancelled" and outcome.floor_order:
+            await self.acknowledge(shop.channel, shop.shop, pid, "cancelled", "cancelled in the warehouse")
