@@ -32,6 +32,8 @@ from floor.picking.store import PickingStore
 from floor.planning.service import Planning
 from floor.planning.store import PlanningStore
 from floor.planning.transfers import Transfers
+from floor.putback.service import PutBacks
+from floor.putback.store import PutBackStore
 from floor.returns.service import Returns
 from floor.returns.store import ReturnStore
 from floor.routing.service import Router
@@ -62,6 +64,7 @@ CAPABILITIES = (
     "floor.planning",
     "floor.counting",
     "floor.returns",
+    "floor.putback",
 )
 
 
@@ -97,6 +100,8 @@ class Floor:
         self.printing = Printing(self.shipping.store, self.incidents.store)
         # issue 7: the order's life after intake (ship confirmations, acks, push profiles from shops)
         self.life = OrderLife(self.channels.store, self.routing.store, self.availability, self.orders.store)
+        self.putback = PutBacks(PutBackStore(client, self.scripts))  # cancel after release: put-back tasks
+        self.life.putback = self.putback
         self.channels.life = self.life
         self.routing.handling.life = self.life
         self.shipping.shipped_hooks.append(self.life.shipped)

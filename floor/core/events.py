@@ -238,6 +238,18 @@ class ReturnOutcome(Event, tag="return_outcome", frozen=True):
     refund_units: int
 
 
+class OrderPutBack(Event, tag="order_put_back", frozen=True):
+    """An order already on the floor was cancelled (floor/putback/lua/putback_cancel.lua): its
+    unpicked steps left their tasks and their reservation was released; ``units`` picked units go
+    back to their bins through the put-back task ``task_id`` ('' = none was picked)."""
+
+    order_id: str
+    task_id: str
+    units: int
+    was: Literal["released", "picked", "picked_short"]
+    reason: str
+
+
 # --- the units Stream ---------------------------------------------------------------------------
 
 
@@ -260,6 +272,7 @@ FloorEvent = (
     | TaskUnassigned | TaskReassigned | ExceptionRaised | ExceptionAcknowledged | ExceptionResolved
     | ReturnOutcome
     | ReleaseDecided
+    | OrderPutBack
 )
 UnitEvent = Picked
 AnyEvent = FloorEvent | UnitEvent
@@ -270,6 +283,7 @@ CATALOGUE: tuple[type[Event], ...] = (
     TaskUnassigned, TaskReassigned, ExceptionRaised, ExceptionAcknowledged, ExceptionResolved, Picked,
     ReturnOutcome,
     ReleaseDecided,
+    OrderPutBack,
 )
 
 

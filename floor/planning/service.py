@@ -159,6 +159,9 @@ class Planning:
             code = classify_barcode(barcode)
             return await self.store.scan_move(warehouse, picker, task_id, scan_id, code_kind, value, quantity,
                                               self.scan_ttl_s, barcode, "rma_scan", code.serial, code.lot)
+        if kind == "putback":  # issue 7: a put-back task (floor/putback/lua/putback_scan.lua)
+            return await self.store.scan_move(warehouse, picker, task_id, scan_id, code_kind, value, quantity,
+                                              self.scan_ttl_s, barcode, "putback_scan")
         script = "count_scan" if kind == "count" else "scan_move"
         return await self.store.scan_move(warehouse, picker, task_id, scan_id, code_kind, value, quantity,
                                           self.scan_ttl_s, barcode, script)
