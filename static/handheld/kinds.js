@@ -8,6 +8,7 @@ const KINDS = {
   putaway: { zh: "上架", en: "Put away" },
   count: { zh: "盘点", en: "Count" },
   return: { zh: "退货收货", en: "Return receipt" },
+  putback: { zh: "取消回库", en: "Put back" }, // issue 7: units of an order cancelled after release
 };
 
 const both = (zh, en) => `${zh} · ${en}`;
@@ -30,7 +31,11 @@ export function decorateTask(task, el, body) {
   body.dataset.kind = kind;
   if (!task || kind === "pick" || task.step >= task.steps.length) return;
   el.stepOf.textContent = `${kindTitle(kind)} — ${el.stepOf.textContent}`;
-  if (kind === "return") {
+  if (kind === "putback") {
+    el.locationLabel.textContent = task.at_location
+      ? both("放回此库位（扫描库位条码）", "Put it back in this bin (scan the bin)")
+      : both("扫描要放回的商品", "Scan the unit to put back");
+  } else if (kind === "return") {
     el.locationLabel.textContent = task.at_location
       ? both("逐件扫描退货商品（序列号商品扫 GS1 条码）", "Scan each returned unit (serial items: the GS1 code)")
       : both("到退货道口扫描包裹", "Scan the parcel at dock");
@@ -52,6 +57,10 @@ export function kindVerdictMessage(frame) {
   const expected = frame.expected || {};
   if (kind === "return") {
     const word = returnVerdict(frame, expected);
+    if (word) return word;
+  }
+  if (kind === "putback") {
+    const word = putbackVerdict(frame, expected);
     if (word) return word;
   }
   switch (frame.verdict) {
@@ -102,6 +111,31 @@ function returnVerdict(frame, expected) {
       return both(`请先扫描道口 ${expected.location || ""}`, `Scan dock ${expected.location || ""} first`);
     case "wrong_location":
       return both(`道口错误，应为 ${expected.location || "?"}`, `Wrong dock — scan ${expected.location || "?"}`);
+    default:
+      return null;
+  }
+}
+
+/** Put-back verdicts (putback_scan.lua, issue 7): the unit first, then its bin. */
+function putbackVerdict(frame, expected) {
+  switch (frame.verdict) {
+    case "ok":
+      if (frame.task_done) return both("取消回库完成", "Put back — all units are back");
+      if (frame.at_location) {
+        return both(`放回 ${expected.location || "?"}，扫描库位`, `Put it in ${expected.location || "?"} — scan the bin`);
+      }
+      return both(`已放回 ${frame.picked} / ${expected.quantity ?? "?"}（${expected.sku || ""}）`,
+        `Back ${frame.picked} of ${expected.quantity ?? "?"} (${expected.sku || ""})`);
+    case "wrong_kind":
+      return frame.expected_kind === "location"
+        ? both("请先扫描库位放回手中的商品", "Scan the bin for the unit in hand first")
+        : both("请先扫描要放回的商品", "Scan the unit first, then its bin");
+    case "wrong_location":
+      return both(`库位错误，应放回 ${expected.location || "?"}`, `Wrong bin — put it in ${expected.location || "?"}`);
+    case "wrong_item":
+      return both("该商品不在此回库任务上", "Not on this put-back");
+    case "over_pick":
+      return both("该商品已全部放回", "All units of this item are already back");
     default:
       return null;
   }

@@ -198,6 +198,21 @@ async def release_policy_decides(run: Run) -> None:
     # back to manual: the session's live web nodes run the release loop on this same Redis
     await floor.release.set_policy(w, ReleasePolicy(), "sup", 0)
 
+async def order_put_back(run: Run) -> None:
+    """order_put_back (floor/putback/lua/putback_cancel.lua): a released order cancelled after a pick;
+    its put-back task's verdicts (putback_scan.lua) decode as verdict frames."""
+    floor, w = run.floor, run.warehouse
+    _, placed = await floor.orders.intake(w, NewOrder("tmall", "C-PB", [OrderLine("SKU00021", 1)], w))
+    task_id = await run.release_one("cw-pb", order_ids=[placed.order_id])
+    step = (await floor.picking.task(w, task_id)).steps[0]
+    await run.scan(task_id, "pb-l", step.location)
+    await run.scan(task_id, "pb-i", step.gtin, step.quantity)
+    result = await floor.putback.cancel(w, placed.order_id, "cancelled on the platform")
+    for scan_id, code in (("pb-1", step.location), ("pb-2", step.gtin), ("pb-3", step.location)):
+        _repeat, verdict = await floor.planning.scan(w, run.picker, result.task_id, scan_id, code, 1, "putback")
+        run.verdicts.append(verdict)
+
+
 SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     intake_reserve_backorder_retry,
     release_scan_to_completion,
@@ -207,6 +222,7 @@ SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     presence_and_reassign,
     return_outcome,
     release_policy_decides,
+    order_put_back,
 ]
 
 
