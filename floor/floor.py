@@ -105,6 +105,7 @@ class Floor:
         self.channels.life = self.life
         self.routing.handling.life = self.life
         self.shipping.shipped_hooks.append(self.life.shipped)
+        self.shipping.merge_partners = self.life.merge_partners  # 合单: one parcel per merge group
         self.planning = Planning(PlanningStore(client, self.scripts), self.settings.scan_ttl_s)
         self.counting = Counting(CountStore(client, self.scripts), self.planning.store)
         self.transfers = Transfers(self.planning)

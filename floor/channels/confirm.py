@@ -114,6 +114,37 @@ class OrderLife:
         lines = msgspec.json.decode(raw, type=list[ResolvedLine]) if raw else []
         return sorted({line.line_id for line in lines if line.sku in skus and line.line_id})
 
+    # -- merged orders (合单) ------------------------------------------------------------------------
+    async def merge_partners(self, warehouse: str, order_id: str) -> list[str]:
+        """The other live floor orders in ``warehouse`` of the merge group of ``order_id``'s platform order
+        (the routing's group link): the pack bench ships them as one parcel. Cancelled members are out."""
+        try:
+            order = await self.orders.get(warehouse, order_id)
+        except NotFoundError:
+            return []
+        pid = platform_id(order.external_id)
+        record = await self.routing.record(order.channel, order.shop, pid) if order.shop else None
+        if record is None or not record.outcome.merge_group or record.outcome.status == "cancelled":
+            return []
+        group = await self.routing.merge_link(record.outcome.merge_group)
+        partners: list[str] = []
+        for other in group.orders if group else []:
+            if other == pid:
+                continue
+            linked = await self.routing.record(order.channel, order.shop, other)
+            if linked is None or linked.outcome.status == "cancelled":
+                continue
+            for parcel in linked.outcome.parcels:
+                if parcel.warehouse != warehouse or parcel.status == "cancelled":
+                    continue
+                try:
+                    status = (await self.orders.get(warehouse, parcel.order_id)).status
+                except NotFoundError:
+                    continue
+                if status not in ("cancelled", "backordered"):
+                    partners.append(parcel.order_id)
+        return partners
+
     # -- cancels and holds ------------------------------------------------------------------------
     async def acknowledge(self, channel: str, shop: str, pid: str, kind: str, note: str, occurrence: int = 0) -> bool:
         """Queue ``kind`` (held | released | cancelled) for the platform; False on a repeat or no shop."""

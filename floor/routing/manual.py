@@ -96,7 +96,8 @@ class OrderHandling:
     async def _ack(self, outcome: RoutingOutcome, kind: str, note: str) -> None:
         """Tell the platform (floor/channels/confirm.py: its outbox, once per occurrence)."""
         if self.life is not None:
-            occurrence = sum(step.verdict == kind for step in outcome.trace)
+            # a cancel happens once per order; holds and releases may repeat (one ack per occurrence)
+            occurrence = 0 if kind == "cancelled" else sum(step.verdict == kind for step in outcome.trace)
             await self.life.acknowledge(outcome.channel, outcome.shop, outcome.platform_order_id, kind, note,
                                         occurrence)
 

@@ -21,6 +21,7 @@ from floor.store.scripts import Scripts
 
 _G = keys.GLOBAL_PREFIX
 QUEUED = f"{_G}routing:queued"  # zset: "<channel>:<shop>:<platform id>" of queued orders by time
+MERGE_LINK_S = 30 * 86400  # how long a merge group's link is kept for packing and confirmation
 
 
 class Record(msgspec.Struct, frozen=True):
@@ -117,6 +118,14 @@ class RoutingStore:
             await self.client.delete(f"{_G}routing:merge:{key}")
         else:
             await self.client.set(f"{_G}routing:merge:{key}", msgspec.json.encode(group), px=ttl_ms)
+        if group.orders:  # issue 7: the link outlives the merge window (the pack bench ships the group as one)
+            await self.client.set(f"{_G}routing:mergelink:{key}", msgspec.json.encode(group), ex=MERGE_LINK_S)
+
+    async def merge_link(self, key: str) -> MergeGroup | None:
+        """The merge group as last written, kept MERGE_LINK_S after its window closed (cancelled members
+        are removed while the window is open; after it, the caller checks each member's status)."""
+        raw = await self.client.get(f"{_G}routing:mergelink:{key}")
+        return None if raw is None else msgspec.json.decode(raw, type=MergeGroup)
 
     async def hold_floor_order(self, warehouse: str, order_id: str, action: str, reason: str) -> str:
         _repeat, status = unwrap(await self.scripts.call("hold_order", warehouse, order_id, action, reason))

@@ -169,6 +169,7 @@ class Shipment(msgspec.Struct, frozen=True):
     route: str = "zpl_self"  # zpl_self | platform_component
     platform_print_data: list[str] = []  # encrypted print data per box (platform_component route)
     labels_state: str = "queued"  # queued | rendered | printed | print_failed (set by the labels job)
+    orders: list[str] = []  # issue 7: other floor orders of a merge group (合单) shipped in this parcel
 
     @property
     def service(self) -> str:

@@ -70,6 +70,7 @@ class PackSession(msgspec.Struct):
     items: dict[str, Item]
     boxes: list[PackedBox]
     shipment_id: str = ""
+    orders: list[str] = []  # issue 7: other floor orders of a merge group (合单) packed into this one parcel
 
     def packed(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -70,6 +70,8 @@ class Shipping:
         # Called with (warehouse, shipment) once waybills exist, again on a repeated close (idempotent):
         # the channel outbox queues each source order's ship call (floor/channels/confirm.py).
         self.shipped_hooks: list[Callable[[str, Shipment], Awaitable[Any]]] = []
+        # (warehouse, floor order) -> the other floor orders of its merge group (合单) in that warehouse
+        self.merge_partners: Callable[[str, str], Awaitable[list[str]]] | None = None
 
     def adapter(self, warehouse: str, carrier: str) -> Adapter:
         if carrier in self.adapters:
@@ -80,22 +82,41 @@ class Shipping:
 
     # ---- pack bench
     async def start_pack(self, warehouse: str, order_id: str, station: str) -> packing.PackSession:
+        """The order's pack session (created once). A merged order (合单) packs with the other orders of
+        its group in this warehouse that are not packed or shipped yet: one session, one parcel; starting
+        any member of a group already on a bench answers that session."""
         raw = await self.store.pack(warehouse, order_id)
         if raw is not None:
             return msgspec.json.decode(raw, type=packing.PackSession)
-        order = await self.orders.get(warehouse, order_id)
+        partners = await self.merge_partners(warehouse, order_id) if self.merge_partners else []
+        mine: list[str] = []
+        for partner in partners:
+            found = await self.store.pack(warehouse, partner)
+            if found is not None:
+                other = msgspec.json.decode(found, type=packing.PackSession)
+                if order_id in other.orders:
+                    return other  # packed with that member: one parcel
+            elif await self.store.of_order(warehouse, partner) is None:
+                mine.append(partner)
         expected: dict[str, int] = {}
-        for line in order.lines:
-            expected[line.sku] = expected.get(line.sku, 0) + line.quantity
+        for member in [order_id, *mine]:
+            for line in (await self.orders.get(warehouse, member)).lines:
+                expected[line.sku] = expected.get(line.sku, 0) + line.quantity
         facts = await self.store.sku_facts(warehouse, list(expected))
         items = {sku: packing.Item(sku, f.weight_g, f.length_mm, f.width_mm, f.height_mm, f.serial_controlled)
                  for sku, f in facts.items()}
-        session = packing.PackSession(order_id, station, expected, items, [])
+        session = packing.PackSession(order_id, station, expected, items, [], orders=mine)
         await self.store.save_pack(warehouse, order_id, session)
         return session
 
     async def session(self, warehouse: str, order_id: str) -> packing.PackSession:
         raw = await self.store.pack(warehouse, order_id)
+        if raw is None and self.merge_partners is not None:  # a member of a merged parcel: its session
+            for partner in await self.merge_partners(warehouse, order_id):
+                found = await self.store.pack(warehouse, partner)
+                if found is not None and order_id in msgspec.json.decode(found, type=packing.PackSession).orders:
+                    raw = found
+                    break
         if raw is None:
             raise NotFoundError(f"order '{order_id}' is not on a pack bench")
         return msgspec.json.decode(raw, type=packing.PackSession)
@@ -107,7 +128,7 @@ class Shipping:
         sku = code if code in session.expected else (await self.store.sku_of_gtin(warehouse, code) or code)
         result = packing.scan(session, sku, serial)
         if result == "ok":
-            await self.store.save_pack(warehouse, order_id, session)
+            await self.store.save_pack(warehouse, session.order_id, session)
         return result, session
 
     async def close_box(self, warehouse: str, order_id: str, weight_g: int, box_type: str = "",
@@ -136,7 +157,7 @@ class Shipping:
         if not session.missing():
             shipment = await self.ship(warehouse, session)
             session.shipment_id = shipment.shipment_id
-        await self.store.save_pack(warehouse, order_id, session)
+        await self.store.save_pack(warehouse, session.order_id, session)
         if session.shipment_id and self.enqueue is not None:
             await self.enqueue(warehouse, session.shipment_id, session.station)
         if session.shipment_id:
@@ -192,14 +213,17 @@ class Shipping:
             if existing is None:
                 raise ConflictError(f"order {session.order_id} is being shipped right now; try again")
             return existing
-        return await self._create(warehouse, shipment_id, session.order_id, ship_to, choice, boxes, now_ms)
+        for member in session.orders:  # a merged parcel: every member order is shipped by it
+            await self.store.claim_order(warehouse, member, shipment_id)
+        return await self._create(warehouse, shipment_id, session.order_id, ship_to, choice, boxes, now_ms,
+                                  session.orders)
 
     async def _create(self, warehouse: str, shipment_id: str, order_id: str, ship_to: ShipTo, choice: Choice,
-                      boxes: list[Box], now_ms: int) -> Shipment:
+                      boxes: list[Box], now_ms: int, orders: list[str] | None = None) -> Shipment:
         carrier = catalogue().carriers[choice.chosen.carrier]
         service = next(s for s in catalogue().services if s.code == choice.chosen.service)
         draft = Shipment(shipment_id, warehouse, order_id, ship_to.receiver(), choice, boxes, now_ms,
-                         route=carrier.route)
+                         route=carrier.route, orders=list(orders or []))
         adapter = self.adapter(warehouse, choice.chosen.carrier)
         labelled, print_data = [], []
         for box in boxes:

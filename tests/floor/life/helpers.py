@@ -40,7 +40,7 @@ async def pack_and_ship(floor: Floor, warehouse: str, order_id: str) -> CloseRes
         name="张三", phone="13800000001", province="广东", city="广州市", district="天河区", address="天河路 1 号",
         pinned="EMS_STD"))
     session = await floor.shipping.start_pack(warehouse, order_id, "PACK-1")
-    for sku, units in session.expected.items():
+    for sku, units in session.missing().items():
         for _ in range(units):
             assert (await floor.shipping.scan(warehouse, order_id, sku))[0] == "ok"
     session = await floor.shipping.session(warehouse, order_id)
