@@ -27,6 +27,7 @@ EXCEPTION_KINDS = (
     "parcel_lost",  # shipping: past the promised date plus margin, not delivered
     "other",
     "late_risk",  # raised by the release policy: a released order will miss its ship-by at the current rate
+    "ledger_drift",  # raised by the scheduled ledger audit (floor/availability/schedule.py): counters != ledger
 )
 
 EXCEPTION_LIFECYCLE = Lifecycle(

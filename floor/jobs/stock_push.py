@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 
+from floor.availability.schedule import audit
 from floor.core.settings import Settings
 from floor.floor import Floor
 
@@ -20,13 +21,21 @@ log = logging.getLogger("floor.stock_push")
 
 
 async def run(floor: Floor, stop: asyncio.Event, period_s: float = 0.1, drain_every: int = 1,
-              reconcile_every: int = 600) -> None:
+              reconcile_every: int = 600, audit_every: int = 36_000, keep: int = 100_000,
+              audit_warehouses: list[str] | None = None) -> None:
     """Loop until ``stop`` is set. A failed round is logged and retried next period. Every
     ``reconcile_every`` rounds (1 min by default) every profile's ATS is recomputed in full: a dirty
-    mark popped by a round that then failed is caught up there."""
+    mark popped by a round that then failed is caught up there. Every ``audit_every`` rounds (1 h by
+    default; 0 = never) the ledger audit runs (floor/availability/schedule.py: drift raises a
+    ``ledger_drift`` floor exception, long ledgers are compacted to ``keep`` entries) over every
+    warehouse (or ``audit_warehouses``)."""
     tick = 0
     while not stop.is_set():
         try:
+            if audit_every and tick % audit_every == audit_every - 1:
+                for result in await audit(floor.availability, audit_warehouses, keep=keep):
+                    if result.drift:
+                        log.error("ledger drift in %s: %d counter(s)", result.warehouse, result.drift)
             if tick % reconcile_every == reconcile_every - 1:
                 for profile in await floor.availability.store.profiles():
                     await floor.availability.mark_profile(profile)

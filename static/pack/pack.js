@@ -13,6 +13,7 @@ const TEXT = {
     serial_required: "Scan the serial number", serial_repeat: "Serial already packed", closed: "Order already shipped",
     missing: "Items missing: the last box cannot close", weight_mismatch: "Weight does not match: expected",
     empty: "The box is empty", box_closed: "Box closed", labels_wait: "Labels are being printed…",
+    merged: "Merged parcel with orders",
   },
   "zh-CN": {
     title: "打包台", login: "打包员登录", badge: "工牌", pin: "PIN", station: "打包台号", login_button: "登录",
@@ -22,6 +23,7 @@ const TEXT = {
     serial_required: "请扫描序列号", serial_repeat: "序列号已装箱", closed: "订单已发货",
     missing: "还有商品未装：最后一箱不能封箱", weight_mismatch: "重量不符：应为", empty: "箱内无商品",
     box_closed: "已封箱", labels_wait: "面单打印中…",
+    merged: "合单发货，同包裹订单",
   },
 };
 const params = new URLSearchParams(window.location.search);
@@ -66,6 +68,9 @@ function render() {
   const open = view.session.boxes.filter((b) => !b.closed).length;
   $("#box-no").textContent = String(view.session.boxes.filter((b) => b.closed).length + (open ? 0 : 1) || 1);
   $("#suggested").textContent = view.suggested_box || "—";
+  const merged = view.session.orders || []; // issue 7: a merge group (合单) packs into one parcel
+  $("#merged").hidden = merged.length === 0;
+  $("#merged").textContent = merged.length ? `${tr("merged")}: ${[view.session.order_id, ...merged].join(", ")}` : "";
   if (view.suggested_box && !$("#box-type").value) $("#box-type").value = view.suggested_box;
 }
 
