@@ -174,7 +174,47 @@ class OrderLife:
         pid = order.platform_order_id
         if outcome.result == "cancel_requested" and outcome.floor_order and outcome.warehouse:
             await self.cancel_on_floor(outcome.warehouse, outcome.floor_order, "cancelled on the platform")
+        if order.state == "ready" and any(line.refunding for line in order.lines):
+            await self.refund_on_floor(shop.channel, shop.shop, pid, outcome, order.updated_ms)
         if outcome.result == "held":
             await self.acknowledge(shop.channel, shop.shop, pid, "held", "; ".join(outcome.reasons))
         elif order.state == "cancelled" and outcome.floor_order:
             await self.acknowledge(shop.channel, shop.shop, pid, "cancelled", "cancelled in the warehouse")
+
+    async def refund_on_floor(self, channel: str, shop: str, pid: str, outcome: Any, version: int) -> int:
+        """A line refund of an order already on the floor: the units its floor orders hold beyond the
+        lines that may still ship are taken off (unpicked first, then put back). Orders still only
+        reserved are left to the router (it re-places them) or, without a seller, unchanged.
+        Returns the floor orders changed; idempotent per platform version."""
+        raw = (await self.channels.record(channel, shop, pid)).get("lines")
+        wanted: dict[str, int] = {}
+        for resolved in msgspec.json.decode(raw, type=list[ResolvedLine]) if raw else []:
+            wanted[resolved.sku] = wanted.get(resolved.sku, 0) + resolved.quantity
+        record = await self.routing.record(channel, shop, pid)
+        parcels = ([(p.warehouse, p.order_id) for p in record.outcome.parcels if p.status != "cancelled"]
+                   if record else [(outcome.warehouse, outcome.floor_order)] if outcome.floor_order else [])
+        floor_orders = []
+        for warehouse, order_id in parcels:
+            try:
+                floor_orders.append(await self.orders.get(warehouse, order_id))
+            except NotFoundError:
+                continue
+        for order in floor_orders:  # what the orders not on the floor keep counts as wanted first
+            if order.status not in ("released", "picked", "picked_short"):
+                for line in order.lines:
+                    wanted[line.sku] = wanted.get(line.sku, 0) - line.quantity
+        changed = 0
+        for order in floor_orders:
+            if order.status not in ("released", "picked", "picked_short") or self.putback is None:
+                continue
+            out: dict[str, int] = {}
+            for line in order.lines:
+                keep = max(0, min(line.quantity, wanted.get(line.sku, 0)))
+                wanted[line.sku] = wanted.get(line.sku, 0) - keep
+                if line.quantity > keep:
+                    out[line.sku] = out.get(line.sku, 0) + line.quantity - keep
+            if out:
+                await self.putback.refund(order.warehouse, order.order_id, out, f"refund:{version}",
+                                          "line refunded on the platform")
+                changed += 1
+        return changed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
-OUTCOMES = ("cancelled", "put_back", "gone")
+OUTCOMES = ("cancelled", "put_back", "gone", "unchanged")
 
 
 class PutBackResult(msgspec.Struct, frozen=True):

@@ -25,6 +25,15 @@ class PutBacks:
         repeat, task_id = await self.store.cancel(warehouse, order_id, reason[:200], new_id("T"))
         return PutBackResult(order_id, "put_back", task_id, repeat)
 
+    async def refund(self, warehouse: str, order_id: str, out: dict[str, int], ref: str, reason: str) -> PutBackResult:
+        """Take ``out`` units per SKU off an order on the floor (a line refund after release): unpicked
+        steps shrink first, picked units go back through a put-back task. Idempotent on ``ref``."""
+        out = {sku: n for sku, n in out.items() if n > 0}
+        if not out:
+            return PutBackResult(order_id, "unchanged")
+        repeat, task_id = await self.store.reduce(warehouse, order_id, out, ref[:100], new_id("T"), reason[:200])
+        return PutBackResult(order_id, "put_back", task_id, repeat)
+
     async def task(self, warehouse: str, task_id: str) -> PutBackTask:
         task = await self.store.task(warehouse, task_id)
         if task is None:

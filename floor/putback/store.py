@@ -23,6 +23,13 @@ class PutBackStore:
         repeat, task = unwrap(await self.scripts.call("putback_cancel", warehouse, order_id, reason, task_id))
         return bool(repeat), str(task)
 
+    async def reduce(self, warehouse: str, order_id: str, out: dict[str, int], ref: str, task_id: str,
+                     reason: str) -> tuple[bool, str]:
+        """A line refund on the floor (``putback_reduce.lua``): (repeat, put-back task id or '')."""
+        repeat, task = unwrap(await self.scripts.call("putback_reduce", warehouse, order_id, msgspec.json.encode(out),
+                                                      ref, task_id, reason))
+        return bool(repeat), str(task)
+
     async def task(self, warehouse: str, task_id: str) -> PutBackTask | None:
         fields = await self.client.hgetall(keys.key(warehouse, "task", task_id))
         if not fields or fields.get("kind") != "putback":

@@ -18,13 +18,13 @@ SHIP_PATH = {"taobao": "/router/rest", "jd": "/router/rest", "pinduoduo": "/api/
 
 
 async def register(floor: Floor, channel: str, shop: str, warehouse: str, url: str, *, seller: str = "",
-                   secret: str = SECRET) -> Shop:
+                   secret: str = SECRET, skus: tuple[str, ...] = ("LA", "LB")) -> Shop:
     """A shop with the stand-in's credentials and two mappings (channel SKU LA -> SKU LA, LB -> SKU LB)."""
     await floor.channels.create_shop(NewShop(channel=channel, shop=shop, secret=secret, warehouse=warehouse,
                                              app_key="ak", api_url=url, access_token=TOKEN, seller=seller))
     await floor.channels.save_mappings(channel, shop, [
         Mapping(channel_sku=sku, components=[Component(sku=sku)], item_id=f"I-{channel}-{sku}",
-                sku_id=f"S-{channel}-{sku}", location_id="gid://shopify/Location/1") for sku in ("LA", "LB")])
+                sku_id=f"S-{channel}-{sku}", location_id="gid://shopify/Location/1") for sku in skus])
     record = await floor.channels.store.shop(channel, shop)
     assert record is not None
     return record

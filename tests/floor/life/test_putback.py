@@ -8,10 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
 from floor.floor import Floor
 from floor.orders.model import NewOrder, OrderLine
 from floor.store import keys
 from floor.waves.model import ReleaseWave
+from tests.floor.life.helpers import register
+from tests.floor.oms_setup import order as channel_order
 
 SKUS = ("SKU00003", "SKU00004")
 
@@ -100,4 +104,64 @@ async def test_cancel_before_any_pick_needs_no_put_back(small_demo: Floor, wareh
     assert await floor.client.hget(keys.key(w, "order", order_id), "putback") == ""
     assert (await floor.picking.task(w, pick_task)).status == "completed"
     assert await _counters(floor, w) == before
+    assert (await floor.availability.check(w)).drift == []
+
+
+async def test_a_line_refund_after_release_shrinks_picking_then_puts_back(small_demo: Floor, warehouse: str) -> None:
+    floor, w, picker = small_demo, warehouse, f"{warehouse}p1"
+    before = await _counters(floor, w)
+    order_id, pick_task = await released_order(floor, w, picker, "PB-3")
+    task = await floor.picking.task(w, pick_task)
+    first, second = task.steps[0], task.steps[1]
+    assert first.sku != second.sku and len(task.steps) == 2
+    await floor.picking.scan(w, picker, pick_task, "p1", first.location, 1)
+    await floor.picking.scan(w, picker, pick_task, "p2", first.gtin, first.quantity)
+
+    refund = {first.sku: 1, second.sku: 1}  # one picked unit goes back, one unpicked unit is not picked
+    result = await floor.putback.refund(w, order_id, refund, "v2", "line refund")
+    assert result.task_id and not result.repeat
+    assert (await floor.putback.refund(w, order_id, refund, "v2", "line refund")).repeat  # applies once
+    order = await floor.orders.get(w, order_id)
+    assert order.status == "released" and order.units == 3 and order.picked_units == first.quantity - 1
+    assert sorted((line.sku, line.quantity) for line in order.lines) == sorted(
+        [(first.sku, first.quantity - 1), (second.sku, second.quantity - 1)])
+    shrunk = await floor.picking.task(w, pick_task)
+    assert shrunk.step == 1 and shrunk.steps[1].quantity == second.quantity - 1
+    await floor.picking.scan(w, picker, pick_task, "p3", second.location, 1)
+    await floor.picking.scan(w, picker, pick_task, "p4", second.gtin, second.quantity - 1)
+    assert (await floor.orders.get(w, order_id)).status == "picked"  # the rest is all picked
+    assert await floor.client.hget(keys.key(w, "picker", picker), "task") == result.task_id  # then the put-back
+    await _scan(floor, w, picker, result.task_id, first.gtin, "r1")
+    _, verdict = await _scan(floor, w, picker, result.task_id, first.location, "r2")
+    assert verdict["verdict"] == "ok" and verdict["task_done"] is True
+    after = await _counters(floor, w)
+    assert after[first.sku] == (before[first.sku][0] - (first.quantity - 1), before[first.sku][1])
+    assert after[second.sku] == (before[second.sku][0] - (second.quantity - 1), before[second.sku][1])
+    assert (await floor.availability.check(w)).drift == []
+
+
+async def test_a_platform_line_refund_after_release_reaches_the_floor(small_demo: Floor, warehouse: str) -> None:
+    """Through the channel: the platform marks the picked line refunding; its picked units go back."""
+    floor, w, picker = small_demo, warehouse, f"{warehouse}p1"
+    before = await _counters(floor, w)
+    shop = await register(floor, "taobao", f"rf-{w.lower()}", w, "http://127.0.0.1:9", skus=SKUS)
+    placed = channel_order("RF-1", [(SKUS[0], 2), (SKUS[1], 3)], shop=shop.shop)
+    taken = await floor.channels.take(shop, placed)
+    assert taken.result == "reserved"
+    await floor.waves.release(w, ReleaseWave("wv-rf", pickers=1, order_ids=[taken.floor_order], warehouse=w,
+                                             planner="serpentine"))
+    await floor.picking.join(w, picker, f"sock-{picker}", 60_000)
+    pick_task = await floor.picking.assign(w, picker)
+    assert pick_task
+    first = (await floor.picking.task(w, pick_task)).steps[0]
+    await floor.picking.scan(w, picker, pick_task, "p1", first.location, 1)
+    await floor.picking.scan(w, picker, pick_task, "p2", first.gtin, first.quantity)
+    refunding = [msgspec.structs.replace(line, refunding=line.channel_sku == first.sku) for line in placed.lines]
+    await floor.channels.take(shop, msgspec.structs.replace(placed, lines=refunding, updated_ms=2))
+    order = await floor.orders.get(w, taken.floor_order)
+    assert [line.sku for line in order.lines] == [s for s in SKUS if s != first.sku] and order.picked_units == 0
+    putback = await floor.client.hget(keys.key(w, "order", taken.floor_order), f"refund|refund:{2}")
+    view = await floor.putback.task(w, putback)
+    assert view.steps == [(first.location, first.sku, first.quantity, 0)]
+    assert (await _counters(floor, w))[first.sku] == (before[first.sku][0] - first.quantity, before[first.sku][1])
     assert (await floor.availability.check(w)).drift == []
