@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 from floor.floor import Floor
+from floor.store import keys
 from tests.floor.availability.standins import Platforms
 from tests.floor.life.helpers import pack_and_ship, register
 from tests.floor.oms_setup import order, rule_set, stock_warehouse
@@ -67,3 +68,37 @@ async def test_a_merge_group_packs_and_ships_as_one_parcel_confirmed_per_order(f
     calls = {k: [(c["waybill"], c["form"]["tid"]) for c in v] for k, v in platforms.shipments.items()}
     assert calls == {"top:M1": [(waybill, "M1")], "top:M2": [(waybill, "M2")]}
     assert [a["flag"] for a in platforms.acks["top:M3"]] == ["4"]
+
+
+async def test_a_routed_cancel_after_release_puts_back_and_is_acknowledged(floor: Floor, warehouse: str,
+                                                                           platforms: Platforms) -> None:
+    from floor.waves.model import ReleaseWave
+
+    a, b, c = f"{warehouse}A", f"{warehouse}B", f"{warehouse}C"
+    for w in (a, b, c):
+        await stock_warehouse(floor, w, {"LA": 10} if w == a else {}, ["LA", "LB"])
+    seller = f"cx-{warehouse}"
+    await floor.routing.put_rules(seller, rule_set(a, b, c))
+    shop_id = f"cx-{warehouse.lower()}"
+    shop = await register(floor, "pinduoduo", shop_id, a, platforms.url, seller=seller)
+    taken = await floor.channels.take(shop, order("X1", [("LA", 3)], channel="pinduoduo", shop=shop_id))
+    assert taken.warehouse == a
+    await floor.waves.release(a, ReleaseWave("wv-x1", pickers=1, order_ids=[taken.floor_order], warehouse=a,
+                                             planner="serpentine"))
+    picker = f"{a}p1"
+    await floor.picking.join(a, picker, "sock-x", 60_000)
+    task_id = await floor.picking.assign(a, picker)
+    assert task_id
+    step = (await floor.picking.task(a, task_id)).steps[0]
+    await floor.picking.scan(a, picker, task_id, "x1", step.location, 1)
+    await floor.picking.scan(a, picker, task_id, "x2", step.gtin, 1)  # one of three units picked
+
+    outcome = await floor.routing.cancel("pinduoduo", shop_id, "X1", "buyer asked")
+    assert outcome.status == "cancelled" and outcome.parcels[0].status == "cancelled"
+    assert [s.verdict for s in outcome.trace][-1] == "put_back"
+    putback = await floor.client.hget(keys.key(a, "order", taken.floor_order), "putback")
+    view = await floor.putback.task(a, putback)
+    assert view.steps == [(step.location, "LA", 1, 0)]
+    assert (await floor.availability.drain("pinduoduo", shop_id))["acked"] == 1
+    assert [x["tag"] for x in platforms.acks["pdd:X1"]] == ["4"]
+    assert (await floor.availability.check(a)).drift == []

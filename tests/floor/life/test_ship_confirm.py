@@ -109,3 +109,20 @@ async def test_holds_and_cancels_are_acknowledged_once(floor: Floor, warehouse: 
     assert acks["shopify:shopify-C1"] == [{"tags": ["floor-cancelled"]}]
     assert acks["own_site:own_site-H1"][0]["kind"] == "held"
     assert platforms.bad_signatures == 0
+
+
+async def test_a_wrong_secret_is_refused_and_the_parcel_waits(floor: Floor, warehouse: str, platforms: Platforms) -> None:
+    w = f"{warehouse}A"
+    await stock_warehouse(floor, w, {"LA": 5}, ["LA"])
+    floor.shipping.origins[w] = "W1"
+    await floor.shipping.store.add_range(w, "EMS", 10_000_000, 10_000_099)
+    for channel in ("taobao", "pinduoduo", "douyin", "own_site"):
+        shop_id = f"bad-{channel[:4]}-{warehouse.lower()}"
+        shop = await register(floor, channel, shop_id, w, platforms.url, secret="not-the-app-secret")
+        taken = await floor.channels.take(shop, order(f"{channel}-W1", [("LA", 1)], channel=channel, shop=shop_id))
+        assert (await pack_and_ship(floor, w, taken.floor_order)).verdict == "ok"
+        counts = await floor.availability.drain(channel, shop_id, force=True)
+        assert counts["shipped"] == 0 and counts["retry"] >= 1  # refused by the platform: kept, retried later
+        assert await floor.availability.store.confirmed_shipments(channel, shop_id) == set()
+        assert len(await floor.availability.store.pending_shipments(channel, shop_id)) == 1
+    assert platforms.shipments == {} and platforms.bad_signatures >= 4
