@@ -15,7 +15,8 @@ IO_FOLDERS = {"store", "jobs", "run"}
 # Modules that may talk to Redis itself: stores, jobs and entry points (services go through a store).
 REDIS_FILES = {"store.py", "floor.py"}
 CAPABILITIES = ["accounts", "catalog", "incidents", "inventory", "layout", "onboarding", "orders", "picking", "waves",
-                "availability", "routing", "channels", "shipping", "planning", "counting", "returns"]
+                "availability", "routing", "channels", "shipping", "planning", "counting", "returns",
+                "sorting"]
 
 
 def floor_modules() -> list[Path]:

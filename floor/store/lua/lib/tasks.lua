@@ -61,3 +61,16 @@ local function complete_task(task_id, picker, wave_id)
   end
   return assign_next(picker)
 end
+
+-- Issue 11: a held task ('waiting': a put-wall sort task until its batch tour is picked, a zone
+-- tour until every tote it receives is handed over) counts its `waits` down; at zero it joins the
+-- ready queue at its release position and goes to an idle picker. Returns true when released.
+local function release_held(task_id)
+  local key = K.task(task_id)
+  if redis.call('HGET', key, 'status') ~= 'waiting' then return false end
+  if redis.call('HINCRBY', key, 'waits', -1) > 0 then return false end
+  redis.call('HSET', key, 'status', 'ready')
+  redis.call('ZADD', K.tasks_ready(), tonumber(redis.call('HGET', key, 'released_ms') or NOW), task_id)
+  hand_out()
+  return true
+end

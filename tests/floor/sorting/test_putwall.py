@@ -1,0 +1,113 @@
+"""Batch pick-and-sort on a real Redis: a batch tour picks SKU totals into one tote (stock leaves the
+bins, no order is credited), its put-wall sort task then credits each order unit by unit on the
+slot scan: a wrong slot is refused and changes nothing, a repeated scan id is answered the same
+and credits nothing twice, an order is picked when its last unit is sorted."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from floor.floor import Floor
+from floor.picking.model import ReassignTask
+from floor.store import keys
+from floor.waves.model import ReleaseWave
+
+
+async def pick_tour(floor: Floor, w: str, picker: str, task_id: str) -> dict[str, Any]:
+    """The picker takes ``task_id`` and scans it to the end; the last verdict."""
+    await floor.picking.join(w, picker, f"sock-{picker}", 60_000)
+    if (await floor.picking.task(w, task_id)).picker != picker:
+        await floor.picking.reassign(w, task_id, ReassignTask(f"take-{task_id}", picker), "sup")
+    task = await floor.picking.task(w, task_id)
+    last: dict[str, Any] = {}
+    for n, step in enumerate(task.steps):
+        for scan_id, code, qty in ((f"{task_id}-l{n}", step.location, 1), (f"{task_id}-i{n}", step.gtin, step.quantity)):
+            _repeat, verdict = await floor.picking.scan(w, picker, task_id, scan_id, code, qty)
+            last = json.loads(verdict)
+            assert last["verdict"] == "ok", verdict
+    assert (await floor.picking.task(w, task_id)).status == "completed"
+    return last
+
+
+async def sort(floor: Floor, w: str, picker: str, task_id: str, scan_id: str, barcode: str) -> tuple[bool, dict[str, Any]]:
+    repeat, verdict = await floor.sorting.scan(w, picker, task_id, scan_id, barcode)
+    return repeat, json.loads(verdict)
+
+
+async def test_put_wall_sort_end_to_end(small_demo: Floor, warehouse: str) -> None:
+    floor, w = small_demo, warehouse
+    picker = f"{w}p1"
+    ids = await floor.orders.store.reserved_ids(w, 5)
+    orders = await floor.orders.store.many(w, ids)
+    units = sum(o.units for o in orders)
+    skus = {line.sku for o in orders for line in o.lines}
+    on_hand = {sku: int(await floor.client.hget(keys.key(w, "sku", sku), "on_hand")) for sku in skus}
+    _repeat, wave = await floor.waves.release(w, ReleaseWave("b1", order_ids=ids, strategy="batch", cart_capacity=200))
+    tour_id, sort_id = wave.tasks  # one cart: one tour and its sort task
+    assert tour_id.endswith("-B01") and sort_id.endswith("-S01")
+    tour = await floor.picking.task(w, tour_id)
+    assert {s.order_id for s in tour.steps} == {""}, "a batch tour picks SKU totals, for no order"
+    assert sum(s.quantity for s in tour.steps) == units
+    assert len({(s.sku, s.location) for s in tour.steps}) == len(tour.steps)  # one step per SKU x location
+    held = await floor.sorting.view(w, sort_id)
+    assert held.status == "waiting" and held.tour_id == tour_id and held.in_tote == {}
+    assert {line.slot.order_id for line in held.lines} == set(ids)
+    assert await floor.client.zscore(keys.key(w, "tasks_ready"), sort_id) is None  # held until picked
+
+    await pick_tour(floor, w, picker, tour_id)
+    for order in await floor.orders.store.many(w, ids):
+        assert order.status == "released" and order.picked_units == 0, order  # the pick credits no order
+    for sku in skus:
+        wanted = sum(line.quantity for o in orders for line in o.lines if line.sku == sku)
+        assert int(await floor.client.hget(keys.key(w, "sku", sku), "on_hand")) == on_hand[sku] - wanted
+    view = await floor.sorting.view(w, sort_id)
+    assert sum(view.in_tote.values()) == units  # the tote holds the SKU totals
+    assert view.status == "assigned" and view.picker == picker  # the picker goes on to the wall
+
+    # a slot before a unit, and a unit not in the batch, are refused
+    _r, first = await sort(floor, w, picker, sort_id, "s-0", view.lines[0].slot.label)
+    assert first["verdict"] == "scan_item_first" and first["kind"] == "sort"
+    _r, alien = await sort(floor, w, picker, sort_id, "s-1", "00000000000000")
+    assert alien["verdict"] in ("wrong_item", "unknown_barcode", "bad_barcode"), alien
+
+    gtin_of = {s.sku: s.gtin for s in tour.steps}
+    n = 0
+    wrong_done = repeat_done = False
+    while True:
+        view = await floor.sorting.view(w, sort_id)
+        line = next((ln for ln in view.lines if ln.sorted < ln.quantity), None)
+        if line is None:
+            break
+        n += 1
+        _r, put = await sort(floor, w, picker, sort_id, f"u-{n}", gtin_of[line.sku])
+        assert put["verdict"] == "put_to_slot", put
+        slot = put["slot"]
+        order_before = await floor.orders.get(w, slot["order_id"])
+        if not wrong_done:
+            other = next(ln.slot.label for ln in view.lines if ln.slot.label != slot["label"])
+            _r, wrong = await sort(floor, w, picker, sort_id, f"w-{n}", other)
+            assert wrong["verdict"] == "wrong_slot" and wrong["slot"] == slot, wrong  # told the right one
+            assert (await floor.orders.get(w, slot["order_id"])).picked_units == order_before.picked_units
+            assert (await floor.sorting.view(w, sort_id)).in_tote == view.in_tote  # nothing moved
+            _r, again = await sort(floor, w, picker, sort_id, f"x-{n}", gtin_of[line.sku])
+            assert again["verdict"] == "scan_slot_first"  # the unit in hand goes first
+            wrong_done = True
+        repeat, done = await sort(floor, w, picker, sort_id, f"p-{n}", slot["label"])
+        assert not repeat and done["verdict"] == "ok" and done["units"] == 1, done
+        after = await floor.orders.get(w, slot["order_id"])
+        assert after.picked_units == order_before.picked_units + 1
+        if not repeat_done:
+            repeat, same = await sort(floor, w, picker, sort_id, f"p-{n}", slot["label"])
+            assert repeat and same == done  # the same answer ...
+            assert (await floor.orders.get(w, slot["order_id"])).picked_units == after.picked_units  # ... once
+            repeat_done = True
+        assert done["order_done"] == (after.picked_units == after.units)
+    assert n == units and done["task_done"]
+    for order in await floor.orders.store.many(w, ids):
+        assert order.status == "picked" and order.picked_units == order.units, order  # on to packing
+    assert (await floor.sorting.view(w, sort_id)).status == "completed"
+    assert (await floor.waves.get(w, wave.wave_id)).status == "completed"
+    entries = await floor.client.xrange(keys.key(w, "events"), count=10_000)
+    sorted_events = [json.loads(f["data"]) for _id, f in entries if f.get("type") == "unit_sorted"]
+    assert len(sorted_events) == units  # one per credited unit, none for the repeat or the wrong slot
