@@ -413,6 +413,9 @@ function onVerdict(frame) {
   const task = state.task;
   // A duplicate carries the state of its first answer, older than the task frame we have now.
   if (!frame.duplicate && task && frame.task_id === task.task_id) applyTotes(frame);
+  if (!frame.duplicate && task && frame.task_id === task.task_id && frame.verdict === "tote_received") {
+    task.received = (task.received || 0) + 1; // issue 11: a tote handed over from an earlier zone is in
+  }
   if (!frame.duplicate && task && frame.task_id === task.task_id && Number.isInteger(frame.step)) {
     task.step = frame.step;
     task.picked = frame.picked ?? task.picked;
