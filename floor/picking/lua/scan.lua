@@ -102,27 +102,8 @@ local function fefo_expiry(sku, loc)
   return best
 end
 
--- issue 11: close a finished tour: release the sort task of a batch tour, hand its totes over to
--- their next zones (the receiving tour starts once all its totes are in), then complete_task.
-local function finish_tour(totes_key)
-  if t[9] and t[9] ~= '' then release_held(t[9]) end
-  if t[12] and t[12] ~= '' then
-    local out = cjson.decode(t[12])
-    for _, h in ipairs(out) do
-      local label = redis.call('HGET', totes_key, 'p:' .. tostring(h.position)) or h.tote
-      h.tote = label
-      local handin = cjson.decode(redis.call('HGET', K.task(h.task), 'handin') or '[]')
-      for _, entry in ipairs(handin) do
-        if entry.order_id == h.order_id then entry.tote = label end
-      end
-      redis.call('HSET', K.task(h.task), 'handin', cjson.encode(handin))
-      emit('tote_handed_over', {order_id = h.order_id, tote = label, from_task = task_id,
-        to_task = h.task, zone = h.zone})
-      release_held(h.task)
-    end
-    result.handover = out
-  end
-  complete_task(task_id, picker, t[7])
+local function finish_tour_here() -- issue 11: lib/tasks.lua finish_tour, its hand-overs in the verdict
+  result.handover = finish_tour(task_id, picker, t[7])
 end
 
 local handin_next = nil -- issue 11: the next tote this zone tour receives (nil when all are in)
@@ -194,7 +175,7 @@ else
       awaiting = nil
       if index >= tonumber(t[6]) then
         task_done = true
-        finish_tour(totes_key)
+        finish_tour_here()
       end
     end
   elseif kind == 'location' then
@@ -292,7 +273,7 @@ else
       end
       redis.call('HSET', task_key, 'step', index, 'picked', picked, 'at_loc', at_loc and 1 or 0)
       if task_done then
-        finish_tour(totes_key)
+        finish_tour_here()
       elseif index < tonumber(t[6]) then
         step = cjson.decode(redis.call('LINDEX', steps_key, index))
       end

@@ -111,3 +111,42 @@ async def test_put_wall_sort_end_to_end(small_demo: Floor, warehouse: str) -> No
     entries = await floor.client.xrange(keys.key(w, "events"), count=10_000)
     sorted_events = [json.loads(f["data"]) for _id, f in entries if f.get("type") == "unit_sorted"]
     assert len(sorted_events) == units  # one per credited unit, none for the repeat or the wrong slot
+
+
+async def test_a_short_batch_tour_backorders_the_last_slot_and_the_wall_still_finishes(
+        small_demo: Floor, warehouse: str) -> None:
+    """A SKU at one location only, wanted by two single-unit orders: the tour finds one unit. The
+    last slot's order is backordered (picked_short), the tour ends, its sort task is released and
+    finishes with the one unit picked; no key of an order '' is ever written."""
+    from floor.catalog.model import Sku, make_gtin13
+    from floor.inventory.model import AdjustStock
+    from floor.orders.model import NewOrder, OrderLine
+
+    floor, w, picker = small_demo, warehouse, f"{warehouse}p1"
+    gtin = make_gtin13("690998", 5).zfill(14)
+    await floor.catalog.define(w, Sku("SOLO", gtin, "Only at one location", 100))
+    await floor.inventory.adjust(w, AdjustStock("solo-in", "SOLO", f"{w}-A02-C02", 2, "receipt"), "dev1")
+    orders = [(await floor.orders.intake(w, NewOrder("tmall", f"SB-{n}", [OrderLine("SOLO", 1)], w)))[1]
+              for n in range(2)]
+    _repeat, wave = await floor.waves.release(w, ReleaseWave("bs", order_ids=[o.order_id for o in orders],
+                                                             strategy="batch"))
+    tour_id, sort_id = wave.tasks
+    await floor.picking.join(w, picker, "sock-1", 60_000)
+    assert await floor.picking.assign(w, picker) == tour_id
+    step = (await floor.picking.task(w, tour_id)).steps[0]
+    assert (step.sku, step.quantity) == ("SOLO", 2)
+    _repeat, result = await floor.picking.short_pick(w, picker, tour_id, "short-1", 0, 1)
+    assert json.loads(result)["backordered"] == 1
+    last = (await floor.sorting.view(w, sort_id)).lines[-1].slot.order_id
+    assert (await floor.orders.get(w, last)).status == "picked_short"
+    assert (await floor.sorting.view(w, sort_id)).status == "waiting"  # the tour is not done yet
+    for scan_id, code, qty in (("l", step.location, 1), ("i", step.gtin, 1)):
+        _r, verdict = await floor.picking.scan(w, picker, tour_id, scan_id, code, qty)
+        assert json.loads(verdict)["verdict"] == "ok"
+    assert await floor.picking.store.current_task_id(w, picker) == sort_id
+    _r, put = await sort(floor, w, picker, sort_id, "u1", gtin)
+    assert put["verdict"] == "put_to_slot" and put["slot"]["order_id"] != last
+    _r, done = await sort(floor, w, picker, sort_id, "s1", put["slot"]["label"])
+    assert done["verdict"] == "ok" and done["order_done"] and done["task_done"], done
+    assert (await floor.orders.get(w, put["slot"]["order_id"])).status == "picked"
+    assert not await floor.client.exists(keys.key(w, "order", ""))
