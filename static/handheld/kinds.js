@@ -35,7 +35,8 @@ export function decorateTask(task, el, body) {
   if (kind === "sort") {
     const step = task.steps[task.step] || {};
     el.locationLabel.textContent = both("从批次周转箱取一件扫描，再扫描格口", "Take a unit from the batch tote, scan it, then its slot");
-    el.tote.textContent = both(`格口 ${step.tote ?? "?"}（订单 ${step.order_id || ""}）`, `Slot ${step.tote ?? "?"} (order ${step.order_id || ""})`);
+    el.tote.textContent = both(`格口 ${step.tote ?? "?"}`, `Slot ${step.tote ?? "?"}`);
+    el.shortButton.disabled = true; // nothing to short at the wall: a missing unit is a problem report
   } else if (kind === "return") {
     el.locationLabel.textContent = task.at_location
       ? both("逐件扫描退货商品（序列号商品扫 GS1 条码）", "Scan each returned unit (serial items: the GS1 code)")

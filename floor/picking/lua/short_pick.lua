@@ -15,6 +15,8 @@ if first then return {1, first} end
 local task_key = K.task(task_id)
 local t = redis.call('HMGET', task_key, 'picker', 'status', 'step', 'picked', 'n_steps', 'wave')
 if t[1] ~= picker or t[2] ~= 'assigned' then return {'not_your_task', task_id} end
+local task_kind = redis.call('HGET', task_key, 'kind') or 'pick' -- issue 11: a put-wall sort has no bins
+if task_kind == 'sort' then return {'conflict', 'a sort task has no short pick: report a problem'} end
 local index, picked = tonumber(t[3]), tonumber(t[4])
 if tonumber(ARGV[5]) ~= index then
   return {'stale_step', 'the task is at step ' .. index .. ', not ' .. ARGV[5]}

@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from floor.core.errors import ConflictError
 from floor.floor import Floor
 from floor.picking.model import ReassignTask
 from floor.store import keys
@@ -65,6 +68,8 @@ async def test_put_wall_sort_end_to_end(small_demo: Floor, warehouse: str) -> No
     assert sum(view.in_tote.values()) == units  # the tote holds the SKU totals
     assert view.status == "assigned" and view.picker == picker  # the picker goes on to the wall
 
+    with pytest.raises(ConflictError):  # nothing to short at the wall (no bins behind its slots)
+        await floor.picking.short_pick(w, picker, sort_id, "short-at-wall", 0, 0)
     # a slot before a unit, and a unit not in the batch, are refused
     _r, first = await sort(floor, w, picker, sort_id, "s-0", view.lines[0].slot.label)
     assert first["verdict"] == "scan_item_first" and first["kind"] == "sort"
