@@ -110,3 +110,40 @@ async def test_zone_hand_over_end_to_end(small_demo: Floor, warehouse: str) -> N
     assert len(tours) == 2 and target_id in tours  # one tour per zone, the tote went FAST -> SLOW
     order = await floor.orders.get(w, spanning)
     assert order.status == "picked" and order.picked_units == order.units, order  # after its last zone
+
+
+async def test_zone_hand_over_with_tote_scanning_uses_the_bound_label(small_demo: Floor, warehouse: str) -> None:
+    """With tote scanning on, the first zone's picker binds its own tote labels: the tote handed over
+    is the one bound at the order's cart position, and the next zone scans that label in (it is then
+    bound there too, so every later item is confirmed into it)."""
+    floor, w = small_demo, warehouse
+    await floor.client.hset(keys.key(w, "site"), mapping={"zones": json.dumps(ZONES), "tote_scan": "1"})
+    ids = await floor.orders.store.reserved_ids(w, 20)
+    _repeat, wave = await floor.waves.release(w, ReleaseWave("zt", order_ids=ids, strategy="zone", cart_capacity=12))
+    tasks = {task_id: await floor.picking.task(w, task_id) for task_id in wave.tasks}
+    target_id, target = next((t, task) for t, task in tasks.items() if task.receive)
+    givers = [t for t, task in tasks.items() if any(h.task == target_id for h in task.handover)]
+    labels: dict[str, str] = {}
+    for n, giver in enumerate(givers):
+        await take(floor, w, f"{w}p1", giver)
+        task = await floor.picking.task(w, giver)
+        positions = sorted({s.tote for s in task.steps})
+        for position in positions:  # bind a label of our own to every cart position
+            label = f"TOTE-G{n}P{position}"
+            assert (await scan(floor, w, f"{w}p1", giver, f"b{n}-{position}", label))["verdict"] == "tote_bound"
+            labels.update({h.order_id: label for h in task.handover if h.position == position})
+        for k, step in enumerate(task.steps):
+            for scan_id, code, qty in ((f"g{n}-l{k}", step.location, 1), (f"g{n}-i{k}", step.gtin, step.quantity),
+                                       (f"g{n}-t{k}", f"TOTE-G{n}P{step.tote}", 1)):
+                last = await scan(floor, w, f"{w}p1", giver, scan_id, code, qty)
+                assert last["verdict"] == "ok", last
+        assert {(h["order_id"], h["tote"]) for h in last["handover"]} >= {
+            (h.order_id, labels[h.order_id]) for h in task.handover if h.task == target_id}
+    receive = (await floor.picking.task(w, target_id)).receive
+    assert all(r.tote == labels[r.order_id] for r in receive)  # the bound labels travel on
+    await take(floor, w, f"{w}p2", target_id)
+    for n, handed in enumerate(receive):
+        got = await scan(floor, w, f"{w}p2", target_id, f"r{n}", handed.tote)
+        assert got["verdict"] == "tote_received", got
+    task = await floor.picking.task(w, target_id)
+    assert {task.totes.get(r.position) for r in receive} == {r.tote for r in receive}  # bound on this cart too
