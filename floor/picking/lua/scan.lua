@@ -36,7 +36,7 @@ if task_id == '' then task_id = redis.call('HGET', K.picker(picker), 'task') or 
 local result = {type = 'verdict', scan_id = scan_id, task_id = task_id, barcode = ARGV[12]}
 local task_key = K.task(task_id)
 local t = redis.call('HMGET', task_key, 'picker', 'status', 'step', 'picked', 'at_loc',
-  'n_steps', 'wave', 'await_tote', 'batch', 'handin', 'handin_n', 'handout')
+  'n_steps', 'wave', 'await_tote', 'batch', 'handin', 'handin_n', 'handout', 'kind')
 local kind, code, qty = ARGV[5], ARGV[6], tonumber(ARGV[7])
 local lot, expiry, today = ARGV[8], ARGV[9], ARGV[10]
 local serial, count, weight, mode = ARGV[13] or '', tonumber(ARGV[14] or '0') or 0,
@@ -111,7 +111,7 @@ if t[10] and t[10] ~= '' then
   handin_next = cjson.decode(t[10])[(tonumber(t[11] or '0') or 0) + 1]
 end
 
-if t[1] ~= picker or t[2] ~= 'assigned' then
+if t[1] ~= picker or t[2] ~= 'assigned' or (t[13] and t[13] ~= 'pick') then -- other kinds: their scripts
   verdict = 'not_your_task'
 else
   local index, picked, at_loc = tonumber(t[3]), tonumber(t[4]), t[5] == '1'

@@ -155,3 +155,20 @@ async def test_a_short_batch_tour_backorders_the_last_slot_and_the_wall_still_fi
     assert done["verdict"] == "ok" and done["order_done"] and done["task_done"], done
     assert (await floor.orders.get(w, put["slot"]["order_id"])).status == "picked"
     assert not await floor.client.exists(keys.key(w, "order", ""))
+
+
+async def test_a_pick_scan_of_a_sort_task_is_refused(small_demo: Floor, warehouse: str) -> None:
+    """A scan that reaches scan.lua for a sort task (a stale kind on a handheld, another path) is
+    not_your_task: it never consumes stock at a wall slot or credits an order."""
+    floor, w, picker = small_demo, warehouse, f"{warehouse}p1"
+    ids = await floor.orders.store.reserved_ids(w, 2)
+    _repeat, wave = await floor.waves.release(w, ReleaseWave("b2", order_ids=ids, strategy="batch"))
+    tour_id, sort_id = wave.tasks
+    await pick_tour(floor, w, picker, tour_id)
+    step = (await floor.picking.task(w, sort_id)).steps[0]
+    _r, put = await sort(floor, w, picker, sort_id, "u1", step.gtin)
+    assert put["verdict"] == "put_to_slot"  # (the sort script marks the task at its location)
+    for scan_id, code in (("x1", step.location), ("x2", step.gtin)):
+        _repeat, verdict = await floor.picking.scan(w, picker, sort_id, scan_id, code, 1)
+        assert json.loads(verdict)["verdict"] == "not_your_task"
+    assert all(o.picked_units == 0 for o in await floor.orders.store.many(w, ids))
