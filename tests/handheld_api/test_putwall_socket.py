@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
 from floor.floor import Floor
 from floor.layout.model import parse_location
 from floor.store import keys
@@ -62,6 +64,11 @@ async def test_put_wall_sort_on_the_handheld(live_app: LiveApp, small_demo: Floo
         task = (await _frame(hand, "task"))["task"]  # straight on to the wall
         assert task["task_id"] == sort_id and task["kind"] == "sort"
         gtins = {s["sku"]: s["gtin"] for s in task["steps"]}
+        wall = httpx.get(f"{live_app.url}/api/sorting/{sort_id}", params={"warehouse": w},
+                         headers=live_app.headers(), timeout=10)  # the supervisor's view of the wall
+        assert wall.status_code == 200, wall.text
+        assert sum(wall.json()["in_tote"].values()) == sum(s["quantity"] for s in task["steps"])
+        assert {line["slot"]["order_id"] for line in wall.json()["lines"]} == set(ids)
         refused = await _scan(hand, "ps-0", task["steps"][0]["location"], sort_id)
         assert refused["verdict"] == "scan_item_first" and refused["kind"] == "sort"
         n = 0
