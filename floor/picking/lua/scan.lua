@@ -148,6 +148,7 @@ else
       redis.call('HINCRBY', task_key, 'handin_n', 1)
       if tote_mode then bind_tote(totes_key, tonumber(handin_next.position) or 1, code) end
       handin_next = cjson.decode(t[10])[(tonumber(t[11] or '0') or 0) + 2]
+      result.receive = handin_next -- the next tote to scan in (absent when all are in)
       if tote_mode then unbound = tote_binding(totes_key, steps_key) end
     end
   elseif unbound then

@@ -102,6 +102,8 @@ async def test_zone_hand_over_end_to_end(small_demo: Floor, warehouse: str) -> N
     for n, handed_in in enumerate(target.receive):
         got = await scan(floor, w, picker, target_id, f"r-{n}", handed_in.tote)
         assert got["verdict"] == "tote_received", got
+        following = target.receive[n + 1] if n + 1 < len(target.receive) else None
+        assert (got.get("receive") or {}).get("tote") == (following.tote if following else None), got
         repeat, again = await floor.picking.scan(w, picker, target_id, f"r-{n}", handed_in.tote, 1)
         assert repeat and json.loads(again) == got
     assert (await floor.picking.task(w, target_id)).received == len(target.receive)
