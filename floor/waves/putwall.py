@@ -12,7 +12,7 @@ credited by the sort scans (``floor/sorting``).
 every order whose picks span zones travels in one tote zone to zone, in zone order: the tour of
 zone k hands the tote over to the order's tour in the next zone (``handout`` entries), and that
 tour is held (``waits`` = totes it receives) and starts by scanning each received tote
-(``handin``). The tote's label is ``TOTE-<wave tag><nn>`` (written on the tote in the first zone,
+(``handin``). The tote's label is ``TOTE-<4 hex of the wave><nnn>`` (written on the tote in the first zone,
 or the label bound there when the site scans totes).
 
 The caller commits the returned plan with ``release_wave.lua`` (task kind, waits and fields).
@@ -93,7 +93,7 @@ def link_zones(wave_id: str, tasks: list[PlannedTask], zone_of_task: dict[str, s
             tours = tours_of.setdefault(step.order_id, [])
             if not tours or tours[-1][0] != task.task_id:
                 tours.append((task.task_id, step.tote))
-    tag = f"{zlib.crc32(wave_id.encode()) & 0xFFFFFF:06X}"
+    tag = f"{zlib.crc32(wave_id.encode()) & 0xFFFF:04X}"
     handout: dict[str, list[dict[str, object]]] = {}
     handin: dict[str, list[dict[str, object]]] = {}
     number = 0

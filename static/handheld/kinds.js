@@ -29,6 +29,7 @@ function putting(task) {
 export function decorateTask(task, el, body) {
   const kind = (task && task.kind) || "pick";
   body.dataset.kind = kind;
+  delete el.location.dataset.long;
   if (task && kind === "pick") decorateHandOver(task, el); // issue 11: zone hand-over
   if (!task || kind === "pick" || task.step >= task.steps.length) return;
   el.stepOf.textContent = `${kindTitle(kind)} — ${el.stepOf.textContent}`;
@@ -125,8 +126,18 @@ function decorateHandOver(task, el) {
   el.locationLabel.textContent = both(`先扫描 ${pending.zone || "上一区"} 交来的周转箱`,
     `First scan the tote handed over from ${pending.zone || "the previous zone"}`);
   el.location.textContent = pending.tote;
-  el.tote.textContent = both(`放到 ${pending.position} 号位（订单 ${pending.order_id}）`,
-    `Put it at position ${pending.position} (order ${pending.order_id})`);
+  el.location.dataset.long = "1"; // a tote label is longer than a location code
+  el.tote.textContent = both(`放 ${pending.position} 号位`, `Position ${pending.position}`);
+}
+
+/** The prompt under a task of issue 11 (a zone tour receiving totes, a put-wall sort); null = the
+ *  page's own prompt. */
+export function kindPrompt(task) {
+  if (!task || task.step >= task.steps.length) return null;
+  if (task.kind === "sort") return both("从周转箱取一件扫描", "Scan a unit from the batch tote");
+  const pending = (task.receive || [])[task.received || 0];
+  if (pending) return both(`扫描交接周转箱 ${pending.tote}`, `Scan the handed-over tote ${pending.tote}`);
+  return null;
 }
 
 /** Zone hand-over lines on pick verdicts (issue 11); null leaves the verdict to feedback.js. */

@@ -76,11 +76,11 @@ async def test_zone_hand_over_on_the_handheld(
     second = await browser.new_context(**PHONE)
     try:
         fast = await open_handheld(phone, live_app, page_errors, picker=0)
-        slow = await open_handheld(second, live_app, page_errors, picker=1)
         _repeat, wave = await floor.waves.release(w, ReleaseWave("ui-zh", order_ids=[order_id], strategy="zone"))
         fast_id, slow_id = wave.tasks
         tour = await _task_of_kind(fast, "pick")
         assert tour["task_id"] == fast_id
+        slow = await open_handheld(second, live_app, page_errors, picker=1)  # idle: the SLOW tour waits
         tote = tour["handover"][0]["tote"]
         for step in tour["steps"]:
             assert await scan(fast, step["location"]) == "ok"
