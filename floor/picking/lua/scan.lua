@@ -245,8 +245,10 @@ else
       end
       if serial_ctl then
         redis.call('SADD', K.serials(step.sku), serial)
-        redis.call('RPUSH', K.order_serials(step.order_id), cjson.encode({line = step.line,
-          sku = step.sku, serial = serial, scan_id = scan_id}))
+        if step.order_id ~= '' then -- issue 11: a batch tour's step is for no order (the serial set holds it)
+          redis.call('RPUSH', K.order_serials(step.order_id), cjson.encode({line = step.line,
+            sku = step.sku, serial = serial, scan_id = scan_id}))
+        end
         result.serial = serial
       end
       if weight > 0 then result.weight_g = weight end
