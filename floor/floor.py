@@ -41,6 +41,8 @@ from floor.routing.store import RoutingStore
 from floor.shipping.printing.service import Printing
 from floor.shipping.service import Shipping
 from floor.shipping.store import ShippingStore
+from floor.sorting.service import Sorting
+from floor.sorting.store import SortStore
 from floor.store.client import connect
 from floor.store.cluster_calls import ping_all
 from floor.store.scripts import Scripts
@@ -65,6 +67,7 @@ CAPABILITIES = (
     "floor.counting",
     "floor.returns",
     "floor.putback",
+    "floor.sorting",
 )
 
 
@@ -110,6 +113,7 @@ class Floor:
         self.counting = Counting(CountStore(client, self.scripts), self.planning.store)
         self.transfers = Transfers(self.planning)
         self.returns = Returns(ReturnStore(client, self.scripts), self.planning)
+        self.sorting = Sorting(SortStore(client, self.scripts), self.settings.scan_ttl_s)  # put wall (issue 11)
         self.release = Release(  # release policies (issue 11)
             ReleaseStore(client, self.scripts), self.waves, self.orders.store, self.waves.store, self.incidents.store,
             self.settings.cart_capacity,

@@ -49,6 +49,7 @@ from handheld_api.http.release import ReleaseController
 from handheld_api.http.returns import ReturnController  # issue 9
 from handheld_api.http.routing import RoutingController
 from handheld_api.http.shipping import PackController, ShippingController
+from handheld_api.http.sorting import SortingController
 from handheld_api.http.tasks import TaskController
 from handheld_api.http.waves import WaveController
 from handheld_api.sessions import Sessions
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ExceptionController, ImportController, RoutingController, AvailabilityController, ChannelAdminController,
             ShippingController, PackController, PlanningController, CountController, ReturnController,
             ReleaseController,
+            SortingController,  # issue 11: the put wall
             live, ready, metrics, handheld_socket, board_socket, index, _page("handheld"), _page("board"), _page("pack"),
             handheld_service_worker,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),

@@ -16,7 +16,7 @@ IO_FOLDERS = {"store", "jobs", "run"}
 REDIS_FILES = {"store.py", "floor.py"}
 CAPABILITIES = ["accounts", "catalog", "incidents", "inventory", "layout", "onboarding", "orders", "picking", "waves",
                 "availability", "routing", "channels", "shipping", "planning", "counting", "returns",
-                "putback"]
+                "putback", "sorting"]
 
 
 def floor_modules() -> list[Path]:

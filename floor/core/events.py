@@ -248,6 +248,30 @@ class OrderPutBack(Event, tag="order_put_back", frozen=True):
     units: int
     was: Literal["released", "picked", "picked_short"]
     reason: str
+# --- pick-and-sort and zone hand-over (issue 11: floor/sorting/lua/sort_scan.lua, scan.lua) -------
+
+
+class UnitSorted(Event, tag="unit_sorted", frozen=True):
+    """A unit from a batch tote was put into its order's put-wall slot (the slot scan): the order
+    was credited with it (``scan_id`` = that slot scan)."""
+
+    task_id: str
+    picker: str
+    order_id: str
+    sku: str
+    slot: str
+    scan_id: str
+
+
+class ToteHandedOver(Event, tag="tote_handed_over", frozen=True):
+    """Zone picking: the tour ``from_task`` is done and hands the order's tote ``tote`` over to
+    ``to_task`` in ``zone`` (which starts once every tote it receives is handed over)."""
+
+    order_id: str
+    tote: str
+    from_task: str
+    to_task: str
+    zone: str
 
 
 # --- the units Stream ---------------------------------------------------------------------------
@@ -273,6 +297,7 @@ FloorEvent = (
     | ReturnOutcome
     | ReleaseDecided
     | OrderPutBack
+    | UnitSorted | ToteHandedOver
 )
 UnitEvent = Picked
 AnyEvent = FloorEvent | UnitEvent
@@ -284,6 +309,7 @@ CATALOGUE: tuple[type[Event], ...] = (
     ReturnOutcome,
     ReleaseDecided,
     OrderPutBack,
+    UnitSorted, ToteHandedOver,
 )
 
 

@@ -42,6 +42,12 @@ VERDICTS = (
     "tote_in_use",
     "tote_swapped",
     "wrong_tote",
+    # issue 11: zone hand-over (scan.lua) and the put-wall sort (floor/sorting/lua/sort_scan.lua)
+    "tote_received",
+    "put_to_slot",
+    "wrong_slot",
+    "scan_slot_first",
+    "scan_item_first",
 )
 
 
@@ -59,6 +65,18 @@ class Step(msgspec.Struct, frozen=True):
     name: str = ""  # the SKU's display name
 
 
+class HandOver(msgspec.Struct, frozen=True):
+    """Zone picking (issue 11): an order's tote travelling between zone tours. On the giving tour
+    (``handover``): hand ``tote`` (cart position ``position``) over to ``task`` in ``zone``. On the
+    receiving tour (``receive``): scan ``tote`` from ``zone`` first and put it at ``position``."""
+
+    order_id: str
+    tote: str
+    position: int
+    zone: str
+    task: str = ""
+
+
 class TaskView(msgspec.Struct, frozen=True):
     """A task as the handheld and the board see it."""
 
@@ -74,6 +92,9 @@ class TaskView(msgspec.Struct, frozen=True):
     totes: dict[int, str] = msgspec.field(default_factory=dict)  # cart position -> tote label bound
     tote_scan: bool = False  # the warehouse confirms totes (bind them first, scan one after each item)
     kind: str = "pick"  # pick | replenish | putaway | count (floor/planning, floor/counting)
+    handover: list[HandOver] = msgspec.field(default_factory=list)  # issue 11: totes to hand on when done
+    receive: list[HandOver] = msgspec.field(default_factory=list)  # issue 11: totes to scan in first
+    received: int = 0  # issue 11: how many of ``receive`` are scanned in
 
 
 class PickerView(msgspec.Struct, frozen=True):

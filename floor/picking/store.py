@@ -12,6 +12,7 @@ import msgspec
 from floor.core.errors import NotFoundError
 from floor.picking.model import (
     TASK_LIFECYCLE,
+    HandOver,
     PickerView,
     Presence,
     Step,
@@ -25,6 +26,7 @@ from floor.store.results import COMMAND_TTL, raise_for, unwrap
 from floor.store.scripts import Scripts
 
 _step_decoder = msgspec.json.Decoder(Step)
+_handovers = msgspec.json.Decoder(list[HandOver])
 _sweep_decoder = msgspec.json.Decoder(SweepReport)
 _UNASSIGN_FROM = msgspec.json.encode(TASK_LIFECYCLE.sources("unassign")).decode()
 _ASSIGN_FROM = msgspec.json.encode(TASK_LIFECYCLE.sources("assign")).decode()
@@ -96,6 +98,9 @@ class PickingStore:
             steps=[_step_decoder.decode(s) for s in steps], kind=fields.get("kind", "pick"), await_tote=int(fields.get("await_tote") or 0),
             totes={int(name[2:]): label for name, label in totes.items() if name.startswith("p:")},
             tote_scan=tote_scan == "1",
+            handover=_handovers.decode(fields["handout"]) if fields.get("handout") else [],  # issue 11
+            receive=_handovers.decode(fields["handin"]) if fields.get("handin") else [],
+            received=int(fields.get("handin_n") or 0),
         )
 
     async def current_task_id(self, warehouse: str, picker: str) -> str:

@@ -105,6 +105,9 @@ TEMPLATES: dict[str, str] = {
     "release_policy": "release:policy",  # string: msgspec JSON of floor.waves.policy.PolicyView
     "release_decisions": "release:decisions",  # list: recent automatic release decisions (JSON), newest first
     "release_lock": "release:lock",  # string: the node deciding releases now (lease, PX)
+    # pick-and-sort (floor.sorting, issue 11): a batch tour's tote and the put-wall sort of it
+    "sort_tote": "sort:{}:tote",  # hash: sku -> units picked into the batch tote of sort task <id>, not yet sorted
+    "sort_slots": "sort:{}:slots",  # hash: "s|<step>" -> units sorted; "hold" -> JSON unit in hand (step, slot)
 }
 
 WAREHOUSES = "warehouses"  # set of warehouse ids

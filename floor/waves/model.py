@@ -30,15 +30,21 @@ class ReleaseWave(Input, frozen=True, forbid_unknown_fields=True):
     cart_capacity: int | None = None  # items per tour (optimal planner); None = the server default
     tote_capacity: int | None = None  # items per tote; None = one tote per order
     strategy: Word = "cluster"  # cluster (orders in totes) | discrete (one order per tour) | zone (tours per zone)
+    # | batch (pick-and-sort: SKU totals per tour, then a put-wall sort task)
 
 
 PLANNERS = ("optimal", "serpentine")
-STRATEGIES = ("cluster", "discrete", "zone")  # pick strategies of the optimal planner
+STRATEGIES = ("cluster", "discrete", "zone", "batch")  # pick strategies of the optimal planner
 
 
 class PlannedTask(msgspec.Struct, frozen=True):
     task_id: str
     steps: list[Step]
+    # issue 11 (pick-and-sort, zone hand-over): a kind other than pick, a task held ('waiting') until
+    # ``waits`` other tasks released it, and extra task-hash fields (batch, handin, handout ...)
+    kind: str = "pick"
+    waits: int = 0
+    fields: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class Allocation(msgspec.Struct, frozen=True, array_like=True):

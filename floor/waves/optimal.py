@@ -16,6 +16,7 @@ from floor.layout.model import Layout, parse_location
 from floor.orders.model import Order
 from floor.picking.model import Step
 from floor.waves.model import Allocation, PlannedTask, WavePlan
+from floor.waves.putwall import batch_wave, link_zones
 from floor.waves.serpentine import allocate
 from kernels.batching import plan_batches
 from kernels.layout import Warehouse
@@ -89,6 +90,7 @@ def plan_optimal_wave(
     names: dict[str, str] | None = None,
     strategy: str = "cluster",
     zones: list[tuple[str, int, int]] | None = None,
+    wall: str = "PW",
 ) -> WavePlan:
     """Allocate, batch and route a wave (pure and deterministic for a given time budget).
 
@@ -96,7 +98,9 @@ def plan_optimal_wave(
     tour per order; ``zone`` splits every order's picks by the zone of their aisle (``zones``:
     name, first aisle, last aisle; aisles outside every zone form the zone '') and batches each
     zone apart, so a tour never leaves its zone; an order spanning zones is in one tour per zone
-    and is consolidated at packing (it is picked when its last unit is)."""
+    and its tote travels zone to zone (hand-over, :func:`floor.waves.putwall.link_zones`); ``batch``
+    batches as ``cluster`` but each tour picks SKU totals and is sorted at the put wall ``wall``
+    (:func:`floor.waves.putwall.batch_wave`)."""
     picks = allocate(orders, free)
     if strategy == "zone":
         return _zone_wave(wave_id, orders, picks, gtins, layout, cart_capacity, tote_capacity, seconds, names,
@@ -107,6 +111,8 @@ def plan_optimal_wave(
     if strategy == "discrete":
         return _wave_of(wave_id, orders, [([o], {o.order_id: 1}) for o in orders], by_order, gtins, layout, names)
     groups = _batch(orders, by_order, layout, cart_capacity, tote_capacity, seconds)
+    if strategy == "batch":
+        return batch_wave(wave_id, orders, groups, by_order, gtins, names, kernel_warehouse(layout), wall)
     return _wave_of(wave_id, orders, groups, by_order, gtins, layout, names)
 
 
@@ -172,10 +178,13 @@ def _zone_wave(wave_id: str, orders: list[Order], picks: list[Pick], gtins: dict
     tasks: list[PlannedTask] = []
     allocations: dict[tuple[str, str], int] = {}
     by_id = {o.order_id: o for o in orders}
-    for index, (_zone, by_order) in enumerate(sorted(parts.items())):
+    zone_of_task: dict[str, str] = {}
+    for index, (zone, by_order) in enumerate(sorted(parts.items())):
         members = [msgspec.structs.replace(by_id[oid], units=sum(p[4] for p in ps)) for oid, ps in by_order.items()]
         groups = _batch(members, by_order, layout, cart_capacity, tote_capacity, seconds / max(len(parts), 1))
         _wave_of(wave_id, orders, groups, by_order, gtins, layout, names, f"Z{index + 1}T", tasks, allocations)
+        zone_of_task.update({task.task_id: zone for task in tasks if task.task_id not in zone_of_task})
+    tasks = link_zones(wave_id, tasks, zone_of_task)  # an order spanning zones: its tote travels
     return WavePlan(wave_id=wave_id, order_ids=[o.order_id for o in orders], tasks=tasks,
                     allocations=[Allocation(s, loc, q) for (s, loc), q in sorted(allocations.items())])
 

@@ -56,7 +56,7 @@ class ReleasePolicy(Input, frozen=True, forbid_unknown_fields=True):
     budget_ms: int = 300  # planning budget of one continuous top-up
     max_orders: int = 2000  # at most this many orders per release decision
     late_warning_minutes: int = 20  # raise a late_risk exception when this close to missing ship-by
-    strategy: Word = "cluster"  # pick strategy of released waves: cluster | discrete | zone
+    strategy: Word = "cluster"  # pick strategy of released waves: cluster | discrete | zone | batch (wave_strategy)
     min_tour_units: int = 0  # an idle picker waits for this many units unless the work is due (early_minutes)
     lookahead: int = 1  # continuous: tours planned per idle picker (>1: batching across more orders, a few ready)
 
@@ -93,8 +93,8 @@ def check_policy(policy: ReleasePolicy) -> list[str]:
             problems.append(f"group_by: '{name}' is not one of {', '.join(GROUPINGS)}")
     if len(set(policy.group_by)) != len(policy.group_by):
         problems.append("group_by lists a field twice")
-    if policy.strategy not in ("cluster", "discrete", "zone"):
-        problems.append("strategy must be one of cluster, discrete, zone")
+    if policy.strategy not in ("cluster", "discrete", "zone", "batch"):
+        problems.append("strategy must be one of cluster, discrete, zone, batch")
     if policy.mode == "cutoff" and not policy.cutoffs:
         problems.append("cutoff mode needs at least one cut-off")
     bounds = {"min_tour_units": (0, 10_000), "lookahead": (1, 10), "lead_minutes": (0, 24 * 60),
@@ -139,6 +139,15 @@ def profile(order: Order) -> str:
 def group_key(order: Order, policy: ReleasePolicy) -> tuple[str, ...]:
     values = {"channel": order.channel, "profile": profile(order), "priority": str(order.priority)}
     return tuple(values[name] for name in policy.group_by)
+
+
+def wave_strategy(key: tuple[str, ...], policy: ReleasePolicy) -> str:
+    """The pick strategy of one released group (issue 11). ``batch`` with ``group_by`` ``profile``:
+    single-unit orders are batched for pick-and-sort, multi-line orders cluster-picked; ``batch``
+    without it: every group is pick-and-sort. Other strategies apply to every group as they are."""
+    if policy.strategy != "batch" or "profile" not in policy.group_by:
+        return policy.strategy
+    return "batch" if key[policy.group_by.index("profile")] == "single" else "cluster"
 
 
 def urgency_key(order: Order, due: int | None) -> tuple[int, int, int]:

@@ -40,6 +40,7 @@ from floor.waves.policy import (
     team_rate,
     units,
     urgency_key,
+    wave_strategy,
 )
 from floor.waves.service import Waves
 from floor.waves.store import ReleaseStore, WaveStore
@@ -146,7 +147,7 @@ class Release:
         for index, (key, order_ids) in enumerate(groups.items()):
             wave_id = f"{stamp}-{index}"
             command = ReleaseWave(wave_id=wave_id, order_ids=order_ids, planner="optimal", cart_capacity=cart,
-                                  strategy=policy.strategy)
+                                  strategy=wave_strategy(key, policy))
             try:
                 await self.waves.release(warehouse, command, SENDER, budget_s=policy.budget_ms / 1000)
             except FloorError as error:  # stock or orders moved: the next round decides again

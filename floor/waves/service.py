@@ -79,6 +79,7 @@ class Waves:
             return True, existing
         layout = await self.layouts.get(warehouse)
         zones = await self.store.zones(warehouse) if command.strategy == "zone" else []
+        wall = await self.store.put_wall(warehouse) if command.strategy == "batch" else "PW"
         for _attempt in range(3):
             if command.order_ids is not None:
                 order_ids = list(dict.fromkeys(command.order_ids))
@@ -106,7 +107,7 @@ class Waves:
                 plan = await asyncio.to_thread(
                     plan_optimal_wave, command.wave_id, orders, free, gtins, layout,
                     command.cart_capacity or self.cart_capacity, command.tote_capacity, seconds, names,
-                    command.strategy, zones,
+                    command.strategy, zones, wall,
                 )
             else:
                 plan = plan_wave(command.wave_id, orders, free, gtins, layout, command.pickers, names)

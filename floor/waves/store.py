@@ -41,8 +41,10 @@ class WaveStore:
         body = {
             "orders": plan.order_ids,
             "tasks": [
-                {"task_id": task.task_id, "units": sum(step.quantity for step in task.steps),
-                 "steps": [msgspec.json.encode(step).decode() for step in task.steps]}
+                {"task_id": task.task_id, "units": 0 if task.kind == "sort" else sum(s.quantity for s in task.steps),
+                 "steps": [msgspec.json.encode(step).decode() for step in task.steps],
+                 **({"kind": task.kind, "waits": task.waits, "fields": task.fields} if task.kind != "pick"
+                    or task.waits or task.fields else {})}
                 for task in plan.tasks
             ],
             "allocations": plan.allocations,
@@ -87,6 +89,10 @@ class WaveStore:
         rows = msgspec.json.decode(raw) if raw else []
         return [(str(z["name"]), int(z.get("first_aisle", 0)), int(z.get("last_aisle", 0)))
                 for z in rows if int(z.get("first_aisle", 0)) > 0]
+
+    async def put_wall(self, warehouse: str) -> str:
+        """The put wall's slot label prefix (site master data ``put_wall``; default ``PW``)."""
+        return str(await self.client.hget(keys.key(warehouse, "site"), "put_wall") or "PW")
 
     async def claim_queue(self, warehouse: str, wave_id: str, now_ms: int, sender: str = "") -> bool:
         """Mark a wave queued unless it is already queued or planning; True when this call did.

@@ -230,7 +230,10 @@ class HandheldSession:
         # -- issue 9: a scan of a replenish / putaway / count task goes to that kind's script --
         kind = self.task_kind if scan.task_id and scan.task_id == self.task_id else await self.floor.planning.task_kind(
             self.warehouse, scan.task_id or await self.tasks.current_task_id(self.warehouse, self.picker))
-        if kind != "pick":
+        if kind == "sort":  # issue 11: a put-wall sort task (floor/sorting)
+            repeat, verdict = await self.floor.sorting.scan(
+                self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode)
+        elif kind != "pick":
             repeat, verdict = await self.floor.planning.scan(
                 self.warehouse, self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity, kind)
         else:  # -- end issue 9 --

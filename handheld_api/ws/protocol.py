@@ -21,7 +21,8 @@ import msgspec
 
 from floor.incidents.model import FloorException
 from floor.layout.model import Layout
-from floor.picking.model import PickerView, Step, TaskView
+from floor.picking.model import HandOver, PickerView, Step, TaskView
+from floor.sorting.model import SlotRef
 from floor.waves.model import WaveView
 
 MAX_FRAME = 4096  # characters; larger frames get an error frame, the socket stays open
@@ -143,6 +144,7 @@ VerdictWord = Literal[
     "not_your_task", "unknown_barcode",
     "wrong_kind", "bad_barcode", "lot_required", "serial_required", "repeated_serial", "unknown_case", "case_used",
     "tote_bound", "tote_in_use", "tote_swapped", "wrong_tote",
+    "tote_received", "put_to_slot", "wrong_slot", "scan_slot_first", "scan_item_first",  # issue 11
 ]
 LabelKind = Literal["location", "tote", "item", "case", "invalid", "unknown"]
 
@@ -181,7 +183,12 @@ class Verdict(Outbound, tag="verdict", omit_defaults=True, frozen=True):
     await_tote: int | None = None  # the position whose tote must be scanned next
     scanned_kind: LabelKind | None = None  # wrong_kind: what was scanned ...
     expected_kind: Literal["location", "tote", "item"] | None = None  # ... and what was expected
-    kind: str = "pick"  # the task's kind: pick | replenish | putaway | count | return (absent for pick)
+    kind: str = "pick"  # the task's kind: pick | replenish | putaway | count | return | sort (absent for pick)
+    # issue 11: put-wall sort (sort_scan.lua) and zone hand-over (scan.lua)
+    slot: SlotRef | None = None  # put_to_slot / wrong_slot / ok of a sort: the slot (order) of the unit
+    order_done: bool | None = None  # a sort's ok: the order has every unit now (on to packing)
+    receive: HandOver | None = None  # a zone tour: the tote handed over to scan in next
+    handover: list[HandOver] | None = None  # a zone tour's last verdict: totes to hand on to later zones
 
 
 class ShortPickRecorded(Outbound, tag="short_pick_recorded", omit_defaults=True, frozen=True):

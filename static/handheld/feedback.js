@@ -4,8 +4,9 @@
 
 import { colourName, t } from "/static/handheld/i18n.js";
 
-const WARN = new Set(["scan_location_first", "unknown_barcode", "bad_barcode", "wrong_kind"]);
-const OK = new Set(["ok", "tote_bound", "tote_swapped"]);
+const WARN = new Set(["scan_location_first", "unknown_barcode", "bad_barcode", "wrong_kind",
+  "scan_item_first", "scan_slot_first"]); // issue 11: put-wall sort
+const OK = new Set(["ok", "tote_bound", "tote_swapped", "tote_received", "put_to_slot"]); // issue 11
 
 /** "ok" | "warn" | "bad" for a verdict name. */
 export function toneOf(verdict) {

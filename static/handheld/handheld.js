@@ -26,7 +26,7 @@ import { TaskCache, registerServiceWorker } from "/static/handheld/offline.js";
 import { Outbox } from "/static/handheld/outbox.js";
 import { paintTote } from "/static/handheld/totes.js";
 import { Wedge, loadWedgeSettings, saveWedgeSettings } from "/static/handheld/wedge.js";
-import { decorateTask, kindVerdictMessage } from "/static/handheld/kinds.js"; // issue 9: task kinds
+import { decorateTask, kindPrompt, kindVerdictMessage } from "/static/handheld/kinds.js"; // issue 9/11: task kinds
 
 // A sent frame unanswered this long means the connection is dead: reconnect (and so re-send).
 // A frame answered with a `retry: true` error (`unavailable`) goes again after retryMs, doubling
@@ -200,6 +200,8 @@ function prompt() {
   if (state.awaitTote) return t("prompt.tote", { n: state.awaitTote, colour: colourName(state.awaitTote) });
   if (state.idle || !state.task) return t("waiting");
   if (taskDone()) return t("task.complete");
+  const special = kindPrompt(state.task); // issue 11: a tote to receive first, a put-wall sort
+  if (special) return special;
   const step = currentStep();
   return state.task.at_location ? t("prompt.item", { sku: step.sku }) : t("prompt.location");
 }
@@ -413,6 +415,9 @@ function onVerdict(frame) {
   const task = state.task;
   // A duplicate carries the state of its first answer, older than the task frame we have now.
   if (!frame.duplicate && task && frame.task_id === task.task_id) applyTotes(frame);
+  if (!frame.duplicate && task && frame.task_id === task.task_id && frame.verdict === "tote_received") {
+    task.received = (task.received || 0) + 1; // issue 11: a tote handed over from an earlier zone is in
+  }
   if (!frame.duplicate && task && frame.task_id === task.task_id && Number.isInteger(frame.step)) {
     task.step = frame.step;
     task.picked = frame.picked ?? task.picked;

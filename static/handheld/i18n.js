@@ -146,6 +146,11 @@ const en = {
   "v.tote_in_use": "Tote in use",
   "v.tote_swapped": "Tote swapped",
   "v.wrong_tote": "Wrong tote",
+  "v.tote_received": "Tote received", // issue 11: zone hand-over and the put wall
+  "v.put_to_slot": "Put to slot",
+  "v.wrong_slot": "Wrong slot",
+  "v.scan_slot_first": "Slot first",
+  "v.scan_item_first": "Unit first",
   "m.locationOk": "Location OK — scan the item",
   "m.picked": "Picked {picked} of {quantity}",
   "m.stepDone": "Step done — next: {location}",
@@ -171,6 +176,11 @@ const en = {
   "m.tote_in_use": "This tote is already in use — take another",
   "m.tote_swapped": "Tote swapped: {label} now at position {n} ({colour})",
   "m.wrong_tote": "Wrong tote — put it in tote {n} ({colour})",
+  "m.tote_received": "Tote received", // issue 11 (kinds.js words these with the slot / tote)
+  "m.put_to_slot": "Put it in the slot shown, then scan the slot",
+  "m.wrong_slot": "Wrong slot — nothing changed",
+  "m.scan_slot_first": "Put the unit in hand first",
+  "m.scan_item_first": "Scan a unit first",
 };
 
 const zh = {
@@ -313,6 +323,11 @@ const zh = {
   "v.tote_in_use": "周转箱已占用",
   "v.tote_swapped": "已换箱",
   "v.wrong_tote": "周转箱错误",
+  "v.tote_received": "已接收周转箱", // issue 11
+  "v.put_to_slot": "放入格口",
+  "v.wrong_slot": "格口错误",
+  "v.scan_slot_first": "先放格口",
+  "v.scan_item_first": "先扫商品",
   "m.locationOk": "库位正确 — 请扫商品",
   "m.picked": "已拣 {picked} / {quantity}",
   "m.stepDone": "本步完成 — 下一个：{location}",
@@ -338,6 +353,11 @@ const zh = {
   "m.tote_in_use": "该周转箱已在使用 — 请换一个",
   "m.tote_swapped": "已换箱：{label} 现在在 {n} 号位（{colour}）",
   "m.wrong_tote": "周转箱错误 — 请放入 {n} 号箱（{colour}）",
+  "m.tote_received": "周转箱已接收", // issue 11
+  "m.put_to_slot": "放入所示格口，再扫描格口",
+  "m.wrong_slot": "格口错误 — 未做任何更改",
+  "m.scan_slot_first": "请先放好手中商品",
+  "m.scan_item_first": "请先扫描商品",
 };
 
 export const STRINGS = { en, "zh-CN": zh };

@@ -1,4 +1,4 @@
-// Task kinds beyond picking (issue 9): replenish, putaway, count, return (a return receipt). Wording per kind, zh-CN + English,
+// Task kinds beyond picking (issue 9): replenish, putaway, count, return (a return receipt), sort (issue 11: the put wall). Wording per kind, zh-CN + English,
 // and the verdict lines a worker reads for each. The socket protocol is the pick protocol: the task
 // frame carries `kind`, and so does the verdict of a non-pick task (docs/protocol.md).
 
@@ -9,6 +9,7 @@ const KINDS = {
   count: { zh: "盘点", en: "Count" },
   return: { zh: "退货收货", en: "Return receipt" },
   putback: { zh: "取消回库", en: "Put back" }, // issue 7: units of an order cancelled after release
+  sort: { zh: "播种墙分拣", en: "Put-wall sort" }, // issue 11: batch pick-and-sort
 };
 
 const both = (zh, en) => `${zh} · ${en}`;
@@ -29,12 +30,19 @@ function putting(task) {
 export function decorateTask(task, el, body) {
   const kind = (task && task.kind) || "pick";
   body.dataset.kind = kind;
+  delete el.location.dataset.long;
+  if (task && kind === "pick") decorateHandOver(task, el); // issue 11: zone hand-over
   if (!task || kind === "pick" || task.step >= task.steps.length) return;
   el.stepOf.textContent = `${kindTitle(kind)} — ${el.stepOf.textContent}`;
   if (kind === "putback") {
     el.locationLabel.textContent = task.at_location
       ? both("放回此库位（扫描库位条码）", "Put it back in this bin (scan the bin)")
       : both("扫描要放回的商品", "Scan the unit to put back");
+  } else if (kind === "sort") {
+    const step = task.steps[task.step] || {};
+    el.locationLabel.textContent = both("从批次周转箱取一件扫描，再扫描格口", "Take a unit from the batch tote, scan it, then its slot");
+    el.tote.textContent = both(`格口 ${step.tote ?? "?"}`, `Slot ${step.tote ?? "?"}`);
+    el.shortButton.disabled = true; // nothing to short at the wall: a missing unit is a problem report
   } else if (kind === "return") {
     el.locationLabel.textContent = task.at_location
       ? both("逐件扫描退货商品（序列号商品扫 GS1 条码）", "Scan each returned unit (serial items: the GS1 code)")
@@ -53,8 +61,12 @@ export function decorateTask(task, el, body) {
 /** The line to show for a verdict of a non-pick task; null for picks (feedback.js words them). */
 export function kindVerdictMessage(frame) {
   const kind = frame.kind || "pick";
-  if (kind === "pick") return null;
+  if (kind === "pick") return handOverVerdict(frame); // issue 11: null unless a zone hand-over line
   const expected = frame.expected || {};
+  if (kind === "sort") {
+    const word = sortVerdict(frame);
+    if (word) return word;
+  }
   if (kind === "return") {
     const word = returnVerdict(frame, expected);
     if (word) return word;
@@ -136,6 +148,74 @@ function putbackVerdict(frame, expected) {
       return both("该商品不在此回库任务上", "Not on this put-back");
     case "over_pick":
       return both("该商品已全部放回", "All units of this item are already back");
+    default:
+      return null;
+  }
+}
+
+/** Zone picking (issue 11): a tour that receives totes from earlier zones starts by scanning them. */
+function decorateHandOver(task, el) {
+  const pending = (task.receive || [])[task.received || 0];
+  if (!pending || task.step >= task.steps.length) return;
+  el.locationLabel.textContent = both(`先扫描 ${pending.zone || "上一区"} 交来的周转箱`,
+    `First scan the tote handed over from ${pending.zone || "the previous zone"}`);
+  el.location.textContent = pending.tote;
+  el.location.dataset.long = "1"; // a tote label is longer than a location code
+  el.tote.textContent = both(`放 ${pending.position} 号位`, `Position ${pending.position}`);
+}
+
+/** The prompt under a task of issue 11 (a zone tour receiving totes, a put-wall sort); null = the
+ *  page's own prompt. */
+export function kindPrompt(task) {
+  if (!task || task.step >= task.steps.length) return null;
+  if (task.kind === "sort") return both("从周转箱取一件扫描", "Scan a unit from the batch tote");
+  const pending = (task.receive || [])[task.received || 0];
+  if (pending) return both(`扫描交接周转箱 ${pending.tote}`, `Scan the handed-over tote ${pending.tote}`);
+  return null;
+}
+
+/** Zone hand-over lines on pick verdicts (issue 11); null leaves the verdict to feedback.js. */
+function handOverVerdict(frame) {
+  const handover = frame.handover || [];
+  if (frame.task_done && handover.length) {
+    const zh = handover.map((h) => `周转箱 ${h.tote} 交给 ${h.zone} 区`).join("；");
+    const en = handover.map((h) => `tote ${h.tote} to zone ${h.zone}`).join("; ");
+    return both(`本区完成，请交接：${zh}`, `Zone done — hand over ${en}`);
+  }
+  const next = frame.receive;
+  if (frame.verdict === "tote_received") {
+    return next ? both(`已接收，再扫描周转箱 ${next.tote}`, `Received — now scan tote ${next.tote}`)
+      : both("交接周转箱已全部接收，开始拣货", "Handed-over totes in — start picking");
+  }
+  if (next && (frame.verdict === "wrong_tote" || frame.verdict === "wrong_kind")) {
+    return both(`请先扫描 ${next.zone || ""} 区交来的周转箱 ${next.tote}`,
+      `Scan the tote handed over from ${next.zone || "the previous zone"} first: ${next.tote}`);
+  }
+  return null;
+}
+
+/** Put-wall sort verdicts (sort_scan.lua, issue 11): the slot a unit goes to, in both languages. */
+function sortVerdict(frame) {
+  const slot = frame.slot || {};
+  switch (frame.verdict) {
+    case "put_to_slot":
+      return both(`放入格口 ${slot.label}（订单 ${slot.order_id}），再扫描格口`,
+        `Put it in slot ${slot.label} (order ${slot.order_id}), then scan the slot`);
+    case "ok":
+      if (frame.task_done) return both("分拣完成，订单去打包", "Sort complete — orders go to packing");
+      if (frame.order_done) return both(`订单 ${slot.order_id} 已齐，可打包（格口 ${slot.label}）`,
+        `Order ${slot.order_id} complete — to packing (slot ${slot.label})`);
+      return both(`已放入格口 ${slot.label}，取下一件`, `In slot ${slot.label} — next unit`);
+    case "wrong_slot":
+      return both(`格口错误，应放入 ${slot.label}`, `Wrong slot — this unit goes in ${slot.label}`);
+    case "scan_slot_first":
+      return both(`手中商品先放入格口 ${slot.label}`, `Put the unit in hand in slot ${slot.label} first`);
+    case "scan_item_first":
+      return both("请先从周转箱取一件扫描", "Scan a unit from the tote first");
+    case "wrong_item":
+      return both("该商品不在本批次", "Not in this batch");
+    case "over_pick":
+      return both("该商品已全部分拣", "Every unit of this item is already sorted");
     default:
       return null;
   }

@@ -19,6 +19,7 @@ import pytest
 from floor.catalog.barcodes import Barcode
 from floor.catalog.model import Sku, make_gtin13
 from floor.core import events
+from floor.core.ids import new_id
 from floor.floor import Floor
 from floor.incidents.model import ExceptionCommand, RaiseException
 from floor.inventory.model import AdjustStock
@@ -213,6 +214,69 @@ async def order_put_back(run: Run) -> None:
         run.verdicts.append(verdict)
 
 
+async def _take(run: Run, picker: str, task_id: str) -> None:
+    """``picker`` takes ``task_id`` (a task it holds goes back to the queue)."""
+    floor, w = run.floor, run.warehouse
+    await floor.picking.join(w, picker, f"sock-{picker}", 60_000)
+    holding = await floor.picking.store.current_task_id(w, picker)
+    if holding and holding != task_id:
+        await floor.picking.reassign(w, holding, ReassignTask(new_id("drop"), ""), "sup")
+    if (await floor.picking.task(w, task_id)).picker != picker:
+        await floor.picking.reassign(w, task_id, ReassignTask(new_id("take"), picker), "sup")
+
+
+async def put_wall_sort(run: Run) -> None:
+    """unit_sorted (floor/sorting/lua/sort_scan.lua): a batch tour picked, then sorted at the wall;
+    its verdicts (put_to_slot, wrong_slot, scan_slot_first, scan_item_first, ok) decode strictly."""
+    floor, w = run.floor, run.warehouse
+    ids = await floor.orders.store.reserved_ids(w, 2)
+    _, wave = await floor.waves.release(w, ReleaseWave("cw-batch", order_ids=ids, strategy="batch", cart_capacity=100))
+    tour_id, sort_id = wave.tasks
+    await _take(run, run.picker, tour_id)
+    await run.pick_all(tour_id)
+    await _take(run, run.picker, sort_id)
+    view = await floor.sorting.view(w, sort_id)
+    gtins = {s.sku: s.gtin for s in (await floor.picking.task(w, sort_id)).steps}
+
+    async def sort(scan_id: str, barcode: str) -> dict:
+        _repeat, verdict = await floor.sorting.scan(w, run.picker, sort_id, scan_id, barcode)
+        run.verdicts.append(verdict)
+        return dict(json.loads(verdict))
+
+    assert (await sort("cs-0", view.lines[0].slot.label))["verdict"] == "scan_item_first"
+    for n, line in enumerate(view.lines):
+        for u in range(line.quantity):
+            put = await sort(f"cs-{n}-{u}-i", gtins[line.sku])
+            assert put["verdict"] == "put_to_slot", put
+            if n == 0 and u == 0:
+                assert (await sort("cs-again", gtins[line.sku]))["verdict"] == "scan_slot_first"
+                assert (await sort("cs-wrong", "PW-99"))["verdict"] == "wrong_slot"
+            assert (await sort(f"cs-{n}-{u}-s", put["slot"]["label"]))["verdict"] == "ok"
+    assert (await floor.sorting.view(w, sort_id)).status == "completed"
+
+
+async def zone_hand_over(run: Run) -> None:
+    """tote_handed_over (scan.lua): a zone tour hands an order's tote on; the receiving tour scans it in."""
+    import json as _json
+
+    floor, w = run.floor, run.warehouse
+    zones = [{"name": "FAST", "first_aisle": 1, "last_aisle": 2}, {"name": "SLOW", "first_aisle": 3, "last_aisle": 4}]
+    await floor.client.hset(keys.key(w, "site"), "zones", _json.dumps(zones))
+    ids = await floor.orders.store.reserved_ids(w, 6)
+    _, wave = await floor.waves.release(w, ReleaseWave("cw-zone", order_ids=ids, strategy="zone", cart_capacity=40))
+    await floor.client.hdel(keys.key(w, "site"), "zones")
+    tasks = [await floor.picking.task(w, t) for t in wave.tasks]
+    target = next(t for t in tasks if t.receive)
+    for giver in [t for t in tasks if any(h.task == target.task_id for h in t.handover)]:
+        await _take(run, run.picker, giver.task_id)
+        await run.pick_all(giver.task_id)
+    await _take(run, run.picker, target.task_id)
+    assert (await run.scan(target.task_id, "cz-wrong", "TOTE-NOPE"))["verdict"] == "wrong_tote"
+    for n, handed in enumerate(target.receive):
+        assert (await run.scan(target.task_id, f"cz-{n}", handed.tote))["verdict"] == "tote_received"
+    await run.pick_all(target.task_id)
+
+
 SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     intake_reserve_backorder_retry,
     release_scan_to_completion,
@@ -221,6 +285,8 @@ SCENARIOS: list[Callable[[Run], Awaitable[None]]] = [
     exceptions_raise_acknowledge_resolve,
     presence_and_reassign,
     return_outcome,
+    put_wall_sort,
+    zone_hand_over,
     release_policy_decides,
     order_put_back,
 ]

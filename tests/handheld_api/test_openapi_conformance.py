@@ -149,6 +149,7 @@ def _good_cases(live_app: LiveApp, ids: dict[str, str]) -> list[Good]:
         ("POST", "/api/release/tick", {"body": {"warehouse": w}}, 200),
         ("GET", "/api/release/decisions", {"query": {**q, "limit": 5}}, 200),
         ("GET", "/api/release/late", {"query": q}, 200),
+        ("GET", "/api/sorting/{task_id}", {"path": {"task_id": "nope"}, "query": q}, 404),  # issue 11: put wall
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": q}, 404),
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": {"warehouse": "lower"}}, 422),
         ("GET", "/api/orders/{order_id}", {"path": {"order_id": "nope"}, "query": {"warehouse": "ZZ9"}}, 403),

@@ -12,6 +12,13 @@
 -- scans, in position order); after each picked item the picker scans its tote (wrong_tote names
 -- the right one); a task completes only when its last tote is confirmed. mode swap_tote: the
 -- scanned tote replaces the one of the current position (a full tote swapped for an empty one).
+-- Issue 11 (task fields set at release): `batch` = a pick-and-sort tour: its picks move stock into
+-- the batch tote of sort task <batch> (sort:<id>:tote, per SKU) and credit no order (the put-wall
+-- sort scan does, floor/sorting); its completion releases that sort task. `handin` = a zone tour
+-- receiving totes from earlier zones: it starts by scanning each of them (tote_received, in order;
+-- `handin_n` counts them). `handout` = a zone tour whose orders go on to later zones: when it is
+-- done, each tote is handed over (tote_handed_over) and the receiving tour is released once all
+-- its totes are; the last verdict lists them (`handover`).
 -- KEYS[1] events stream
 -- ARGV[2] picker  ARGV[3] task_id ('' = the picker's current task)  ARGV[4] scan_id
 -- ARGV[5] kind (location|tote|item|case|invalid|unknown)  ARGV[6] code  ARGV[7] quantity  ARGV[8] lot
@@ -29,7 +36,7 @@ if task_id == '' then task_id = redis.call('HGET', K.picker(picker), 'task') or 
 local result = {type = 'verdict', scan_id = scan_id, task_id = task_id, barcode = ARGV[12]}
 local task_key = K.task(task_id)
 local t = redis.call('HMGET', task_key, 'picker', 'status', 'step', 'picked', 'at_loc',
-  'n_steps', 'wave', 'await_tote')
+  'n_steps', 'wave', 'await_tote', 'batch', 'handin', 'handin_n', 'handout', 'kind')
 local kind, code, qty = ARGV[5], ARGV[6], tonumber(ARGV[7])
 local lot, expiry, today = ARGV[8], ARGV[9], ARGV[10]
 local serial, count, weight, mode = ARGV[13] or '', tonumber(ARGV[14] or '0') or 0,
@@ -95,7 +102,16 @@ local function fefo_expiry(sku, loc)
   return best
 end
 
-if t[1] ~= picker or t[2] ~= 'assigned' then
+local function finish_tour_here() -- issue 11: lib/tasks.lua finish_tour, its hand-overs in the verdict
+  result.handover = finish_tour(task_id, picker, t[7])
+end
+
+local handin_next = nil -- issue 11: the next tote this zone tour receives (nil when all are in)
+if t[10] and t[10] ~= '' then
+  handin_next = cjson.decode(t[10])[(tonumber(t[11] or '0') or 0) + 1]
+end
+
+if t[1] ~= picker or t[2] ~= 'assigned' or (t[13] and t[13] ~= 'pick') then -- other kinds: their scripts
   verdict = 'not_your_task'
 else
   local index, picked, at_loc = tonumber(t[3]), tonumber(t[4]), t[5] == '1'
@@ -121,6 +137,20 @@ else
       if old then result.replaced = old end
     end
     result.tote = tote_ref(totes_key, position)
+  elseif handin_next then -- issue 11: receive the totes handed over from earlier zones first
+    result.receive = handin_next
+    if kind ~= 'tote' then
+      verdict = 'wrong_kind'; result.expected_kind = 'tote'; result.scanned_kind = kind
+    elseif code ~= handin_next.tote then
+      verdict = 'wrong_tote'
+    else
+      verdict = 'tote_received'
+      redis.call('HINCRBY', task_key, 'handin_n', 1)
+      if tote_mode then bind_tote(totes_key, tonumber(handin_next.position) or 1, code) end
+      handin_next = cjson.decode(t[10])[(tonumber(t[11] or '0') or 0) + 2]
+      result.receive = handin_next -- the next tote to scan in (absent when all are in)
+      if tote_mode then unbound = tote_binding(totes_key, steps_key) end
+    end
   elseif unbound then
     if kind ~= 'tote' then
       verdict = 'wrong_kind'; result.expected_kind = 'tote'; result.scanned_kind = kind
@@ -146,7 +176,7 @@ else
       awaiting = nil
       if index >= tonumber(t[6]) then
         task_done = true
-        complete_task(task_id, picker, t[7])
+        finish_tour_here()
       end
     end
   elseif kind == 'location' then
@@ -215,15 +245,22 @@ else
       end
       if serial_ctl then
         redis.call('SADD', K.serials(step.sku), serial)
-        redis.call('RPUSH', K.order_serials(step.order_id), cjson.encode({line = step.line,
-          sku = step.sku, serial = serial, scan_id = scan_id}))
+        if step.order_id ~= '' then -- issue 11: a batch tour's step is for no order (the serial set holds it)
+          redis.call('RPUSH', K.order_serials(step.order_id), cjson.encode({line = step.line,
+            sku = step.sku, serial = serial, scan_id = scan_id}))
+        end
         result.serial = serial
       end
       if weight > 0 then result.weight_g = weight end
       if case_key then redis.call('HSET', case_key, 'used', 1, 'order_id', step.order_id) end
       picked = picked + qty
       consume_stock(step.sku, step.location, qty)
-      redis.call('HINCRBY', K.order(step.order_id), 'picked_units', qty)
+      local batch = t[9] and t[9] ~= '' -- issue 11: a batch tour fills its tote, credits no order
+      if batch then
+        redis.call('HINCRBY', K.sort_tote(t[9]), step.sku, qty)
+      else
+        redis.call('HINCRBY', K.order(step.order_id), 'picked_units', qty)
+      end
       redis.call('HINCRBY', K.wave(t[7]), 'picked_units', qty)
       emit_unit('picked', {task_id = task_id, picker = picker, sku = step.sku,
         location = step.location, quantity = qty, order_id = step.order_id, scan_id = scan_id})
@@ -233,13 +270,13 @@ else
         redis.call('HSET', task_key, 'await_tote', awaiting)
       end
       if picked >= step.quantity then
-        settle_order(step.order_id)
+        if not batch then settle_order(step.order_id) end
         index, picked, at_loc = index + 1, 0, false
         if index >= tonumber(t[6]) and not tote_mode then task_done = true end
       end
       redis.call('HSET', task_key, 'step', index, 'picked', picked, 'at_loc', at_loc and 1 or 0)
       if task_done then
-        complete_task(task_id, picker, t[7])
+        finish_tour_here()
       elseif index < tonumber(t[6]) then
         step = cjson.decode(redis.call('LINDEX', steps_key, index))
       end
@@ -259,6 +296,7 @@ else
   result.task_done = task_done
   if unbound then result.binding = unbound end
   if awaiting then result.await_tote = awaiting end
+  if handin_next then result.receive = handin_next end
   if not task_done and index < tonumber(t[6]) then result.expected = step end
 end
 result.verdict = verdict

@@ -15,6 +15,8 @@ if first then return {1, first} end
 local task_key = K.task(task_id)
 local t = redis.call('HMGET', task_key, 'picker', 'status', 'step', 'picked', 'n_steps', 'wave')
 if t[1] ~= picker or t[2] ~= 'assigned' then return {'not_your_task', task_id} end
+local task_kind = redis.call('HGET', task_key, 'kind') or 'pick' -- issue 11: a put-wall sort has no bins
+if task_kind == 'sort' then return {'conflict', 'a sort task has no short pick: report a problem'} end
 local index, picked = tonumber(t[3]), tonumber(t[4])
 if tonumber(ARGV[5]) ~= index then
   return {'stale_step', 'the task is at step ' .. index .. ', not ' .. ARGV[5]}
@@ -65,7 +67,25 @@ if can_relocate > 0 then
   end
 end
 local backordered = missing - relocated
-if backordered > 0 then
+local batch = redis.call('HGET', task_key, 'batch') -- issue 11: a pick-and-sort tour
+local shorted = {}
+if backordered > 0 and batch and batch ~= '' then
+  -- SKU totals: the units missing are taken off the last orders (slots) of the sort task wanting
+  -- this SKU, each backordered as much as it loses; its sort steps shrink to match.
+  local sort_steps, left = redis.call('LRANGE', K.steps(batch), 0, -1), backordered
+  for i = #sort_steps, 1, -1 do
+    local s = cjson.decode(sort_steps[i])
+    if left > 0 and s.sku == sku and s.quantity > 0 then
+      local take = math.min(left, s.quantity)
+      s.quantity, left = s.quantity - take, left - take
+      redis.call('LSET', K.steps(batch), i - 1, cjson.encode(s))
+      ledger_move(sku, 'reserved', -take, 'release', s.order_id)
+      redis.call('HINCRBY', K.order(s.order_id), 'short_units', take)
+      shorted[#shorted + 1] = s.order_id
+    end
+  end
+  redis.call('HINCRBY', K.wave(t[6]), 'short_units', backordered)
+elseif backordered > 0 then
   ledger_move(sku, 'reserved', -backordered, 'release', step.order_id)
   redis.call('HINCRBY', K.order(step.order_id), 'short_units', backordered)
   redis.call('HINCRBY', K.wave(t[6]), 'short_units', backordered)
@@ -82,7 +102,11 @@ if picked >= step.quantity then
   redis.call('HSET', task_key, 'step', index, 'picked', 0, 'at_loc', 0)
   task_done = index >= n_steps
 end
-if backordered > 0 then settle_order(step.order_id) end
+if backordered > 0 and #shorted > 0 then
+  for _, order_id in ipairs(shorted) do settle_order(order_id) end
+elseif backordered > 0 then
+  settle_order(step.order_id)
+end
 
 local detail = 'expected ' .. remaining .. ' at ' .. loc .. ', found ' .. found
 if relocated > 0 then detail = detail .. '; re-allocated from ' .. table.concat(sources, ', ') end
@@ -96,7 +120,7 @@ emit('exception_raised', {exception_id = exception_id, kind = 'short_pick', stat
   raised_ms = NOW, picker = picker, task_id = task_id, location = loc, sku = sku, detail = detail,
   raised_by = picker, reference = request_id})
 if task_done then
-  complete_task(task_id, picker, t[6])
+  finish_tour(task_id, picker, t[6]) -- issue 11: releases a batch tour's sort task, hands zone totes on
 else
   emit('task_updated', {task_id = task_id, picker = picker})
 end

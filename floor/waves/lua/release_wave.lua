@@ -6,7 +6,8 @@
 -- the sender's repeat returns its wave; another sender's equal wave id is refused ('taken'),
 -- never answered with someone else's wave (a wave id is also the wave's name on the board).
 -- KEYS[1] events stream
--- ARGV[2] wave_id  ARGV[3] plan JSON {orders=[id], tasks=[{task_id, units, steps=[step JSON]}],
+-- ARGV[2] wave_id  ARGV[3] plan JSON {orders=[id], tasks=[{task_id, units, steps=[step JSON],
+--         kind?, waits?, fields?}],
 --         allocations=[[sku, location, qty]]}  ARGV[4] allowed order states JSON  ARGV[5] sender
 -- returns {'ok', wave_id} | {'exists', wave_id} | {'conflict', reason} | {'taken', wave_id}
 local wave_id = ARGV[2]
@@ -47,10 +48,15 @@ for index, task in ipairs(plan.tasks) do
   for first = 1, #task.steps, 1000 do  -- unpack() of more than ~8,000 values fails: chunks
     redis.call('RPUSH', K.steps(task.task_id), unpack(task.steps, first, math.min(first + 999, #task.steps)))
   end
-  redis.call('HSET', K.task(task.task_id), 'wave', wave_id, 'status', 'ready', 'picker', '',
-    'step', 0, 'picked', 0, 'at_loc', 0, 'n_steps', #task.steps, 'units', task.units,
+  -- issue 11: a task with waits > 0 is held ('waiting': a sort task until its batch tour is
+  -- picked, a zone tour until the totes it receives are handed over); kind and extra fields
+  local waits = tonumber(task.waits or 0) or 0
+  redis.call('HSET', K.task(task.task_id), 'wave', wave_id, 'status', waits > 0 and 'waiting' or 'ready',
+    'picker', '', 'step', 0, 'picked', 0, 'at_loc', 0, 'n_steps', #task.steps, 'units', task.units,
     'released_ms', NOW)
-  redis.call('ZADD', K.tasks_ready(), NOW + index / 1000, task.task_id)
+  if task.kind then redis.call('HSET', K.task(task.task_id), 'kind', task.kind, 'waits', waits) end
+  for name, value in pairs(task.fields or {}) do redis.call('HSET', K.task(task.task_id), name, value) end
+  if waits <= 0 then redis.call('ZADD', K.tasks_ready(), NOW + index / 1000, task.task_id) end
   units = units + task.units
   task_ids[#task_ids + 1] = task.task_id
 end

@@ -89,3 +89,15 @@ def test_grouping_rate_and_tours() -> None:
     chosen = _tours(rows, 2, 8)
     assert [o.order_id for o in chosen] == ["o0", "o1", "o2", "o3"]
     assert [o.order_id for o in _tours([(order("big", units=9), None)], 1, 8)] == ["big"]
+
+
+def test_wave_strategy_sends_single_unit_groups_to_pick_and_sort() -> None:
+    from floor.waves.policy import wave_strategy
+
+    both = ReleasePolicy(group_by=["channel", "profile"], strategy="batch")
+    assert wave_strategy(("tmall", "single"), both) == "batch"
+    assert wave_strategy(("tmall", "multi"), both) == "cluster"
+    assert wave_strategy(("tmall",), ReleasePolicy(group_by=["channel"], strategy="batch")) == "batch"
+    assert wave_strategy(("single",), ReleasePolicy(group_by=["profile"], strategy="zone")) == "zone"
+    assert check_policy(ReleasePolicy(strategy="batch")) == []
+    assert check_policy(ReleasePolicy(strategy="sorted")) != []

@@ -1,27 +1,10 @@
-"""Pick strategies on a real Redis: discrete (one order per tour) and zone picking (tours stay in
-their zone; an order spanning zones is picked in one tour per zone and settles when the last is done)."""
+"""Pick strategies on a real Redis: discrete (one order per tour); zone picking with hand-over is in
+test_handover.py, batch pick-and-sort in tests/floor/sorting."""
 
 from __future__ import annotations
 
-import json
-
 from floor.floor import Floor
-from floor.layout.model import parse_location
-from floor.picking.model import ReassignTask
-from floor.store import keys
 from floor.waves.model import ReleaseWave
-
-
-async def _pick_task(floor: Floor, w: str, picker: str, task_id: str) -> None:
-    """The picker takes ``task_id`` (moved to it as a supervisor would) and scans it to the end."""
-    await floor.picking.join(w, picker, f"sock-{picker}", 60_000)
-    await floor.picking.reassign(w, task_id, ReassignTask(f"take-{task_id}", picker), "sup")
-    task = await floor.picking.task(w, task_id)
-    for n, step in enumerate(task.steps):
-        for scan_id, code, qty in ((f"{task_id}-l{n}", step.location, 1), (f"{task_id}-i{n}", step.gtin, step.quantity)):
-            _repeat, verdict = await floor.picking.scan(w, picker, task_id, scan_id, code, qty)
-            assert json.loads(verdict)["verdict"] == "ok", verdict
-    assert (await floor.picking.task(w, task_id)).status == "completed"
 
 
 async def test_discrete_strategy_makes_one_tour_per_order(small_demo: Floor, warehouse: str) -> None:
@@ -34,35 +17,6 @@ async def test_discrete_strategy_makes_one_tour_per_order(small_demo: Floor, war
         assert len({s.order_id for s in task.steps}) == 1
 
 
-async def test_zone_picking_keeps_tours_in_zone_and_hands_an_order_over(small_demo: Floor, warehouse: str) -> None:
-    floor, w = small_demo, warehouse
-    zones = [{"name": "FAST", "first_aisle": 1, "last_aisle": 2}, {"name": "SLOW", "first_aisle": 3, "last_aisle": 4}]
-    await floor.client.hset(keys.key(w, "site"), "zones", json.dumps(zones))
-    ids = await floor.orders.store.reserved_ids(w, 20)
-    _repeat, wave = await floor.waves.release(w, ReleaseWave("z1", order_ids=ids, strategy="zone", cart_capacity=12))
-    tours_of: dict[str, list[str]] = {}
-    for task_id in wave.tasks:
-        task = await floor.picking.task(w, task_id)
-        aisles = set()
-        for step in task.steps:
-            parsed = parse_location(step.location)
-            assert parsed is not None
-            aisles.add(parsed.aisle)
-            tours_of.setdefault(step.order_id, [])
-            if task_id not in tours_of[step.order_id]:
-                tours_of[step.order_id].append(task_id)
-        assert aisles <= {1, 2} or aisles <= {3, 4}, f"{task_id} leaves its zone: aisles {aisles}"
-    spanning = [o for o, tours in tours_of.items() if len(tours) > 1]
-    assert spanning, "the demo should have an order with picks in both zones"
-    order_id = spanning[0]
-    first, *rest = tours_of[order_id]
-    await _pick_task(floor, w, f"{w}p1", first)
-    assert (await floor.orders.get(w, order_id)).status == "released"  # its other zone is still open
-    for n, task_id in enumerate(rest):
-        await _pick_task(floor, w, f"{w}p{2 + n % 2}", task_id)
-    assert (await floor.orders.get(w, order_id)).status == "picked"
-
-
 async def test_strategy_is_checked(small_demo: Floor, warehouse: str) -> None:
     import pytest
 
@@ -73,3 +27,33 @@ async def test_strategy_is_checked(small_demo: Floor, warehouse: str) -> None:
     with pytest.raises(ValidationError):
         await small_demo.waves.release(warehouse, ReleaseWave("bad2", max_orders=2, strategy="zone",
                                                               planner="serpentine"))
+
+
+async def test_profile_grouping_batches_single_unit_orders_for_pick_and_sort(small_demo: Floor, warehouse: str) -> None:
+    """Release policy ``strategy: batch`` with ``group_by: [profile]``: the single-unit orders become a
+    pick-and-sort wave (a batch tour and its held put-wall sort task), the multi-line ones a cluster wave."""
+    from floor.orders.model import NewOrder, OrderLine
+    from floor.waves.policy import ReleasePolicy
+
+    floor, w = small_demo, warehouse
+    singles = [(await floor.orders.intake(w, NewOrder("tmall", f"PS-{n}", [OrderLine(f"SKU0001{n}", 1)], w)))[1]
+               for n in range(3)]
+    assert all(o.status == "reserved" for o in singles)
+    await floor.release.set_policy(w, ReleasePolicy(mode="continuous", group_by=["profile"], strategy="batch",
+                                                    cart_capacity=1000), "sup", 0)
+    await floor.picking.join(w, f"{w}p1", "sock-1", 60_000)
+    assert await floor.picking.assign(w, f"{w}p1") == ""  # idle: the next tick releases
+    decisions = await floor.release.tick(w)
+    assert decisions and "group single" in decisions[0].reason
+    waves = {wave_id: await floor.waves.get(w, wave_id) for wave_id in decisions[0].waves}
+    batch = next(v for v in waves.values() if {o.order_id for o in singles} <= set(v.orders))
+    assert all(o.units == 1 for o in await floor.orders.store.many(w, batch.orders))  # single-unit orders only
+    kinds = {(await floor.picking.task(w, t)).kind: t for t in batch.tasks}
+    assert set(kinds) == {"pick", "sort"} and kinds["pick"].endswith("-B01")
+    tour = await floor.picking.task(w, kinds["pick"])
+    assert {s.order_id for s in tour.steps} == {""}
+    assert (await floor.picking.task(w, kinds["sort"])).status == "waiting"
+    for view in waves.values():
+        if view is not batch:  # multi-line orders: cluster picking, one tote per order
+            for task_id in view.tasks:
+                assert all(s.order_id for s in (await floor.picking.task(w, task_id)).steps)

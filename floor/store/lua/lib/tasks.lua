@@ -61,3 +61,43 @@ local function complete_task(task_id, picker, wave_id)
   end
   return assign_next(picker)
 end
+
+-- Issue 11: a held task ('waiting': a put-wall sort task until its batch tour is picked, a zone
+-- tour until every tote it receives is handed over) counts its `waits` down; at zero it joins the
+-- ready queue at its release position and goes to an idle picker. Returns true when released.
+local function release_held(task_id)
+  local key = K.task(task_id)
+  if redis.call('HGET', key, 'status') ~= 'waiting' then return false end
+  if redis.call('HINCRBY', key, 'waits', -1) > 0 then return false end
+  redis.call('HSET', key, 'status', 'ready')
+  redis.call('ZADD', K.tasks_ready(), tonumber(redis.call('HGET', key, 'released_ms') or NOW), task_id)
+  hand_out()
+  return true
+end
+
+-- Issue 11: close a finished pick tour (scan.lua, short_pick.lua): a batch tour releases its
+-- put-wall sort task; a zone tour hands each order's tote over to the order's tour in the next
+-- zone (the label bound at that cart position when the site scans totes, else the planned one;
+-- tote_handed_over), which starts once all its totes are in; then complete_task. Returns the
+-- hand-overs made (for the verdict) and the picker's next task.
+local function finish_tour(task_id, picker, wave_id)
+  local f = redis.call('HMGET', K.task(task_id), 'batch', 'handout')
+  if f[1] and f[1] ~= '' then release_held(f[1]) end
+  local out = nil
+  if f[2] and f[2] ~= '' then
+    out = cjson.decode(f[2])
+    for _, h in ipairs(out) do
+      local label = redis.call('HGET', K.task_totes(task_id), 'p:' .. tostring(h.position)) or h.tote
+      h.tote = label
+      local handin = cjson.decode(redis.call('HGET', K.task(h.task), 'handin') or '[]')
+      for _, entry in ipairs(handin) do
+        if entry.order_id == h.order_id then entry.tote = label end
+      end
+      redis.call('HSET', K.task(h.task), 'handin', cjson.encode(handin))
+      emit('tote_handed_over', {order_id = h.order_id, tote = label, from_task = task_id,
+        to_task = h.task, zone = h.zone})
+      release_held(h.task)
+    end
+  end
+  return out, complete_task(task_id, picker, wave_id)
+end
