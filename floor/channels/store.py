@@ -72,6 +72,14 @@ _mapping_decoder = msgspec.json.Decoder(Mapping)
 class ChannelStore:
     def __init__(self, client: Any) -> None:
         self.client = client
+        # The order-create path's calls share writes with concurrent requests (floor/store/autopipe.py);
+        # set by Floor when the scan pipeline is on, else every call is its own round trip.
+        self.pipeline: Any = None
+
+    async def _script(self, sha: str, source: str, keys_: list[str], args: list[Any]) -> Any:
+        if self.pipeline is not None:
+            return await self.pipeline.script(sha, source, keys_, args)
+        return await run_script(self.client, sha, source, keys_, args)
 
     # -- shops ---------------------------------------------------------------------------------
 
@@ -111,18 +119,25 @@ class ChannelStore:
     # -- deliveries and order records --------------------------------------------------------------
 
     async def delivery_seen(self, channel: str, shop: str, delivery_id: str) -> bool:
-        return bool(await self.client.exists(keys.channel_webhook(channel, shop, delivery_id)))
+        key = keys.channel_webhook(channel, shop, delivery_id)
+        if self.pipeline is not None:
+            return bool((await self.pipeline.commands(("EXISTS", key)))[0])
+        return bool(await self.client.exists(key))
 
     async def mark_delivery(self, channel: str, shop: str, delivery_id: str, ttl_s: int = 7 * 86400) -> None:
-        await self.client.set(keys.channel_webhook(channel, shop, delivery_id), "1", ex=ttl_s)
+        key = keys.channel_webhook(channel, shop, delivery_id)
+        if self.pipeline is not None:
+            await self.pipeline.commands(("SET", key, "1", "EX", ttl_s))
+        else:
+            await self.client.set(key, "1", ex=ttl_s)
 
     async def claim(self, channel: str, shop: str, order_id: str, updated_ms: int, digest: str,
                     channel_skus: list[str]) -> Claim:
         """'new' | 'update' | 'retry' (same version, not finished or held) | 'repeat' (finished) | 'stale', with
         the record as it was before and the mappings of ``channel_skus`` (one round trip)."""
         wanted = sorted(set(channel_skus))
-        verdict, state, floor_order, warehouse, reasons, *raws = await run_script(
-            self.client, _CLAIM_SHA, _CLAIM, [keys.channel_order(channel, shop, order_id),
+        verdict, state, floor_order, warehouse, reasons, *raws = await self._script(
+            _CLAIM_SHA, _CLAIM, [keys.channel_order(channel, shop, order_id),
                                               keys.channel_orders(channel, shop), keys.channel_skus(channel, shop)],
             [updated_ms, digest, order_id, *wanted])
         mappings = {sku: _mapping_decoder.decode(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
@@ -133,8 +148,8 @@ class ChannelStore:
                      fields: dict[str, str]) -> bool:
         """Write the outcome unless a newer version was claimed meanwhile (then False)."""
         flat = [item for pair in fields.items() for item in pair]
-        done = await run_script(
-            self.client, _FINISH_SHA, _FINISH, [keys.channel_order(channel, shop, order_id),
+        done = await self._script(
+            _FINISH_SHA, _FINISH, [keys.channel_order(channel, shop, order_id),
                                                 keys.channel_held(channel, shop)],
             [digest, order_id, "1" if held else "0", updated_ms, *flat])
         return bool(done)

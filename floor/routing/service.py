@@ -222,9 +222,9 @@ class Router:
             for parcel in plan.parcels:
                 external = f"{prefix}#{len(parcels) + 1}"
                 try:
-                    _r, order_id = await self.orders.store.intake(
+                    _r, order_id = await self.store.reserve(
                         parcel.warehouse, new_id("O"), order.channel, external, parcel.lines, 5, due,
-                        order.buyer_id[:200], score, order.shop, strict=True)
+                        order.buyer_id[:200], score, order.shop)
                 except InsufficientStockError as error:
                     trace.append(TraceStep(plan.rule, parcel.warehouse, "moved",
                                            f"stock moved before reserving ({error.reason}): deciding again"))

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from floor.channels.canonical import CanonicalOrder
+from floor.core.errors import InsufficientStockError
 from floor.routing.handling import MergeGroup, RoutingOutcome
 from floor.routing.model import RuleSet
 from floor.store import keys
@@ -39,6 +40,31 @@ class RoutingStore:
     def __init__(self, client: Any, scripts: Scripts) -> None:
         self.client = client
         self.scripts = scripts
+        # The order-create path's calls share writes with concurrent requests (floor/store/autopipe.py);
+        # set by Floor when the scan pipeline is on, else each batch below is one redis-py pipeline.
+        self.pipeline: Any = None
+
+    async def _batch(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Plain commands in one round trip, in order (non-transactional: each runs once)."""
+        if self.pipeline is not None:
+            return list(await self.pipeline.commands(*commands))
+        async with self.client.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(await pipe.execute())
+
+    async def reserve(self, warehouse: str, order_id: str, channel: str, external_id: str,
+                      lines: list[tuple[str, int]], priority: int, due: int | None, customer: str, urgency: int,
+                      shop: str) -> tuple[bool, str]:
+        """``intake_order`` in strict mode (all lines after safety stock, or nothing written and
+        InsufficientStockError): (repeat, order id), as :meth:`OrderStore.intake` with ``strict``."""
+        call = self.scripts.call if self.pipeline is None else self.pipeline.call
+        result = await call("intake_order", warehouse, order_id, channel, external_id, msgspec.json.encode(lines),
+                            priority, "" if due is None else due, customer, urgency, shop, "1")
+        if result[0] == "short":
+            raise InsufficientStockError(str(result[1]), code="short")
+        repeat, payload = unwrap(result)
+        return repeat, str(payload)
 
     async def rules(self, seller: str) -> RuleSet | None:
         raw = await self.client.get(f"{_G}routing:rules:{seller}")
@@ -64,31 +90,26 @@ class RoutingStore:
         """One placement of an order at a time (a concurrent duplicate waits and reads the record):
         (claimed, the record so far, :meth:`stock` of ``warehouses`` x ``skus``), in one round trip."""
         ref = _order_ref(channel, shop, platform_id)
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.set(f"{_G}routing:claim:{ref}", "1", nx=True, ex=ttl_s)
-            pipe.get(f"{_G}routing:order:{ref}")
-            _queue_stock(pipe, warehouses, skus)
-            claimed, raw, *rows = await pipe.execute()
+        claimed, raw, *rows = await self._batch([
+            ("SET", f"{_G}routing:claim:{ref}", "1", "NX", "EX", ttl_s), ("GET", f"{_G}routing:order:{ref}"),
+            *_stock_commands(warehouses, skus)])
         record = None if raw is None else msgspec.json.decode(raw, type=Record)
         return bool(claimed), record, _stock_of(warehouses, rows)
 
     async def finish(self, record: Record | None, placed: list[str], channel: str, shop: str, platform_id: str) -> None:
         """Save the record, count the parcels placed per warehouse today, drop the claim: one round trip."""
         day = time.strftime("%Y%m%d", time.gmtime())
-        async with self.client.pipeline(transaction=False) as pipe:
-            if record is not None:
-                o = record.outcome
-                ref = _order_ref(o.channel, o.shop, o.platform_order_id)
-                pipe.set(f"{_G}routing:order:{ref}", msgspec.json.encode(record))
-                if o.status == "queued":
-                    pipe.zadd(QUEUED, {ref: o.decided_ms}, nx=True)
-                else:
-                    pipe.zrem(QUEUED, ref)
-            for warehouse in placed:
-                pipe.incr(f"{_G}routing:cap:{warehouse}:{day}")
-                pipe.expire(f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400)
-            pipe.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
-            await pipe.execute()
+        commands: list[tuple[Any, ...]] = []
+        if record is not None:
+            o = record.outcome
+            ref = _order_ref(o.channel, o.shop, o.platform_order_id)
+            commands.append(("SET", f"{_G}routing:order:{ref}", msgspec.json.encode(record)))
+            commands.append(("ZADD", QUEUED, "NX", o.decided_ms, ref) if o.status == "queued" else ("ZREM", QUEUED, ref))
+        for warehouse in placed:
+            commands.append(("INCR", f"{_G}routing:cap:{warehouse}:{day}"))
+            commands.append(("EXPIRE", f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400))
+        commands.append(("DEL", f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}"))
+        await self._batch(commands)
 
     async def queued(self, limit: int = 200) -> list[Record]:
         """Queued orders (nothing reserved: no rule could place them), oldest first."""
@@ -101,10 +122,7 @@ class RoutingStore:
     async def stock(self, warehouses: list[str], skus: list[str]) -> Stock:
         """The sku counters (on_hand, reserved, unavailable, safety) of each warehouse x sku, in that
         order, and the orders placed today per warehouse: one round trip."""
-        async with self.client.pipeline(transaction=False) as pipe:
-            _queue_stock(pipe, warehouses, skus)
-            rows = await pipe.execute()
-        return _stock_of(warehouses, rows)
+        return _stock_of(warehouses, await self._batch(_stock_commands(warehouses, skus)))
 
 
     async def merge_group(self, key: str) -> MergeGroup | None:
@@ -126,20 +144,16 @@ class RoutingStore:
 Stock = tuple[list[list[str | None]], dict[str, int]]
 
 
-def _queue_stock(pipe: Any, warehouses: list[str], skus: list[str]) -> None:
+def _stock_commands(warehouses: list[str], skus: list[str]) -> list[tuple[Any, ...]]:
     if not warehouses:
-        return
-    for warehouse in warehouses:
-        for sku in skus:
-            pipe.hmget(keys.key(warehouse, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
+        return []
     day = time.strftime("%Y%m%d", time.gmtime())
-    pipe.mget([f"{_G}routing:cap:{w}:{day}" for w in warehouses])
+    return [*(("HMGET", keys.key(w, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
+              for w in warehouses for sku in skus),
+            ("MGET", *(f"{_G}routing:cap:{w}:{day}" for w in warehouses))]
 
 
 def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
     if not warehouses:
         return [], {}
     return rows[:-1], {w: int(v or 0) for w, v in zip(warehouses, rows[-1], strict=True)}
-
-    async def unclaim(self, channel: str, shop: str, platform_id: str) -> None:
-        await self.client.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")

@@ -34,13 +34,16 @@ from typing import Any, cast
 import hiredis
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.asyncio.connection import SSLConnection
+from redis.crc import key_slot
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from floor.store.cluster_calls import run_script
 from floor.store.scripts import ScriptError, Scripts
 
 CLIENT_NAME = b"floor-script-pipeline"
+_NOT_RUN = ("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING")  # error replies of a command that did not run
 CHECK_EVERY_S = 0.25  # how often a connection with calls waiting checks for a reply older than its timeout
 
 
@@ -50,6 +53,10 @@ def pack(args: tuple[bytes, ...]) -> bytes:
     for arg in args:
         out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
     return b"".join(out)
+
+
+def _arg(value: Any) -> bytes:
+    return value.encode() if type(value) is str else value if isinstance(value, bytes) else str(value).encode()
 
 
 def _bulk(value: Any) -> bytes:
@@ -231,6 +238,7 @@ class ScriptPipeline:
         self.lanes: dict[tuple[Any, ...], Lane] = {}
         self.heads: dict[tuple[str, str], tuple[bytes, str]] = {}  # (script, warehouse) -> packed head, stream
         self.by_stream: dict[str, tuple[int, Lane]] = {}
+        self.by_slot: dict[int, tuple[int, Lane]] = {}  # plain commands on a cluster (:meth:`commands`)
         self.fallbacks = 0  # calls re-sent through Scripts.call
 
     @classmethod
@@ -306,6 +314,51 @@ class ScriptPipeline:
             return await self.scripts.call(name, warehouse, *args)
         return reply
 
+    async def commands(self, *commands: tuple[Any, ...]) -> list[Any]:
+        """Any commands (``(name, key, args...)``: each routed by its first key), queued together so they
+        share a write with each other and with every call made in this loop turn; the replies in order.
+        Plain commands only (no ``EVALSHA``: use :meth:`call`, or :meth:`script` for a script kept
+        outside the registry). An error reply raises ``ResponseError`` once every reply is in (the
+        commands before and after it ran, as in a non-transactional pipeline)."""
+        if self.cluster:
+            await self.client.initialize()
+        futures = [self._lane_of(str(command[1])).submit(pack(tuple(_arg(a) for a in command)))
+                   for command in commands]
+        replies = list(await asyncio.gather(*futures))
+        for index, reply in enumerate(replies):
+            if isinstance(reply, ResponseError):
+                if not str(reply).startswith(_NOT_RUN):
+                    raise reply
+                self.fallbacks += 1  # refused before it ran (MOVED after a resharding ...): through the client
+                replies[index] = await self.client.execute_command(*commands[index])
+        return replies
+
+    async def script(self, sha: str, source: str, keys: list[str], args: list[Any]) -> Any:
+        """``EVALSHA`` of a script kept outside the registry (:func:`cluster_calls.run_script`'s contract:
+        a reply refused before the script ran, NOSCRIPT or a redirect, goes through the client)."""
+        if self.cluster:
+            await self.client.initialize()
+        command = pack(tuple(_arg(a) for a in ("EVALSHA", sha, len(keys), *keys, *args)))
+        reply = await self._lane_of(keys[0]).submit(command)
+        if isinstance(reply, ResponseError):
+            if "user_script" in str(reply):
+                raise reply
+            self.fallbacks += 1
+            return await run_script(self.client, sha, source, keys, args)
+        return reply
+
+    def _lane_of(self, key: str) -> Lane:
+        """The lane of ``key``'s server: the one lane of a plain Redis; on a cluster, cached per slot."""
+        if not self.cluster:
+            return self._lane("")  # a plain Redis has one server: every key shares the one lane
+        slot = key_slot(key.encode())
+        cached = self.by_slot.get(slot)
+        if cached is not None and cached[0] == self._epoch() and not cached[1].loop.is_closed():
+            return cached[1]
+        lane = self._find_lane(key)
+        self.by_slot[slot] = (self._epoch(), lane)
+        return lane
+
     @property
     def batches(self) -> int:
         return sum(lane.batches for lane in self.lanes.values())
@@ -319,3 +372,4 @@ class ScriptPipeline:
             lane.close()
         self.lanes.clear()
         self.by_stream.clear()
+        self.by_slot.clear()
