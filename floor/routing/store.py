@@ -44,7 +44,7 @@ class RoutingStore:
         # set by Floor when the scan pipeline is on, else each batch below is one redis-py pipeline.
         self.pipeline: Any = None
 
-    async def _batch(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+    async def batch(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Plain commands in one round trip, in order (non-transactional: each runs once)."""
         if self.pipeline is not None:
             return list(await self.pipeline.commands(*commands))
@@ -65,6 +65,24 @@ class RoutingStore:
             raise InsufficientStockError(str(result[1]), code="short")
         repeat, payload = unwrap(result)
         return repeat, str(payload)
+
+    async def backorder(self, warehouse: str, order_id: str, channel: str, external_id: str,
+                        lines: list[tuple[str, int]], priority: int, due: int | None, customer: str, urgency: int,
+                        shop: str) -> tuple[str, str] | None:
+        """``intake_order`` (reserve all, else backordered) and the floor order's status, in one round
+        trip: (order id, status); None without the auto-pipelined lane (the caller uses floor.orders)."""
+        if self.pipeline is None:
+            return None
+        script = self.scripts.scripts["intake_order"]
+        prefix, stream = self.scripts._keys(warehouse)
+        call = ("EVALSHA", script.sha, 1, stream, prefix, order_id, channel, external_id, msgspec.json.encode(lines),
+                priority, "" if due is None else due, customer, urgency, shop, "")
+        result, status = await self.pipeline.commands(
+            call, ("HGET", keys.key(warehouse, "order", order_id), "status"), sources={script.sha: script.source})
+        if result[0] == "exists":  # an earlier attempt placed it: its own status
+            status = await self.client.hget(keys.key(warehouse, "order", str(result[1])), "status")
+        unwrap(result)
+        return str(result[1]), str(status)
 
     async def rules(self, seller: str) -> RuleSet | None:
         raw = await self.client.get(f"{_G}routing:rules:{seller}")
@@ -89,27 +107,12 @@ class RoutingStore:
                     ttl_s: int = 30) -> tuple[bool, Record | None, Stock]:
         """One placement of an order at a time (a concurrent duplicate waits and reads the record):
         (claimed, the record so far, :meth:`stock` of ``warehouses`` x ``skus``), in one round trip."""
-        ref = _order_ref(channel, shop, platform_id)
-        claimed, raw, *rows = await self._batch([
-            ("SET", f"{_G}routing:claim:{ref}", "1", "NX", "EX", ttl_s), ("GET", f"{_G}routing:order:{ref}"),
-            *_stock_commands(warehouses, skus)])
-        record = None if raw is None else msgspec.json.decode(raw, type=Record)
-        return bool(claimed), record, _stock_of(warehouses, rows)
+        return claim_of(await self.batch(claim_commands(channel, shop, platform_id, warehouses, skus, ttl_s)),
+                        warehouses)
 
     async def finish(self, record: Record | None, placed: list[str], channel: str, shop: str, platform_id: str) -> None:
         """Save the record, count the parcels placed per warehouse today, drop the claim: one round trip."""
-        day = time.strftime("%Y%m%d", time.gmtime())
-        commands: list[tuple[Any, ...]] = []
-        if record is not None:
-            o = record.outcome
-            ref = _order_ref(o.channel, o.shop, o.platform_order_id)
-            commands.append(("SET", f"{_G}routing:order:{ref}", msgspec.json.encode(record)))
-            commands.append(("ZADD", QUEUED, "NX", o.decided_ms, ref) if o.status == "queued" else ("ZREM", QUEUED, ref))
-        for warehouse in placed:
-            commands.append(("INCR", f"{_G}routing:cap:{warehouse}:{day}"))
-            commands.append(("EXPIRE", f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400))
-        commands.append(("DEL", f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}"))
-        await self._batch(commands)
+        await self.batch(finish_commands(record, placed, channel, shop, platform_id))
 
     async def queued(self, limit: int = 200) -> list[Record]:
         """Queued orders (nothing reserved: no rule could place them), oldest first."""
@@ -122,7 +125,7 @@ class RoutingStore:
     async def stock(self, warehouses: list[str], skus: list[str]) -> Stock:
         """The sku counters (on_hand, reserved, unavailable, safety) of each warehouse x sku, in that
         order, and the orders placed today per warehouse: one round trip."""
-        return _stock_of(warehouses, await self._batch(_stock_commands(warehouses, skus)))
+        return _stock_of(warehouses, await self.batch(_stock_commands(warehouses, skus)))
 
 
     async def merge_group(self, key: str) -> MergeGroup | None:
@@ -157,3 +160,38 @@ def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
     if not warehouses:
         return [], {}
     return rows[:-1], {w: int(v or 0) for w, v in zip(warehouses, rows[-1], strict=True)}
+
+
+def claim_commands(channel: str, shop: str, platform_id: str, warehouses: list[str], skus: list[str],
+                   ttl_s: int = 30) -> list[tuple[Any, ...]]:
+    """:meth:`RoutingStore.claim` as commands (a caller may send them with its own); read with :func:`claim_of`."""
+    ref = _order_ref(channel, shop, platform_id)
+    return [("SET", f"{_G}routing:claim:{ref}", "1", "NX", "EX", ttl_s), ("GET", f"{_G}routing:order:{ref}"),
+            *_stock_commands(warehouses, skus)]
+
+
+def claim_of(replies: list[Any], warehouses: list[str]) -> tuple[bool, Record | None, Stock]:
+    claimed, raw, *rows = replies
+    record = None if raw is None else msgspec.json.decode(raw, type=Record)
+    return bool(claimed), record, _stock_of(warehouses, rows)
+
+
+def unclaim_command(channel: str, shop: str, platform_id: str) -> tuple[Any, ...]:
+    return ("DEL", f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
+
+
+def finish_commands(record: Record | None, placed: list[str], channel: str, shop: str,
+                    platform_id: str) -> list[tuple[Any, ...]]:
+    """:meth:`RoutingStore.finish` as commands: the record, the daily counts, the claim dropped (last)."""
+    day = time.strftime("%Y%m%d", time.gmtime())
+    commands: list[tuple[Any, ...]] = []
+    if record is not None:
+        o = record.outcome
+        ref = _order_ref(o.channel, o.shop, o.platform_order_id)
+        commands.append(("SET", f"{_G}routing:order:{ref}", msgspec.json.encode(record)))
+        commands.append(("ZADD", QUEUED, "NX", o.decided_ms, ref) if o.status == "queued" else ("ZREM", QUEUED, ref))
+    for warehouse in placed:
+        commands.append(("INCR", f"{_G}routing:cap:{warehouse}:{day}"))
+        commands.append(("EXPIRE", f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400))
+    commands.append(unclaim_command(channel, shop, platform_id))
+    return commands

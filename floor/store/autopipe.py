@@ -96,6 +96,17 @@ class Lane:
             self.loop.call_soon(self.flush)
         return future
 
+    def submit_many(self, commands: list[bytes]) -> asyncio.Future[list[Any]]:
+        """Several commands, one future for all their replies (in order): one write with the loop turn's
+        other calls, one wake-up of the caller. A lost connection / timeout fails the whole batch."""
+        batch = _Batch(self.loop.create_future(), len(commands))
+        self.queued.append(b"".join(commands))
+        self.queued_futures.extend(_Part(batch, index) for index in range(len(commands)))  # type: ignore[misc]
+        if not self.flushing:
+            self.flushing = True
+            self.loop.call_soon(self.flush)
+        return batch.future
+
     def flush(self) -> None:
         self.flushing = False
         if not self.queued:
@@ -110,7 +121,7 @@ class Lane:
         self.waiting.extend((future, now) for future in futures)
         self.transport.write(b"".join(commands))
         self.batches += 1
-        self.calls += len(commands)
+        self.calls += len(futures)
         if self.checker is None:
             self.checker = self.loop.call_later(CHECK_EVERY_S, self._check)
 
@@ -204,6 +215,39 @@ class Lane:
             self.checker = None
         self._fail_queued(RedisConnectionError("closed"))
         self._drop(RedisConnectionError("closed"))
+
+
+class _Batch:
+    __slots__ = ("future", "left", "replies")
+
+    def __init__(self, future: asyncio.Future[list[Any]], size: int) -> None:
+        self.future = future
+        self.left = size
+        self.replies: list[Any] = [None] * size
+
+
+class _Part:
+    """One reply of a :meth:`Lane.submit_many` batch: resolved like a call's future by the lane."""
+
+    __slots__ = ("batch", "index")
+
+    def __init__(self, batch: _Batch, index: int) -> None:
+        self.batch = batch
+        self.index = index
+
+    def done(self) -> bool:
+        return self.batch.future.done()
+
+    def set_result(self, reply: Any) -> None:
+        batch = self.batch
+        batch.replies[self.index] = reply
+        batch.left -= 1
+        if batch.left == 0 and not batch.future.done():
+            batch.future.set_result(batch.replies)
+
+    def set_exception(self, error: BaseException) -> None:
+        if not self.batch.future.done():
+            self.batch.future.set_exception(error)
 
 
 class _Connection(asyncio.Protocol):
@@ -314,23 +358,47 @@ class ScriptPipeline:
             return await self.scripts.call(name, warehouse, *args)
         return reply
 
-    async def commands(self, *commands: tuple[Any, ...]) -> list[Any]:
-        """Any commands (``(name, key, args...)``: each routed by its first key), queued together so they
-        share a write with each other and with every call made in this loop turn; the replies in order.
-        Plain commands only (no ``EVALSHA``: use :meth:`call`, or :meth:`script` for a script kept
-        outside the registry). An error reply raises ``ResponseError`` once every reply is in (the
-        commands before and after it ran, as in a non-transactional pipeline)."""
+    async def commands(self, *commands: tuple[Any, ...], sources: dict[str, str] | None = None) -> list[Any]:
+        """Any commands (``(name, key, args...)``: each routed by its first key; an ``EVALSHA`` by its
+        first key, its SHA's text in ``sources``), queued together so they share a write with each
+        other and with every call made in this loop turn; the replies in order. An error reply raises
+        ``ResponseError`` once every reply is in (the commands before and after it ran, as in a
+        non-transactional pipeline); a reply refused before the command ran (NOSCRIPT, MOVED ...) is
+        sent again through the client (NOSCRIPT: ``EVAL`` of the source)."""
         if self.cluster:
             await self.client.initialize()
-        futures = [self._lane_of(str(command[1])).submit(pack(tuple(_arg(a) for a in command)))
-                   for command in commands]
-        replies = list(await asyncio.gather(*futures))
+        by_lane: dict[int, tuple[Lane, list[int], list[bytes]]] = {}
+        for index, command in enumerate(commands):
+            lane = self._lane_of(str(command[3] if command[0] == "EVALSHA" else command[1]))
+            entry = by_lane.get(id(lane))
+            if entry is None:
+                entry = by_lane[id(lane)] = (lane, [], [])
+            entry[1].append(index)
+            entry[2].append(pack(tuple(_arg(a) for a in command)))
+        replies: list[Any] = [None] * len(commands)
+        if len(by_lane) == 1:  # a plain Redis: one batch, one future
+            lane, _indexes, packed = next(iter(by_lane.values()))
+            replies = await lane.submit_many(packed)
+        else:
+            order = [indexes for _lane, indexes, _packed in by_lane.values()]
+            answers = await asyncio.gather(*(lane.submit_many(packed) for lane, _i, packed in by_lane.values()))
+            for indexes, answer in zip(order, answers, strict=True):
+                for index, reply in zip(indexes, answer, strict=True):
+                    replies[index] = reply
         for index, reply in enumerate(replies):
             if isinstance(reply, ResponseError):
-                if not str(reply).startswith(_NOT_RUN):
+                command = commands[index]
+                message = str(reply)
+                if command[0] == "EVALSHA" and sources is not None and message.startswith(("NOSCRIPT", *_NOT_RUN)):
+                    self.fallbacks += 1
+                    n = int(command[2])
+                    replies[index] = await run_script(self.client, str(command[1]), sources[str(command[1])],
+                                                      list(command[3:3 + n]), list(command[3 + n:]))
+                    continue
+                if not message.startswith(_NOT_RUN):
                     raise reply
                 self.fallbacks += 1  # refused before it ran (MOVED after a resharding ...): through the client
-                replies[index] = await self.client.execute_command(*commands[index])
+                replies[index] = await self.client.execute_command(*command)
         return replies
 
     async def script(self, sha: str, source: str, keys: list[str], args: list[Any]) -> Any:
