@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import itertools
 import json
 import os
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import redis as redis_lib
 import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,20 +171,35 @@ class Conn(asyncio.Protocol):
 
 
 class Pool:
-    def __init__(self, port: int) -> None:
+    """At most ``limit`` keep-alive connections (as a load balancer would hold); a request beyond
+    waits for a free one, and that wait counts in its latency."""
+
+    def __init__(self, port: int, limit: int = 256) -> None:
         self.port = port
+        self.limit = limit
         self.idle: list[Conn] = []
+        self.waiters: collections.deque[asyncio.Future[Conn | None]] = collections.deque()
+        self.count = 0
         self.opened = 0
 
     async def send(self, raw: bytes) -> tuple[int, bytes]:
-        conn = self.idle.pop() if self.idle else None
+        conn: Conn | None = self.idle.pop() if self.idle else None
+        if conn is None and self.count >= self.limit:
+            waiter: asyncio.Future[Conn | None] = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            conn = await waiter
         if conn is None or conn.transport is None:
+            if conn is None:
+                self.count += 1
             _t, conn = await asyncio.get_running_loop().create_connection(Conn, "127.0.0.1", self.port)
             self.opened += 1
-        result = await conn.send(raw)
-        if conn.transport is not None:
-            self.idle.append(conn)
-        return result
+        try:
+            return await conn.send(raw)
+        finally:
+            if self.waiters:
+                self.waiters.popleft().set_result(conn)  # a dropped one is re-opened by the waiter
+            else:
+                self.idle.append(conn)
 
     def close(self) -> None:
         for conn in self.idle:
@@ -210,19 +227,27 @@ class Tally:
 
 
 class Meter:
-    """CPU seconds of the web process, Redis and this client over one phase, per order."""
+    """CPU seconds of the web process, Redis and this client over one phase, per order; Redis's read
+    events per order (each is one write a client made: how well the web node's calls share writes)."""
 
-    def __init__(self, web_pid: int, redis_pid: int) -> None:
+    def __init__(self, web_pid: int, redis_pid: int, redis_port: int) -> None:
         self.pids = {"web": web_pid, "redis": redis_pid}
+        self.redis = redis_lib.Redis(port=redis_port)
+
+    def reads(self) -> int:
+        return int(self.redis.info("stats").get("total_reads_processed", 0))
 
     def start(self) -> None:
         self.before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
         self.client_before = time.process_time()
         self.load_before = os.getloadavg()[0]
+        self.reads_before = self.reads()
 
     def per_order(self, orders: int) -> dict[str, Any]:
-        out = {f"{name}_cpu_us_per_order": round((cpu_seconds(pid) - self.before[name]) * 1e6 / max(orders, 1))
-               for name, pid in self.pids.items()}
+        out: dict[str, Any] = {
+            f"{name}_cpu_us_per_order": round((cpu_seconds(pid) - self.before[name]) * 1e6 / max(orders, 1))
+            for name, pid in self.pids.items()}
+        out["redis_reads_per_order"] = round((self.reads() - self.reads_before) / max(orders, 1), 2)
         out["client_cpu_us_per_order"] = round((time.process_time() - self.client_before) * 1e6 / max(orders, 1))
         out["load_avg_1m"] = [round(self.load_before, 2), round(os.getloadavg()[0], 2)]
         return out
@@ -290,7 +315,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         floor = await setup(redis.url, args.units)
         node = WebNode(redis.url, uuid.uuid4().hex)
         pool = Pool(node.port)
-        meter = Meter(node.process.pid, redis.process.pid)
+        meter = Meter(node.process.pid, redis.process.pid, redis.port)
         counter = itertools.count()
         await closed_loop(pool, [request(next(counter), node.port) for _ in range(args.warmup)], 16, meter)
         items = [request(next(counter), node.port) for _ in range(args.orders)]
@@ -304,11 +329,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(30)
-        opened = []
+        opened: list[dict[str, Any]] = []
         for rate in args.rates:
+            if opened and "skipped" not in opened[-1] and opened[-1]["achieved_per_s"] < 0.9 * opened[-1]["offered_per_s"]:
+                opened.append({"offered_per_s": rate, "skipped": "the previous rate was not kept up with"})
+                continue
+            if opened and "skipped" in opened[-1]:
+                opened.append({"offered_per_s": rate, "skipped": opened[-1]["skipped"]})
+                continue
             items = [request(next(counter), node.port) for _ in range(int(rate * args.seconds))]
             opened.append(await open_loop(pool, items, rate, meter))
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(2.0)  # the node drains what it queued
         checks = await verify(floor)
         await floor.close()
         pool.close()
@@ -328,11 +359,16 @@ def table(result: dict[str, Any]) -> str:
     c = result["closed_loop"]
     lines = [f"closed loop c={c['concurrency']}: {c['orders_per_s']} orders/s, p50 {c['p50_ms']} / p99 {c['p99_ms']} ms,"
              f" CPU us/order web {c['web_cpu_us_per_order']} redis {c['redis_cpu_us_per_order']}"
-             f" client {c['client_cpu_us_per_order']}, load {c['load_avg_1m']}"]
+             f" client {c['client_cpu_us_per_order']}, Redis reads/order {c['redis_reads_per_order']},"
+             f" load {c['load_avg_1m']}"]
     for o in result["open_loop"]:
+        if "skipped" in o:
+            lines.append(f"open {o['offered_per_s']}/s: skipped ({o['skipped']})")
+            continue
         lines.append(f"open {o['offered_per_s']}/s -> {o['achieved_per_s']}/s: p50 {o['p50_ms']} / p99 {o['p99_ms']} ms,"
                      f" statuses {o['statuses']}, CPU us/order web {o['web_cpu_us_per_order']}"
-                     f" redis {o['redis_cpu_us_per_order']} client {o['client_cpu_us_per_order']}, load {o['load_avg_1m']}")
+                     f" redis {o['redis_cpu_us_per_order']} client {o['client_cpu_us_per_order']},"
+                     f" Redis reads/order {o['redis_reads_per_order']}, load {o['load_avg_1m']}")
     b = result["redis_benchmark"]
     lines.append(f"oversold pairs {result['oversold_pairs']}, ledger drift rows {result['ledger_drift_rows']};"
                  f" redis-benchmark EVAL c=1 {b.get('eval_c1_rps')}/s p50 {b.get('eval_c1_p50_ms')} ms,"
