@@ -55,6 +55,15 @@ def pack(args: tuple[bytes, ...]) -> bytes:
     return b"".join(out)
 
 
+def _pack_any(command: tuple[Any, ...]) -> bytes:
+    """:func:`pack` of a command whose arguments are str, bytes or numbers."""
+    out = [b"*%d\r\n" % len(command)]
+    for value in command:
+        text = value.encode() if type(value) is str else value if type(value) is bytes else str(value).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(text), text))
+    return b"".join(out)
+
+
 def _arg(value: Any) -> bytes:
     return value.encode() if type(value) is str else value if isinstance(value, bytes) else str(value).encode()
 
@@ -374,7 +383,7 @@ class ScriptPipeline:
             if entry is None:
                 entry = by_lane[id(lane)] = (lane, [], [])
             entry[1].append(index)
-            entry[2].append(pack(tuple(_arg(a) for a in command)))
+            entry[2].append(_pack_any(command))
         replies: list[Any] = [None] * len(commands)
         if len(by_lane) == 1:  # a plain Redis: one batch, one future
             lane, _indexes, packed = next(iter(by_lane.values()))
