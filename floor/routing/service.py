@@ -151,7 +151,7 @@ class Router:
             return await self._place(order, list(wanted.items()), seller, record, placed, saved, rules, stock)
         finally:
             finish = finish_commands(saved[-1] if saved else None, placed, order.channel, order.shop,
-                                     order.platform_order_id)
+                                     order.platform_order_id, was_queued=record is not None)
             if deferred is not None:
                 deferred.extend(finish)
             else:

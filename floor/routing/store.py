@@ -180,18 +180,29 @@ def unclaim_command(channel: str, shop: str, platform_id: str) -> tuple[Any, ...
     return ("DEL", f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
 
 
+_EXPIRING: set[tuple[str, str]] = set()  # (warehouse, day) whose capacity counter this process gave a TTL
+
+
 def finish_commands(record: Record | None, placed: list[str], channel: str, shop: str,
-                    platform_id: str) -> list[tuple[Any, ...]]:
-    """:meth:`RoutingStore.finish` as commands: the record, the daily counts, the claim dropped (last)."""
+                    platform_id: str, was_queued: bool = True) -> list[tuple[Any, ...]]:
+    """:meth:`RoutingStore.finish` as commands: the record, the daily counts, the claim dropped (last).
+    ``was_queued``: False when the order was known not to be in the queue (a new order): no ZREM."""
     day = time.strftime("%Y%m%d", time.gmtime())
     commands: list[tuple[Any, ...]] = []
     if record is not None:
         o = record.outcome
         ref = _order_ref(o.channel, o.shop, o.platform_order_id)
         commands.append(("SET", f"{_G}routing:order:{ref}", msgspec.json.encode(record)))
-        commands.append(("ZADD", QUEUED, "NX", o.decided_ms, ref) if o.status == "queued" else ("ZREM", QUEUED, ref))
+        if o.status == "queued":
+            commands.append(("ZADD", QUEUED, "NX", o.decided_ms, ref))
+        elif was_queued:
+            commands.append(("ZREM", QUEUED, ref))
     for warehouse in placed:
         commands.append(("INCR", f"{_G}routing:cap:{warehouse}:{day}"))
-        commands.append(("EXPIRE", f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400))
+        if (warehouse, day) not in _EXPIRING:  # the TTL is set once per warehouse and day by each process
+            if len(_EXPIRING) > 10_000:
+                _EXPIRING.clear()
+            _EXPIRING.add((warehouse, day))
+            commands.append(("EXPIRE", f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400))
     commands.append(unclaim_command(channel, shop, platform_id))
     return commands
