@@ -248,6 +248,8 @@ class Meter:
             f"{name}_cpu_us_per_order": round((cpu_seconds(pid) - self.before[name]) * 1e6 / max(orders, 1))
             for name, pid in self.pids.items()}
         out["redis_reads_per_order"] = round((self.reads() - self.reads_before) / max(orders, 1), 2)
+        # what one web process could carry given a whole core (the machine is shared: the measured rate is not)
+        out["orders_per_web_core_s"] = round(1e6 / max(out["web_cpu_us_per_order"], 1))
         out["client_cpu_us_per_order"] = round((time.process_time() - self.client_before) * 1e6 / max(orders, 1))
         out["load_avg_1m"] = [round(self.load_before, 2), round(os.getloadavg()[0], 2)]
         return out
@@ -357,7 +359,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def table(result: dict[str, Any]) -> str:
     c = result["closed_loop"]
-    lines = [f"closed loop c={c['concurrency']}: {c['orders_per_s']} orders/s, p50 {c['p50_ms']} / p99 {c['p99_ms']} ms,"
+    lines = [f"closed loop c={c['concurrency']}: {c['orders_per_s']} orders/s ({c['orders_per_web_core_s']}/s per whole web"
+             f" core), p50 {c['p50_ms']} / p99 {c['p99_ms']} ms,"
              f" CPU us/order web {c['web_cpu_us_per_order']} redis {c['redis_cpu_us_per_order']}"
              f" client {c['client_cpu_us_per_order']}, Redis reads/order {c['redis_reads_per_order']},"
              f" load {c['load_avg_1m']}"]
