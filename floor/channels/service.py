@@ -25,7 +25,14 @@ from floor.channels.adapters.common import beijing_ms, decode
 from floor.channels.address import normalise
 from floor.channels.canonical import CanonicalOrder
 from floor.channels.model import Mapping, NewShop, ResolvedLine, Shop, ShopView, merged, resolve, view
-from floor.channels.store import ChannelStore, claim_command, claim_of, finish_command
+from floor.channels.store import (
+    ChannelStore,
+    claim_command,
+    claim_of,
+    delivery_seen_command,
+    finish_command,
+    mark_delivery_command,
+)
 from floor.channels.webhooks import order_payloads
 from floor.core.errors import AuthError, FloorError, NotFoundError, ValidationError
 from floor.incidents.model import RaiseException
@@ -37,6 +44,7 @@ from floor.routing.service import Router
 
 TOP_STYLE = ("taobao", "tmall", "jd", "pinduoduo")
 SHOP_CACHE_S = 2.0  # a web node re-reads a shop's credentials at most this often
+DUPLICATE = "duplicate_delivery"  # take()'s answer to a Shopify delivery id seen before (Receipt.duplicate)
 MAX_CLOCK_SKEW_S = 600  # a TOP-style push signed more than 10 minutes away from now is refused (replay)
 
 
@@ -203,13 +211,16 @@ class Channels:
         except signing.SignatureError as error:
             raise AuthError(f"{channel} signature refused: {error}") from error
         delivery = headers.get("x-shopify-webhook-id", "") if channel == "shopify" else ""
-        if delivery and await self.store.delivery_seen(channel, shop_id, delivery):
-            return Receipt(duplicate=True)
         try:
             payloads, noted = order_payloads(channel, decode(body), headers)
             orders = [adapt(channel, shop_id, payload) for payload in payloads]
         except AdapterError as error:
             raise FloorError(f"malformed {channel} body: {error}", code="malformed") from error
+        if delivery and len(orders) == 1 and not noted:  # the delivery id is checked and marked with the order
+            outcome = await self.take(shop, orders[0], delivery)
+            return Receipt(duplicate=True) if outcome.result == DUPLICATE else Receipt(orders=[outcome])
+        if delivery and await self.store.delivery_seen(channel, shop_id, delivery):
+            return Receipt(duplicate=True)
         now = int(time.time() * 1000)
         for order_id in noted:
             await self.store.note_refetch(channel, shop_id, order_id, now)
@@ -218,13 +229,14 @@ class Channels:
             await self.store.mark_delivery(channel, shop_id, delivery)
         return Receipt(orders=outcomes, noted=noted)
 
-    async def take(self, shop: Shop, order: CanonicalOrder) -> Outcome:
+    async def take(self, shop: Shop, order: CanonicalOrder, delivery: str = "") -> Outcome:
         """Normalise, resolve, claim this version, accept, record. Idempotent on (channel, shop, id, version).
 
         Round trips on the routed path: (1) the channel claim with the routing claim and the stock read
         of the SKUs this shop's mappings gave last time (:meth:`Router.prefetch`), (2) the reservation
         script per parcel, (3) the routing finish with the channel finish. Whatever happens, the
-        routing claim is dropped or finished in (3)."""
+        routing claim is dropped or finished in (3). ``delivery`` (a Shopify webhook id): checked in (1) —
+        seen before: nothing is taken and the result is :data:`DUPLICATE` — and marked in (3)."""
         ident = order.platform_order_id
         address, problem = normalise(order.address)
         order = msgspec.structs.replace(order, address=address)
@@ -237,12 +249,16 @@ class Channels:
             prefetch = await self.intake.router.prefetch(order, shop.seller, guess)
             if prefetch is not None:
                 commands += prefetch.commands
+        if delivery:
+            commands.append(delivery_seen_command(shop.channel, shop.shop, delivery))
         replies = await self.store.batch(commands)
         claim = claim_of(replies[0], wanted)
         if prefetch is not None:
-            prefetch.read(replies[1:])
+            prefetch.read(replies[1:len(prefetch.commands) + 1])
         deferred: list[tuple[Any, ...]] = []
         try:
+            if delivery and replies[-1]:  # a re-sent delivery: the claim above wrote nothing (same digest)
+                return Outcome(ident, DUPLICATE)
             for code, mapping in claim.mappings.items():
                 self._skus[(shop.channel, shop.shop, code)] = tuple(c.sku for c in mapping.components)
             if claim.verdict in ("stale", "repeat"):
@@ -260,7 +276,8 @@ class Channels:
                 "reasons": msgspec.json.encode(outcome.reasons).decode(),
                 "order": msgspec.json.encode(order).decode(), "lines": msgspec.json.encode(lines).decode(),
             })
-            sent = [*deferred, *(prefetch.release() if prefetch else []), finish]
+            mark = [mark_delivery_command(shop.channel, shop.shop, delivery)] if delivery else []
+            sent = [*deferred, *(prefetch.release() if prefetch else []), finish, *mark]
             deferred, prefetch = [], None  # sent below, once
             await self.store.batch(sent)
         finally:

@@ -204,3 +204,15 @@ def finish_command(channel: str, shop: str, order_id: str, digest: str, updated_
     flat = [item for pair in fields.items() for item in pair]
     return ("EVALSHA", _FINISH_SHA, 2, keys.channel_order(channel, shop, order_id), keys.channel_held(channel, shop),
             digest, order_id, "1" if held else "0", updated_ms, *flat)
+
+
+DELIVERY_TTL_S = 7 * 86400  # how long a Shopify delivery id is remembered
+
+
+def delivery_seen_command(channel: str, shop: str, delivery_id: str) -> tuple[Any, ...]:
+    """:meth:`ChannelStore.delivery_seen` as a command (reply 1 = seen)."""
+    return ("EXISTS", keys.channel_webhook(channel, shop, delivery_id))
+
+
+def mark_delivery_command(channel: str, shop: str, delivery_id: str) -> tuple[Any, ...]:
+    return ("SET", keys.channel_webhook(channel, shop, delivery_id), "1", "EX", DELIVERY_TTL_S)
