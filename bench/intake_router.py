@@ -11,8 +11,8 @@ line, up to 3 parcels, backorder the rest. Reports:
   from each order's scheduled start (so queueing shows);
 - afterwards: oversold warehouse x SKU pairs (must be 0) and ledger drift (must be none).
 
-The signed webhook and the channel adapter (floor/channels, the other half of issue 7) are not in
-this path yet: add them when the halves are merged.
+The router alone, without HTTP or the channel adapters: the end-to-end path (signed webhook ->
+adapter -> routing -> reservation through one web process) is bench/intake.py.
 
     .venv/bin/python bench/intake_router.py --seconds 10 --rate 1000
 """

@@ -99,6 +99,9 @@ class Floor:
         self.routing = Router(RoutingStore(client, self.scripts), self.orders, self.availability, self.incidents.store)
         # A shop with a seller has its orders routed by that seller's rules, else taken on the shop's warehouse.
         self.channels = Channels(ChannelStore(client), ChannelIntake(self.orders, self.routing), self.incidents)
+        # The order-create path (channel claim/finish, routing claim/reserve/finish) shares the scan
+        # path's auto-pipelined lane: concurrent webhooks' Redis calls share writes (issue 7 throughput).
+        self.channels.store.pipeline = self.routing.store.pipeline = self.picking.store.pipeline
         self.shipping = Shipping(ShippingStore(client, self.scripts), self.orders, self.incidents.store)
         self.printing = Printing(self.shipping.store, self.incidents.store)
         # issue 7: the order's life after intake (ship confirmations, acks, push profiles from shops)

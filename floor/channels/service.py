@@ -25,17 +25,26 @@ from floor.channels.adapters.common import beijing_ms, decode
 from floor.channels.address import normalise
 from floor.channels.canonical import CanonicalOrder
 from floor.channels.model import Mapping, NewShop, ResolvedLine, Shop, ShopView, merged, resolve, view
-from floor.channels.store import ChannelStore
+from floor.channels.store import (
+    ChannelStore,
+    claim_command,
+    claim_of,
+    delivery_seen_command,
+    finish_command,
+    mark_delivery_command,
+)
 from floor.channels.webhooks import order_payloads
 from floor.core.errors import AuthError, FloorError, NotFoundError, ValidationError
 from floor.incidents.model import RaiseException
 from floor.incidents.service import Incidents
 from floor.orders.model import MAX_DUE, MIN_DUE, NewOrder, OrderLine
 from floor.orders.service import Orders
+from floor.routing.prefetch import Prefetch
 from floor.routing.service import Router
 
 TOP_STYLE = ("taobao", "tmall", "jd", "pinduoduo")
 SHOP_CACHE_S = 2.0  # a web node re-reads a shop's credentials at most this often
+DUPLICATE = "duplicate_delivery"  # take()'s answer to a Shopify delivery id seen before (Receipt.duplicate)
 MAX_CLOCK_SKEW_S = 600  # a TOP-style push signed more than 10 minutes away from now is refused (replay)
 
 
@@ -76,11 +85,14 @@ class ChannelIntake:
         self.orders = orders
         self.router = router
 
-    async def accept(self, order: ChannelOrder) -> Outcome:
+    async def accept(self, order: ChannelOrder, prefetch: Prefetch | None = None,
+                     deferred: list[tuple[Any, ...]] | None = None) -> Outcome:
+        """``prefetch`` / ``deferred``: see :meth:`Router.place` (the caller sends ``deferred``, and
+        ``prefetch.release()`` when the order did not reach the router)."""
         canonical = order.order
         ident = canonical.platform_order_id
         if self.router is not None and order.seller and not order.hold_reasons:
-            return await self._route(order)
+            return await self._route(order, prefetch, deferred)
         if order.hold_reasons or canonical.state == "hold":
             return Outcome(ident, "held", canonical.state, order.previous_floor_order, order.warehouse,
                            order.hold_reasons or canonical.hold_reasons)
@@ -112,14 +124,16 @@ class ChannelIntake:
         return Outcome(ident, floor_order.status, "ready", floor_order.order_id, order.warehouse, reasons)
 
 
-    async def _route(self, order: ChannelOrder) -> Outcome:
+    async def _route(self, order: ChannelOrder, prefetch: Prefetch | None = None,
+                     deferred: list[tuple[Any, ...]] | None = None) -> Outcome:
         """The router places it (idempotent on channel, shop, platform id; updates and cancels adjust)."""
         canonical = order.order
         if canonical.state == "ready" and not order.lines:
             return Outcome(canonical.platform_order_id, "recorded", "ready", order.previous_floor_order,
                            order.warehouse, ["no line may ship (all refunding or shipped)"])
         try:
-            routed = await self.router.place(canonical, merged(order.lines), order.seller)  # type: ignore[union-attr]
+            routed = await self.router.place(  # type: ignore[union-attr]
+                canonical, merged(order.lines), order.seller, prefetch, deferred)
         except FloorError as error:  # unknown SKU in every warehouse, too many lines ...: held, with the reason
             return Outcome(canonical.platform_order_id, "held", "hold", order.previous_floor_order, order.warehouse,
                            [f"the floor refused it: {error.reason}"])
@@ -136,6 +150,9 @@ class Channels:
         self.incidents = incidents  # a held order raises a floor exception (kind 'other') on the board
         self._shops: dict[tuple[str, str], tuple[float, Shop]] = {}
         self.life: Any = None  # floor.channels.confirm.OrderLife (set by floor.py): acks, cancel after release
+        # (channel, shop, channel SKU) -> internal SKUs its mapping had at the last claim: only a guess of
+        # which stock to read ahead (the claim's own mappings decide; a wrong guess costs one more read).
+        self._skus: dict[tuple[str, str, str], tuple[str, ...]] = {}
 
     # -- admin -------------------------------------------------------------------------------------
 
@@ -200,13 +217,16 @@ class Channels:
         except signing.SignatureError as error:
             raise AuthError(f"{channel} signature refused: {error}") from error
         delivery = headers.get("x-shopify-webhook-id", "") if channel == "shopify" else ""
-        if delivery and await self.store.delivery_seen(channel, shop_id, delivery):
-            return Receipt(duplicate=True)
         try:
             payloads, noted = order_payloads(channel, decode(body), headers)
             orders = [adapt(channel, shop_id, payload) for payload in payloads]
         except AdapterError as error:
             raise FloorError(f"malformed {channel} body: {error}", code="malformed") from error
+        if delivery and len(orders) == 1 and not noted:  # the delivery id is checked and marked with the order
+            outcome = await self.take(shop, orders[0], delivery)
+            return Receipt(duplicate=True) if outcome.result == DUPLICATE else Receipt(orders=[outcome])
+        if delivery and await self.store.delivery_seen(channel, shop_id, delivery):
+            return Receipt(duplicate=True)
         now = int(time.time() * 1000)
         for order_id in noted:
             await self.store.note_refetch(channel, shop_id, order_id, now)
@@ -215,29 +235,61 @@ class Channels:
             await self.store.mark_delivery(channel, shop_id, delivery)
         return Receipt(orders=outcomes, noted=noted)
 
-    async def take(self, shop: Shop, order: CanonicalOrder) -> Outcome:
-        """Normalise, resolve, claim this version, accept, record. Idempotent on (channel, shop, id, version)."""
+    async def take(self, shop: Shop, order: CanonicalOrder, delivery: str = "") -> Outcome:
+        """Normalise, resolve, claim this version, accept, record. Idempotent on (channel, shop, id, version).
+
+        Round trips on the routed path: (1) the channel claim with the routing claim and the stock read
+        of the SKUs this shop's mappings gave last time (:meth:`Router.prefetch`), (2) the reservation
+        script per parcel, (3) the routing finish with the channel finish. Whatever happens, the
+        routing claim is dropped or finished in (3). ``delivery`` (a Shopify webhook id): checked in (1) —
+        seen before: nothing is taken and the result is :data:`DUPLICATE` — and marked in (3)."""
         ident = order.platform_order_id
         address, problem = normalise(order.address)
         order = msgspec.structs.replace(order, address=address)
         digest = hashlib.sha256(msgspec.json.encode(order)).hexdigest()[:32]
-        claim = await self.store.claim(shop.channel, shop.shop, ident, order.updated_ms, digest,
-                                       [line.channel_sku for line in order.lines])
-        if claim.verdict in ("stale", "repeat"):
-            return Outcome(ident, claim.verdict, claim.state, claim.floor_order, claim.warehouse, claim.reasons)
-        lines, problems = resolve(order, claim.mappings)
-        if order.state in ("cancelled", "shipped", "closed"):
-            problems, problem = [], ""  # nothing will ship: an unmapped SKU or odd address holds nothing
-        reasons = [*order.hold_reasons, *([problem] if problem else []), *problems]
-        outcome = await self.intake.accept(ChannelOrder(order, lines, reasons, shop.warehouse, claim.floor_order,
-                                                        shop.seller))
-        held = outcome.result == "held"
-        await self.store.finish(shop.channel, shop.shop, ident, digest, order.updated_ms, held, {
-            "state": outcome.state, "result": outcome.result, "platform_status": order.platform_status,
-            "floor_order": outcome.floor_order, "warehouse": outcome.warehouse,
-            "reasons": msgspec.json.encode(outcome.reasons).decode(),
-            "order": msgspec.json.encode(order).decode(), "lines": msgspec.json.encode(lines).decode(),
-        })
+        wanted = sorted({line.channel_sku for line in order.lines})
+        commands = [claim_command(shop.channel, shop.shop, ident, order.updated_ms, digest, wanted)]
+        prefetch = None
+        if self.intake.router is not None and shop.seller and order.state in ("ready", "hold"):
+            guess = sorted({sku for code in wanted for sku in self._skus.get((shop.channel, shop.shop, code), ())})
+            prefetch = await self.intake.router.prefetch(order, shop.seller, guess)
+            if prefetch is not None:
+                commands += prefetch.commands
+        if delivery:
+            commands.append(delivery_seen_command(shop.channel, shop.shop, delivery))
+        replies = await self.store.batch(commands)
+        claim = claim_of(replies[0], wanted)
+        if prefetch is not None:
+            prefetch.read(replies[1:len(prefetch.commands) + 1])
+        deferred: list[tuple[Any, ...]] = []
+        try:
+            if delivery and replies[-1]:  # a re-sent delivery: the claim above wrote nothing (same digest)
+                return Outcome(ident, DUPLICATE)
+            for code, mapping in claim.mappings.items():
+                self._skus[(shop.channel, shop.shop, code)] = tuple(c.sku for c in mapping.components)
+            if claim.verdict in ("stale", "repeat"):
+                return Outcome(ident, claim.verdict, claim.state, claim.floor_order, claim.warehouse, claim.reasons)
+            lines, problems = resolve(order, claim.mappings)
+            if order.state in ("cancelled", "shipped", "closed"):
+                problems, problem = [], ""  # nothing will ship: an unmapped SKU or odd address holds nothing
+            reasons = [*order.hold_reasons, *([problem] if problem else []), *problems]
+            outcome = await self.intake.accept(ChannelOrder(order, lines, reasons, shop.warehouse, claim.floor_order,
+                                                            shop.seller), prefetch, deferred)
+            held = outcome.result == "held"
+            finish = finish_command(shop.channel, shop.shop, ident, digest, order.updated_ms, held, {
+                "state": outcome.state, "result": outcome.result, "platform_status": order.platform_status,
+                "floor_order": outcome.floor_order, "warehouse": outcome.warehouse,
+                "reasons": msgspec.json.encode(outcome.reasons).decode(),
+                "order": msgspec.json.encode(order).decode(), "lines": msgspec.json.encode(lines).decode(),
+            })
+            mark = [mark_delivery_command(shop.channel, shop.shop, delivery)] if delivery else []
+            sent = [*deferred, *(prefetch.release() if prefetch else []), finish, *mark]
+            deferred, prefetch = [], None  # sent below, once
+            await self.store.batch(sent)
+        finally:
+            leftover = [*deferred, *(prefetch.release() if prefetch else [])]
+            if leftover:  # an early answer or an error: the routing claim is dropped / finished all the same
+                await self.store.batch(leftover)
         if held and self.incidents is not None and outcome.warehouse:
             await self._raise_hold(shop, order, outcome)
         if self.life is not None:

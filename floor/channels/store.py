@@ -72,6 +72,9 @@ _mapping_decoder = msgspec.json.Decoder(Mapping)
 class ChannelStore:
     def __init__(self, client: Any) -> None:
         self.client = client
+        # The order-create path's calls share writes with concurrent requests (floor/store/autopipe.py);
+        # set by Floor when the scan pipeline is on, else every call is its own round trip.
+        self.pipeline: Any = None
 
     # -- shops ---------------------------------------------------------------------------------
 
@@ -111,33 +114,45 @@ class ChannelStore:
     # -- deliveries and order records --------------------------------------------------------------
 
     async def delivery_seen(self, channel: str, shop: str, delivery_id: str) -> bool:
-        return bool(await self.client.exists(keys.channel_webhook(channel, shop, delivery_id)))
+        key = keys.channel_webhook(channel, shop, delivery_id)
+        if self.pipeline is not None:
+            return bool((await self.pipeline.commands(("EXISTS", key)))[0])
+        return bool(await self.client.exists(key))
 
     async def mark_delivery(self, channel: str, shop: str, delivery_id: str, ttl_s: int = 7 * 86400) -> None:
-        await self.client.set(keys.channel_webhook(channel, shop, delivery_id), "1", ex=ttl_s)
+        key = keys.channel_webhook(channel, shop, delivery_id)
+        if self.pipeline is not None:
+            await self.pipeline.commands(("SET", key, "1", "EX", ttl_s))
+        else:
+            await self.client.set(key, "1", ex=ttl_s)
 
     async def claim(self, channel: str, shop: str, order_id: str, updated_ms: int, digest: str,
                     channel_skus: list[str]) -> Claim:
         """'new' | 'update' | 'retry' (same version, not finished or held) | 'repeat' (finished) | 'stale', with
         the record as it was before and the mappings of ``channel_skus`` (one round trip)."""
         wanted = sorted(set(channel_skus))
-        verdict, state, floor_order, warehouse, reasons, *raws = await run_script(
-            self.client, _CLAIM_SHA, _CLAIM, [keys.channel_order(channel, shop, order_id),
-                                              keys.channel_orders(channel, shop), keys.channel_skus(channel, shop)],
-            [updated_ms, digest, order_id, *wanted])
-        mappings = {sku: _mapping_decoder.decode(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
-        return Claim(str(verdict), str(state), str(floor_order), str(warehouse), list(msgspec.json.decode(reasons)),
-                     mappings)
+        reply = (await self.batch([claim_command(channel, shop, order_id, updated_ms, digest, wanted)]))[0]
+        return claim_of(reply, wanted)
 
     async def finish(self, channel: str, shop: str, order_id: str, digest: str, updated_ms: int, held: bool,
                      fields: dict[str, str]) -> bool:
         """Write the outcome unless a newer version was claimed meanwhile (then False)."""
-        flat = [item for pair in fields.items() for item in pair]
-        done = await run_script(
-            self.client, _FINISH_SHA, _FINISH, [keys.channel_order(channel, shop, order_id),
-                                                keys.channel_held(channel, shop)],
-            [digest, order_id, "1" if held else "0", updated_ms, *flat])
-        return bool(done)
+        return bool((await self.batch([finish_command(channel, shop, order_id, digest, updated_ms, held, fields)]))[0])
+
+    async def batch(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Commands (plain, or ``EVALSHA`` of this module's scripts) of any slots, in one write when the
+        auto-pipelined lane is on (else one by one); replies in order. Non-transactional: each runs once."""
+        if self.pipeline is not None:
+            return list(await self.pipeline.commands(*commands, sources=SOURCES))
+        out = []
+        for command in commands:
+            if command[0] == "EVALSHA":
+                n = int(command[2])
+                out.append(await run_script(self.client, str(command[1]), SOURCES[str(command[1])],
+                                            list(command[3:3 + n]), list(command[3 + n:])))
+            else:
+                out.append(await self.client.execute_command(*command))
+        return out
 
     async def record(self, channel: str, shop: str, order_id: str) -> dict[str, str]:
         return dict(await self.client.hgetall(keys.channel_order(channel, shop, order_id)))
@@ -164,3 +179,40 @@ class ChannelStore:
         await self.client.hset(key, "end_ms", end_ms)
         await self.client.hincrby(key, "windows", 1)
         await self.client.hincrby(key, "orders", orders)
+
+
+SOURCES = {_CLAIM_SHA: _CLAIM, _FINISH_SHA: _FINISH}
+
+
+def claim_command(channel: str, shop: str, order_id: str, updated_ms: int, digest: str,
+                  wanted: list[str]) -> tuple[Any, ...]:
+    """The claim script as a command (``wanted``: sorted distinct channel SKUs); read it with :func:`claim_of`."""
+    return ("EVALSHA", _CLAIM_SHA, 3, keys.channel_order(channel, shop, order_id), keys.channel_orders(channel, shop),
+            keys.channel_skus(channel, shop), updated_ms, digest, order_id, *wanted)
+
+
+def claim_of(reply: list[Any], wanted: list[str]) -> Claim:
+    verdict, state, floor_order, warehouse, reasons, *raws = reply
+    mappings = {sku: _mapping_decoder.decode(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
+    return Claim(str(verdict), str(state), str(floor_order), str(warehouse), list(msgspec.json.decode(reasons)),
+                 mappings)
+
+
+def finish_command(channel: str, shop: str, order_id: str, digest: str, updated_ms: int, held: bool,
+                   fields: dict[str, str]) -> tuple[Any, ...]:
+    """The finish script as a command: its reply is 0 when a newer version was claimed meanwhile."""
+    flat = [item for pair in fields.items() for item in pair]
+    return ("EVALSHA", _FINISH_SHA, 2, keys.channel_order(channel, shop, order_id), keys.channel_held(channel, shop),
+            digest, order_id, "1" if held else "0", updated_ms, *flat)
+
+
+DELIVERY_TTL_S = 7 * 86400  # how long a Shopify delivery id is remembered
+
+
+def delivery_seen_command(channel: str, shop: str, delivery_id: str) -> tuple[Any, ...]:
+    """:meth:`ChannelStore.delivery_seen` as a command (reply 1 = seen)."""
+    return ("EXISTS", keys.channel_webhook(channel, shop, delivery_id))
+
+
+def mark_delivery_command(channel: str, shop: str, delivery_id: str) -> tuple[Any, ...]:
+    return ("SET", keys.channel_webhook(channel, shop, delivery_id), "1", "EX", DELIVERY_TTL_S)

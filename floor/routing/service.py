@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import msgspec
 
@@ -33,7 +34,8 @@ from floor.routing.handling import (
 )
 from floor.routing.manual import OrderHandling
 from floor.routing.model import OrderFacts, RuleSet, Snapshot, TraceStep, decide, rule_set_problems
-from floor.routing.store import Record, RoutingStore, Stock
+from floor.routing.prefetch import Prefetch
+from floor.routing.store import Record, RoutingStore, Stock, finish_commands
 
 ROUNDS = 4
 MAX_PARCELS = 20
@@ -102,9 +104,24 @@ class Router:
             placed += outcome.status != "queued"
         return placed
 
-    async def place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str = "default") -> RoutingOutcome:
+    async def prefetch(self, order: CanonicalOrder, seller: str, skus: list[str]) -> Prefetch | None:
+        """The claim + stock read of ``order`` as commands the caller sends with its own (see
+        floor/routing/prefetch.py); None when the seller has no rules (place() says so)."""
+        try:
+            rules = await self._cached_rules(seller)
+        except NotFoundError:
+            return None
+        return Prefetch(order.channel, order.shop, order.platform_order_id, [s.warehouse for s in rules.sites], skus)
+
+    async def place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str = "default",
+                    prefetch: Prefetch | None = None,
+                    deferred: list[tuple[Any, ...]] | None = None) -> RoutingOutcome:
         """Route and reserve ``order`` (idempotent on channel, shop, platform order id); an update
-        that cancels it cancels; a pending order is recorded and placed when it becomes ready."""
+        that cancels it cancels; a pending order is recorded and placed when it becomes ready.
+
+        ``prefetch``: the claim and stock read already sent (:meth:`prefetch`); ``deferred``: the
+        finish (record, daily counts, claim dropped) is appended there for the caller to send with
+        its own finish (it MUST send it, also when this raises), instead of being sent here."""
         wanted: dict[str, int] = {}
         for sku, qty in lines:
             if not 1 <= qty <= 10_000:
@@ -113,21 +130,32 @@ class Router:
         record: Record | None = None
         rules = await self._cached_rules(seller) if order.state in ("ready", "hold") else None
         sites = [site.warehouse for site in rules.sites] if rules else []
-        for _attempt in range(250):
+        claimed = False
+        if prefetch is not None and prefetch.claimed:
+            prefetch.used = True  # the claim is ours: the finish below drops it
+            claimed, record = True, prefetch.record
+            read = prefetch.stock_for(sites, list(wanted))
+            stock = read if read is not None else await self.store.stock(sites, list(wanted))
+        for _attempt in range(0 if claimed else 250):
             claimed, record, stock = await self.store.claim(order.channel, order.shop, order.platform_order_id,
                                                             sites, list(wanted))
             if claimed:
                 break
             await asyncio.sleep(0.02)  # a duplicate is being placed right now: read its record after
         else:
-            raise InsufficientStockError("the order is being placed by another request", code="busy")
+            if not claimed:
+                raise InsufficientStockError("the order is being placed by another request", code="busy")
         placed: list[str] = []
         saved: list[Record] = []
         try:
             return await self._place(order, list(wanted.items()), seller, record, placed, saved, rules, stock)
         finally:
-            await self.store.finish(saved[-1] if saved else None, placed, order.channel, order.shop,
-                                    order.platform_order_id)
+            finish = finish_commands(saved[-1] if saved else None, placed, order.channel, order.shop,
+                                     order.platform_order_id, was_queued=record is not None)
+            if deferred is not None:
+                deferred.extend(finish)
+            else:
+                await self.store.batch(finish)
 
     async def _place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str, record: Record | None,
                      placed: list[str], saved: list[Record], rules: RuleSet | None, stock: Stock) -> RoutingOutcome:
@@ -222,9 +250,9 @@ class Router:
             for parcel in plan.parcels:
                 external = f"{prefix}#{len(parcels) + 1}"
                 try:
-                    _r, order_id = await self.orders.store.intake(
+                    _r, order_id = await self.store.reserve(
                         parcel.warehouse, new_id("O"), order.channel, external, parcel.lines, 5, due,
-                        order.buyer_id[:200], score, order.shop, strict=True)
+                        order.buyer_id[:200], score, order.shop)
                 except InsufficientStockError as error:
                     trace.append(TraceStep(plan.rule, parcel.warehouse, "moved",
                                            f"stock moved before reserving ({error.reason}): deciding again"))
@@ -254,6 +282,10 @@ class Router:
     async def _backorder(self, order: CanonicalOrder, prefix: str, warehouse: str, lines: list[tuple[str, int]],
                          n: int, due: int | None, score: int) -> ParcelRecord:
         external = f"{prefix}#{n}"
+        fast = await self.store.backorder(warehouse, new_id("O"), order.channel, external, lines, 5, due,
+                                          order.buyer_id[:200], score, order.shop)
+        if fast is not None:
+            return ParcelRecord(warehouse, fast[0], external, lines, fast[1])
         _r, order_id = await self.orders.store.intake(warehouse, new_id("O"), order.channel, external, lines, 5,
                                                       due, order.buyer_id[:200], score, order.shop)
         status = (await self.orders.store.get(warehouse, order_id)).status
@@ -285,8 +317,15 @@ class Router:
         cached = self._rules_cache.get(seller)
         if cached is not None and cached[0] > now:
             return cached[1]
-        rules = await self.rules(seller)
-        self._rules_cache[seller] = (now + RULES_TTL_S, rules)
+        if cached is not None:  # one request re-reads; the others keep the copy until it has (no stampede)
+            self._rules_cache[seller] = (now + RULES_TTL_S, cached[1])
+        try:
+            rules = await self.rules(seller)
+        except BaseException:
+            if cached is not None:
+                self._rules_cache[seller] = cached  # expired again: the next request re-reads
+            raise
+        self._rules_cache[seller] = (time.monotonic() + RULES_TTL_S, rules)
         return rules
 
     # -- manual handling (floor/routing/manual.py) ----------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from floor.channels.canonical import CanonicalOrder
+from floor.core.errors import InsufficientStockError
 from floor.routing.handling import MergeGroup, RoutingOutcome
 from floor.routing.model import RuleSet
 from floor.store import keys
@@ -40,6 +41,49 @@ class RoutingStore:
     def __init__(self, client: Any, scripts: Scripts) -> None:
         self.client = client
         self.scripts = scripts
+        # The order-create path's calls share writes with concurrent requests (floor/store/autopipe.py);
+        # set by Floor when the scan pipeline is on, else each batch below is one redis-py pipeline.
+        self.pipeline: Any = None
+
+    async def batch(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Plain commands in one round trip, in order (non-transactional: each runs once)."""
+        if self.pipeline is not None:
+            return list(await self.pipeline.commands(*commands))
+        async with self.client.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(await pipe.execute())
+
+    async def reserve(self, warehouse: str, order_id: str, channel: str, external_id: str,
+                      lines: list[tuple[str, int]], priority: int, due: int | None, customer: str, urgency: int,
+                      shop: str) -> tuple[bool, str]:
+        """``intake_order`` in strict mode (all lines after safety stock, or nothing written and
+        InsufficientStockError): (repeat, order id), as :meth:`OrderStore.intake` with ``strict``."""
+        call = self.scripts.call if self.pipeline is None else self.pipeline.call
+        result = await call("intake_order", warehouse, order_id, channel, external_id, msgspec.json.encode(lines),
+                            priority, "" if due is None else due, customer, urgency, shop, "1")
+        if result[0] == "short":
+            raise InsufficientStockError(str(result[1]), code="short")
+        repeat, payload = unwrap(result)
+        return repeat, str(payload)
+
+    async def backorder(self, warehouse: str, order_id: str, channel: str, external_id: str,
+                        lines: list[tuple[str, int]], priority: int, due: int | None, customer: str, urgency: int,
+                        shop: str) -> tuple[str, str] | None:
+        """``intake_order`` (reserve all, else backordered) and the floor order's status, in one round
+        trip: (order id, status); None without the auto-pipelined lane (the caller uses floor.orders)."""
+        if self.pipeline is None:
+            return None
+        script = self.scripts.scripts["intake_order"]
+        prefix, stream = self.scripts._keys(warehouse)
+        call = ("EVALSHA", script.sha, 1, stream, prefix, order_id, channel, external_id, msgspec.json.encode(lines),
+                priority, "" if due is None else due, customer, urgency, shop, "")
+        result, status = await self.pipeline.commands(
+            call, ("HGET", keys.key(warehouse, "order", order_id), "status"), sources={script.sha: script.source})
+        if result[0] == "exists":  # an earlier attempt placed it: its own status
+            status = await self.client.hget(keys.key(warehouse, "order", str(result[1])), "status")
+        unwrap(result)
+        return str(result[1]), str(status)
 
     async def rules(self, seller: str) -> RuleSet | None:
         raw = await self.client.get(f"{_G}routing:rules:{seller}")
@@ -64,32 +108,12 @@ class RoutingStore:
                     ttl_s: int = 30) -> tuple[bool, Record | None, Stock]:
         """One placement of an order at a time (a concurrent duplicate waits and reads the record):
         (claimed, the record so far, :meth:`stock` of ``warehouses`` x ``skus``), in one round trip."""
-        ref = _order_ref(channel, shop, platform_id)
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.set(f"{_G}routing:claim:{ref}", "1", nx=True, ex=ttl_s)
-            pipe.get(f"{_G}routing:order:{ref}")
-            _queue_stock(pipe, warehouses, skus)
-            claimed, raw, *rows = await pipe.execute()
-        record = None if raw is None else msgspec.json.decode(raw, type=Record)
-        return bool(claimed), record, _stock_of(warehouses, rows)
+        return claim_of(await self.batch(claim_commands(channel, shop, platform_id, warehouses, skus, ttl_s)),
+                        warehouses)
 
     async def finish(self, record: Record | None, placed: list[str], channel: str, shop: str, platform_id: str) -> None:
         """Save the record, count the parcels placed per warehouse today, drop the claim: one round trip."""
-        day = time.strftime("%Y%m%d", time.gmtime())
-        async with self.client.pipeline(transaction=False) as pipe:
-            if record is not None:
-                o = record.outcome
-                ref = _order_ref(o.channel, o.shop, o.platform_order_id)
-                pipe.set(f"{_G}routing:order:{ref}", msgspec.json.encode(record))
-                if o.status == "queued":
-                    pipe.zadd(QUEUED, {ref: o.decided_ms}, nx=True)
-                else:
-                    pipe.zrem(QUEUED, ref)
-            for warehouse in placed:
-                pipe.incr(f"{_G}routing:cap:{warehouse}:{day}")
-                pipe.expire(f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400)
-            pipe.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
-            await pipe.execute()
+        await self.batch(finish_commands(record, placed, channel, shop, platform_id))
 
     async def queued(self, limit: int = 200) -> list[Record]:
         """Queued orders (nothing reserved: no rule could place them), oldest first."""
@@ -102,10 +126,7 @@ class RoutingStore:
     async def stock(self, warehouses: list[str], skus: list[str]) -> Stock:
         """The sku counters (on_hand, reserved, unavailable, safety) of each warehouse x sku, in that
         order, and the orders placed today per warehouse: one round trip."""
-        async with self.client.pipeline(transaction=False) as pipe:
-            _queue_stock(pipe, warehouses, skus)
-            rows = await pipe.execute()
-        return _stock_of(warehouses, rows)
+        return _stock_of(warehouses, await self.batch(_stock_commands(warehouses, skus)))
 
 
     async def merge_group(self, key: str) -> MergeGroup | None:
@@ -135,14 +156,13 @@ class RoutingStore:
 Stock = tuple[list[list[str | None]], dict[str, int]]
 
 
-def _queue_stock(pipe: Any, warehouses: list[str], skus: list[str]) -> None:
+def _stock_commands(warehouses: list[str], skus: list[str]) -> list[tuple[Any, ...]]:
     if not warehouses:
-        return
-    for warehouse in warehouses:
-        for sku in skus:
-            pipe.hmget(keys.key(warehouse, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
+        return []
     day = time.strftime("%Y%m%d", time.gmtime())
-    pipe.mget([f"{_G}routing:cap:{w}:{day}" for w in warehouses])
+    return [*(("HMGET", keys.key(w, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
+              for w in warehouses for sku in skus),
+            ("MGET", *(f"{_G}routing:cap:{w}:{day}" for w in warehouses))]
 
 
 def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
@@ -150,5 +170,48 @@ def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
         return [], {}
     return rows[:-1], {w: int(v or 0) for w, v in zip(warehouses, rows[-1], strict=True)}
 
-    async def unclaim(self, channel: str, shop: str, platform_id: str) -> None:
-        await self.client.delete(f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
+
+def claim_commands(channel: str, shop: str, platform_id: str, warehouses: list[str], skus: list[str],
+                   ttl_s: int = 30) -> list[tuple[Any, ...]]:
+    """:meth:`RoutingStore.claim` as commands (a caller may send them with its own); read with :func:`claim_of`."""
+    ref = _order_ref(channel, shop, platform_id)
+    return [("SET", f"{_G}routing:claim:{ref}", "1", "NX", "EX", ttl_s), ("GET", f"{_G}routing:order:{ref}"),
+            *_stock_commands(warehouses, skus)]
+
+
+def claim_of(replies: list[Any], warehouses: list[str]) -> tuple[bool, Record | None, Stock]:
+    claimed, raw, *rows = replies
+    record = None if raw is None else msgspec.json.decode(raw, type=Record)
+    return bool(claimed), record, _stock_of(warehouses, rows)
+
+
+def unclaim_command(channel: str, shop: str, platform_id: str) -> tuple[Any, ...]:
+    return ("DEL", f"{_G}routing:claim:{_order_ref(channel, shop, platform_id)}")
+
+
+_EXPIRING: set[tuple[str, str]] = set()  # (warehouse, day) whose capacity counter this process gave a TTL
+
+
+def finish_commands(record: Record | None, placed: list[str], channel: str, shop: str,
+                    platform_id: str, was_queued: bool = True) -> list[tuple[Any, ...]]:
+    """:meth:`RoutingStore.finish` as commands: the record, the daily counts, the claim dropped (last).
+    ``was_queued``: False when the order was known not to be in the queue (a new order): no ZREM."""
+    day = time.strftime("%Y%m%d", time.gmtime())
+    commands: list[tuple[Any, ...]] = []
+    if record is not None:
+        o = record.outcome
+        ref = _order_ref(o.channel, o.shop, o.platform_order_id)
+        commands.append(("SET", f"{_G}routing:order:{ref}", msgspec.json.encode(record)))
+        if o.status == "queued":
+            commands.append(("ZADD", QUEUED, "NX", o.decided_ms, ref))
+        elif was_queued:
+            commands.append(("ZREM", QUEUED, ref))
+    for warehouse in placed:
+        commands.append(("INCR", f"{_G}routing:cap:{warehouse}:{day}"))
+        if (warehouse, day) not in _EXPIRING:  # the TTL is set once per warehouse and day by each process
+            if len(_EXPIRING) > 10_000:
+                _EXPIRING.clear()
+            _EXPIRING.add((warehouse, day))
+            commands.append(("EXPIRE", f"{_G}routing:cap:{warehouse}:{day}", 3 * 86400))
+    commands.append(unclaim_command(channel, shop, platform_id))
+    return commands

@@ -34,13 +34,16 @@ from typing import Any, cast
 import hiredis
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.asyncio.connection import SSLConnection
+from redis.crc import key_slot
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from floor.store.cluster_calls import run_script
 from floor.store.scripts import ScriptError, Scripts
 
 CLIENT_NAME = b"floor-script-pipeline"
+_NOT_RUN = ("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING")  # error replies of a command that did not run
 CHECK_EVERY_S = 0.25  # how often a connection with calls waiting checks for a reply older than its timeout
 
 
@@ -50,6 +53,19 @@ def pack(args: tuple[bytes, ...]) -> bytes:
     for arg in args:
         out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
     return b"".join(out)
+
+
+def _pack_any(command: tuple[Any, ...]) -> bytes:
+    """:func:`pack` of a command whose arguments are str, bytes or numbers."""
+    out = [b"*%d\r\n" % len(command)]
+    for value in command:
+        text = value.encode() if type(value) is str else value if type(value) is bytes else str(value).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(text), text))
+    return b"".join(out)
+
+
+def _arg(value: Any) -> bytes:
+    return value.encode() if type(value) is str else value if isinstance(value, bytes) else str(value).encode()
 
 
 def _bulk(value: Any) -> bytes:
@@ -89,6 +105,17 @@ class Lane:
             self.loop.call_soon(self.flush)
         return future
 
+    def submit_many(self, commands: list[bytes]) -> asyncio.Future[list[Any]]:
+        """Several commands, one future for all their replies (in order): one write with the loop turn's
+        other calls, one wake-up of the caller. A lost connection / timeout fails the whole batch."""
+        batch = _Batch(self.loop.create_future(), len(commands))
+        self.queued.append(b"".join(commands))
+        self.queued_futures.extend(_Part(batch, index) for index in range(len(commands)))  # type: ignore[misc]
+        if not self.flushing:
+            self.flushing = True
+            self.loop.call_soon(self.flush)
+        return batch.future
+
     def flush(self) -> None:
         self.flushing = False
         if not self.queued:
@@ -103,7 +130,7 @@ class Lane:
         self.waiting.extend((future, now) for future in futures)
         self.transport.write(b"".join(commands))
         self.batches += 1
-        self.calls += len(commands)
+        self.calls += len(futures)
         if self.checker is None:
             self.checker = self.loop.call_later(CHECK_EVERY_S, self._check)
 
@@ -199,6 +226,39 @@ class Lane:
         self._drop(RedisConnectionError("closed"))
 
 
+class _Batch:
+    __slots__ = ("future", "left", "replies")
+
+    def __init__(self, future: asyncio.Future[list[Any]], size: int) -> None:
+        self.future = future
+        self.left = size
+        self.replies: list[Any] = [None] * size
+
+
+class _Part:
+    """One reply of a :meth:`Lane.submit_many` batch: resolved like a call's future by the lane."""
+
+    __slots__ = ("batch", "index")
+
+    def __init__(self, batch: _Batch, index: int) -> None:
+        self.batch = batch
+        self.index = index
+
+    def done(self) -> bool:
+        return self.batch.future.done()
+
+    def set_result(self, reply: Any) -> None:
+        batch = self.batch
+        batch.replies[self.index] = reply
+        batch.left -= 1
+        if batch.left == 0 and not batch.future.done():
+            batch.future.set_result(batch.replies)
+
+    def set_exception(self, error: BaseException) -> None:
+        if not self.batch.future.done():
+            self.batch.future.set_exception(error)
+
+
 class _Connection(asyncio.Protocol):
     """One TCP (or unix) connection of a lane. Events of a connection the lane has already replaced
     (dropped after a timeout, say) are ignored: its late replies or its close never touch the calls
@@ -231,6 +291,7 @@ class ScriptPipeline:
         self.lanes: dict[tuple[Any, ...], Lane] = {}
         self.heads: dict[tuple[str, str], tuple[bytes, str]] = {}  # (script, warehouse) -> packed head, stream
         self.by_stream: dict[str, tuple[int, Lane]] = {}
+        self.by_slot: dict[int, tuple[int, Lane]] = {}  # plain commands on a cluster (:meth:`commands`)
         self.fallbacks = 0  # calls re-sent through Scripts.call
 
     @classmethod
@@ -306,6 +367,75 @@ class ScriptPipeline:
             return await self.scripts.call(name, warehouse, *args)
         return reply
 
+    async def commands(self, *commands: tuple[Any, ...], sources: dict[str, str] | None = None) -> list[Any]:
+        """Any commands (``(name, key, args...)``: each routed by its first key; an ``EVALSHA`` by its
+        first key, its SHA's text in ``sources``), queued together so they share a write with each
+        other and with every call made in this loop turn; the replies in order. An error reply raises
+        ``ResponseError`` once every reply is in (the commands before and after it ran, as in a
+        non-transactional pipeline); a reply refused before the command ran (NOSCRIPT, MOVED ...) is
+        sent again through the client (NOSCRIPT: ``EVAL`` of the source)."""
+        if self.cluster:
+            await self.client.initialize()
+        by_lane: dict[int, tuple[Lane, list[int], list[bytes]]] = {}
+        for index, command in enumerate(commands):
+            lane = self._lane_of(str(command[3] if command[0] == "EVALSHA" else command[1]))
+            entry = by_lane.get(id(lane))
+            if entry is None:
+                entry = by_lane[id(lane)] = (lane, [], [])
+            entry[1].append(index)
+            entry[2].append(_pack_any(command))
+        replies: list[Any] = [None] * len(commands)
+        if len(by_lane) == 1:  # a plain Redis: one batch, one future
+            lane, _indexes, packed = next(iter(by_lane.values()))
+            replies = await lane.submit_many(packed)
+        else:
+            order = [indexes for _lane, indexes, _packed in by_lane.values()]
+            answers = await asyncio.gather(*(lane.submit_many(packed) for lane, _i, packed in by_lane.values()))
+            for indexes, answer in zip(order, answers, strict=True):
+                for index, reply in zip(indexes, answer, strict=True):
+                    replies[index] = reply
+        for index, reply in enumerate(replies):
+            if isinstance(reply, ResponseError):
+                command = commands[index]
+                message = str(reply)
+                if command[0] == "EVALSHA" and sources is not None and message.startswith(("NOSCRIPT", *_NOT_RUN)):
+                    self.fallbacks += 1
+                    n = int(command[2])
+                    replies[index] = await run_script(self.client, str(command[1]), sources[str(command[1])],
+                                                      list(command[3:3 + n]), list(command[3 + n:]))
+                    continue
+                if not message.startswith(_NOT_RUN):
+                    raise reply
+                self.fallbacks += 1  # refused before it ran (MOVED after a resharding ...): through the client
+                replies[index] = await self.client.execute_command(*command)
+        return replies
+
+    async def script(self, sha: str, source: str, keys: list[str], args: list[Any]) -> Any:
+        """``EVALSHA`` of a script kept outside the registry (:func:`cluster_calls.run_script`'s contract:
+        a reply refused before the script ran, NOSCRIPT or a redirect, goes through the client)."""
+        if self.cluster:
+            await self.client.initialize()
+        command = pack(tuple(_arg(a) for a in ("EVALSHA", sha, len(keys), *keys, *args)))
+        reply = await self._lane_of(keys[0]).submit(command)
+        if isinstance(reply, ResponseError):
+            if "user_script" in str(reply):
+                raise reply
+            self.fallbacks += 1
+            return await run_script(self.client, sha, source, keys, args)
+        return reply
+
+    def _lane_of(self, key: str) -> Lane:
+        """The lane of ``key``'s server: the one lane of a plain Redis; on a cluster, cached per slot."""
+        if not self.cluster:
+            return self._lane("")  # a plain Redis has one server: every key shares the one lane
+        slot = key_slot(key.encode())
+        cached = self.by_slot.get(slot)
+        if cached is not None and cached[0] == self._epoch() and not cached[1].loop.is_closed():
+            return cached[1]
+        lane = self._find_lane(key)
+        self.by_slot[slot] = (self._epoch(), lane)
+        return lane
+
     @property
     def batches(self) -> int:
         return sum(lane.batches for lane in self.lanes.values())
@@ -319,3 +449,4 @@ class ScriptPipeline:
             lane.close()
         self.lanes.clear()
         self.by_stream.clear()
+        self.by_slot.clear()
