@@ -25,7 +25,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import msgspec
 from litestar import WebSocket, websocket
@@ -40,6 +41,8 @@ from floor.picking.store import PickingStore
 from floor.store.client import UNAVAILABLE_ERRORS
 from handheld_api.auth import Principal, authenticate
 from handheld_api.http.metrics import FRAME_ERRORS, SCAN_SECONDS, SCANS_REPEATED, SLOW_CLOSES, SOCKETS
+from handheld_api.ws.fastws import EXTENSION
+from handheld_api.ws.feed import FrameFeed
 from handheld_api.ws.hub import Hub, StreamEvent
 from handheld_api.ws.outbox import SocketOutbox, close_failed, run_until_done
 from handheld_api.ws.presence import PresenceKeeper
@@ -98,6 +101,8 @@ class HandheldSession:
         self.raw_receive = raw[0] if raw else None
         self.outbox = SocketOutbox(socket, HANDHELD_OUTBOX, raw_send=raw[1] if raw else None)
         self.keeper = PresenceKeeper(floor, self.warehouse, self.picker)  # this socket's lease
+        self.pipeline = floor.picking.store.pipeline  # the scan callback path needs the auto-pipeline
+        self.loop = asyncio.get_running_loop()
 
     # -- lifecycle hooks (presence leases hook in here) ---------------------------------------
 
@@ -156,7 +161,21 @@ class HandheldSession:
     # -- the receive side: every inbound frame gets its answer's place first -------------------
 
     async def receive(self) -> None:
-        """Read frames one at a time; each is answered (its slot filled) before the next is read."""
+        """Read frames one at a time; each is answered (its slot filled) before the next is read.
+
+        With the server's ``floor.fastws`` extension the frames come as calls (:class:`FrameFeed`):
+        a scan goes from the frame to the pipeline and its verdict to the socket without a task."""
+        extension = self.socket.scope.get("extensions", {}).get(EXTENSION)  # type: ignore[union-attr]
+        if extension is not None:
+            feed = FrameFeed(cast(Any, extension)["attach"], self.fast_scan, self.handle)
+            self.outbox.fast = feed.channel
+            try:
+                await feed.gone
+            finally:
+                feed.close()
+                self.outbox.fast = None
+            self.socket.connection_state = "disconnect"
+            return
         receive = self.raw_receive
         if receive is None:  # no raw channel (a test app without the route middleware)
             try:
@@ -220,6 +239,53 @@ class HandheldSession:
             case Sync():
                 return ShowTask(await self.floor.picking.assign(self.warehouse, self.picker))
         return None
+
+    def fast_scan(self, text: str, then: Callable[[], None]) -> bool:
+        """A plain live scan of the pick task on screen: decoded, submitted to the pipeline, and its
+        verdict placed from the reply's callback (no task). False: the frame takes :meth:`handle`."""
+        if self.pipeline is None or len(text) > MAX_FRAME:
+            return False
+        try:
+            scan = _decoder.decode(text)
+        except msgspec.DecodeError:
+            return False
+        if (type(scan) is not Scan or scan.queued_ms or not scan.task_id or scan.task_id != self.task_id
+                or self.task_kind != "pick" or check_scan(scan) is not None):
+            return False
+        slot = self.outbox.reserve()  # before Redis: a push caused by this scan waits behind its verdict
+        started = time.perf_counter()
+        args = self.floor.picking.scan_args(self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity,
+                                            scan.mode)
+
+        def replied(reply: Any, error: BaseException | None) -> None:
+            try:
+                slot.fill(self.verdict_of(scan, reply, error, started))
+            finally:
+                then()
+
+        self.pipeline.submit("scan", self.warehouse, args, replied)
+        return True
+
+    def verdict_of(self, scan: Scan, reply: Any, error: BaseException | None, started: float) -> str:
+        """The frame for a scan's script reply (or its error), as :meth:`answer` would have made it."""
+        if error is None:
+            repeat, verdict = reply
+            if repeat:
+                verdict = '{"duplicate":true,' + verdict[1:]
+                SCANS_REPEATED.inc()
+            SCAN_SECONDS.observe(time.perf_counter() - started)
+            return str(verdict)
+        if isinstance(error, FloorError):
+            return error_frame(error.code, error.reason, scan.scan_id).decode()
+        if isinstance(error, _STORE_DOWN):
+            FRAME_ERRORS.labels("unavailable").inc()
+            return error_frame(
+                "unavailable", "the store did not answer: keep the scan and send it again with the same id",
+                scan.scan_id, retry=True,
+            ).decode()
+        log.error("handheld %s: unexpected error", self.picker, exc_info=error)
+        FRAME_ERRORS.labels("server_error").inc()
+        return error_frame("server_error", "the server could not handle that frame", scan.scan_id, retry=False).decode()
 
     async def on_scan(self, scan: Scan) -> str:
         started = time.perf_counter()
