@@ -61,10 +61,12 @@ from handheld_api.ws.protocol import (
     reference_of,
 )
 from handheld_api.ws.replay import report_stale
+from handheld_api.ws.scanstats import BatchedHistogram
 
 log = logging.getLogger("floor.handheld")
 _STORE_DOWN: tuple[type[BaseException], ...] = (*UNAVAILABLE_ERRORS, OSError)
 _decoder = msgspec.json.Decoder(HandheldInbound)
+_SCAN_TIMES = BatchedHistogram(SCAN_SECONDS)  # the callback path's observations, added in batches
 HANDHELD_OUTBOX = 256  # frames waiting for one handheld; more and the socket is closed (4408)
 
 
@@ -273,7 +275,7 @@ class HandheldSession:
             if repeat:
                 verdict = '{"duplicate":true,' + verdict[1:]
                 SCANS_REPEATED.inc()
-            SCAN_SECONDS.observe(time.perf_counter() - started)
+            _SCAN_TIMES.observe(time.perf_counter() - started, self.loop)
             return str(verdict)
         if isinstance(error, FloorError):
             return error_frame(error.code, error.reason, scan.scan_id).decode()
