@@ -73,6 +73,7 @@ class RawHandheld(asyncio.Protocol):
         self.scheduled: dict[str, tuple[int, float]] = {}
         self.latency: dict[int, list[float]] = {}
         self.verdicts: dict[str, int] = {}
+        self.phase_verdicts: dict[tuple[int, str], int] = {}  # (phase, verdict) -> first answers
         self.answers: dict[str, int] = {}
         self.order_errors = 0
         self.last_answered = -1
@@ -160,6 +161,8 @@ class RawHandheld(asyncio.Protocol):
                 due = self.scheduled.get(scan_id)
                 if due is not None:
                     self.latency.setdefault(due[0], []).append(now - due[1])
+                    key = (due[0], frame.verdict)
+                    self.phase_verdicts[key] = self.phase_verdicts.get(key, 0) + 1
         elif kind == "error":
             self.errors += 1
             self.error_codes[frame.code] = self.error_codes.get(frame.code, 0) + 1

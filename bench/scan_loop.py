@@ -260,6 +260,11 @@ def phase_result(handhelds: list[Handheld], phase: int, rate: float, seconds: fl
     answered = sum(1 for h, s in mine if h.answers.get(s))
     doubled = sum(1 for h, s in mine if h.answers.get(s, 0) > 1)
     latency = [x * 1000 for h in handhelds for x in h.latency.get(phase, [])]
+    verdicts: dict[str, int] = {}  # this phase's first answers by verdict (the raw client counts them)
+    for h in handhelds:
+        for (p, verdict), n in getattr(h, "phase_verdicts", {}).items():
+            if p == phase:
+                verdicts[verdict] = verdicts.get(verdict, 0) + n
     web = sum(v for k, v in cpu.items() if k.startswith("web"))
     web_us = web / max(answered, 1) * 1e6
     redis_main = redis_cpu["redis_main_thread_cpu_us_per_scan"]
@@ -277,6 +282,7 @@ def phase_result(handhelds: list[Handheld], phase: int, rate: float, seconds: fl
         "redis_cpu_us_per_scan": round(sum(v for k, v in cpu.items() if k.startswith("redis")) / max(answered, 1) * 1e6, 1),
         **redis_cpu,
         "web_over_redis_cpu": round(web_us / redis_main, 2) if redis_main > 0 else None,
+        "verdicts": verdicts,
     }
 
 
