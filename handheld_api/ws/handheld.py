@@ -6,10 +6,14 @@ through the raw ASGI ``receive`` / ``send`` (handed over by :func:`raw_channel`,
 per-message wrappers), and the EVALSHAs of all sockets made in one event-loop turn share one write
 to Redis (auto-pipelining, floor/store/autopipe.py). A socket has at most one frame in flight (the
 next is read once the previous one's answer is known), so verdict order per socket and the
-effects are those of one round trip per scan.
+effects are those of one round trip per scan. On a node started with ``python -m
+handheld_api.serve`` (the ``floor.fastws`` extension, handheld_api/ws/fastws.py) frames arrive as
+direct calls (:class:`FrameFeed`, still one in flight) and a live scan of the task on screen takes
+the callback path (handheld_api/ws/fastscan.py): no task per frame, the verdict written as soon as
+it is at the head of the outbox.
 
-Every frame the server sends goes through the socket's :class:`SocketOutbox`, in order, sent by the
-socket's own writer task: answers (each inbound frame reserves its answer's place *before* it goes
+Every frame the server sends goes through the socket's :class:`SocketOutbox`, in order (text at its
+head is written at once, the rest by the socket's own writer task): answers (each inbound frame reserves its answer's place *before* it goes
 to Redis, so a task push caused by a scan never overtakes that scan's verdict) and task pushes
 (handed over by the hub, rendered from Redis here, in this socket's writer, on a pool of their own).
 A socket that falls too far behind is closed with 4408; the handheld reconnects and re-sends its
@@ -25,7 +29,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from typing import Any, cast
 
 import msgspec
@@ -41,6 +44,7 @@ from floor.picking.store import PickingStore
 from floor.store.client import UNAVAILABLE_ERRORS
 from handheld_api.auth import Principal, authenticate
 from handheld_api.http.metrics import FRAME_ERRORS, SCAN_SECONDS, SCANS_REPEATED, SLOW_CLOSES, SOCKETS
+from handheld_api.ws.fastscan import FastScans
 from handheld_api.ws.fastws import EXTENSION
 from handheld_api.ws.feed import FrameFeed
 from handheld_api.ws.hub import Hub, StreamEvent
@@ -61,12 +65,10 @@ from handheld_api.ws.protocol import (
     reference_of,
 )
 from handheld_api.ws.replay import report_stale
-from handheld_api.ws.scanstats import BatchedHistogram
 
 log = logging.getLogger("floor.handheld")
 _STORE_DOWN: tuple[type[BaseException], ...] = (*UNAVAILABLE_ERRORS, OSError)
 _decoder = msgspec.json.Decoder(HandheldInbound)
-_SCAN_TIMES = BatchedHistogram(SCAN_SECONDS)  # the callback path's observations, added in batches
 HANDHELD_OUTBOX = 256  # frames waiting for one handheld; more and the socket is closed (4408)
 
 
@@ -90,7 +92,7 @@ class ShowTask(msgspec.Struct, frozen=True):
     task_id: str
 
 
-class HandheldSession:
+class HandheldSession(FastScans):
     def __init__(self, socket: WebSocket, floor: Floor, principal: Principal, tasks: PickingStore) -> None:  # type: ignore[type-arg]
         self.socket = socket
         self.floor = floor
@@ -241,53 +243,6 @@ class HandheldSession:
             case Sync():
                 return ShowTask(await self.floor.picking.assign(self.warehouse, self.picker))
         return None
-
-    def fast_scan(self, text: str, then: Callable[[], None]) -> bool:
-        """A plain live scan of the pick task on screen: decoded, submitted to the pipeline, and its
-        verdict placed from the reply's callback (no task). False: the frame takes :meth:`handle`."""
-        if self.pipeline is None or len(text) > MAX_FRAME:
-            return False
-        try:
-            scan = _decoder.decode(text)
-        except msgspec.DecodeError:
-            return False
-        if (type(scan) is not Scan or scan.queued_ms or not scan.task_id or scan.task_id != self.task_id
-                or self.task_kind != "pick" or check_scan(scan) is not None):
-            return False
-        slot = self.outbox.reserve()  # before Redis: a push caused by this scan waits behind its verdict
-        started = time.perf_counter()
-        args = self.floor.picking.scan_args(self.picker, scan.task_id, scan.scan_id, scan.barcode, scan.quantity,
-                                            scan.mode)
-
-        def replied(reply: Any, error: BaseException | None) -> None:
-            try:
-                slot.fill(self.verdict_of(scan, reply, error, started))
-            finally:
-                then()
-
-        self.pipeline.submit("scan", self.warehouse, args, replied)
-        return True
-
-    def verdict_of(self, scan: Scan, reply: Any, error: BaseException | None, started: float) -> str:
-        """The frame for a scan's script reply (or its error), as :meth:`answer` would have made it."""
-        if error is None:
-            repeat, verdict = reply
-            if repeat:
-                verdict = '{"duplicate":true,' + verdict[1:]
-                SCANS_REPEATED.inc()
-            _SCAN_TIMES.observe(time.perf_counter() - started, self.loop)
-            return str(verdict)
-        if isinstance(error, FloorError):
-            return error_frame(error.code, error.reason, scan.scan_id).decode()
-        if isinstance(error, _STORE_DOWN):
-            FRAME_ERRORS.labels("unavailable").inc()
-            return error_frame(
-                "unavailable", "the store did not answer: keep the scan and send it again with the same id",
-                scan.scan_id, retry=True,
-            ).decode()
-        log.error("handheld %s: unexpected error", self.picker, exc_info=error)
-        FRAME_ERRORS.labels("server_error").inc()
-        return error_frame("server_error", "the server could not handle that frame", scan.scan_id, retry=False).decode()
 
     async def on_scan(self, scan: Scan) -> str:
         started = time.perf_counter()
