@@ -10,10 +10,12 @@ server processes and the benchmarks start nodes with it.
 
 from __future__ import annotations
 
+import re
 import sys
 
 FAST = "handheld_api.ws.fastws:FastWebSocketProtocol"
 APP = "handheld_api.app:create_app"
+_IMPORT_STRING = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
 
 def arguments(argv: list[str]) -> list[str]:
@@ -26,7 +28,7 @@ def arguments(argv: list[str]) -> list[str]:
             args[n] = f"--ws={FAST}"
     if not any(arg == "--ws" or arg.startswith("--ws=") for arg in args):
         args += ["--ws", FAST]
-    if not any(":" in arg and not arg.startswith("-") and arg != FAST for arg in args):
+    if not any(_IMPORT_STRING.fullmatch(arg) and arg != FAST for arg in args):  # no app named ("::" is a host)
         args = [APP, "--factory", *args]
     return args
 

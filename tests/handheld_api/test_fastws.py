@@ -126,3 +126,12 @@ async def test_a_client_close_is_answered_and_ends_the_socket(live_app: LiveApp)
         assert await asyncio.wait_for(sock.reader.read(), 10) == b""  # the server closed the TCP connection
     finally:
         sock.writer.close()
+
+
+def test_serve_fills_in_the_app_and_the_fast_protocol_but_keeps_what_is_given() -> None:
+    from handheld_api.serve import APP, FAST, arguments
+
+    assert arguments(["--host", "::", "--port", "80"]) == [APP, "--factory", "--host", "::", "--port", "80", "--ws", FAST]
+    assert arguments(["--ws", "fast"]) == [APP, "--factory", "--ws", FAST]
+    assert arguments(["--ws", "websockets-sansio"]) == [APP, "--factory", "--ws", "websockets-sansio"]
+    assert arguments(["other.app:make", "--ws", "wsproto"]) == ["other.app:make", "--ws", "wsproto"]
