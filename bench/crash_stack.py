@@ -86,9 +86,9 @@ class WebProcess:
     def start(self) -> float:
         started = time.monotonic()
         self.starts += 1
-        command = [str(Path(sys.executable).parent / "uvicorn"), "handheld_api.app:create_app", "--factory",
+        command = [sys.executable, "-m", "handheld_api.serve",  # as the Procfile (the fastws protocol)
                    "--host", "127.0.0.1", "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log",
-                   "--loop", "uvloop", "--http", "httptools", "--ws", "websockets", "--ws-per-message-deflate",
+                   "--loop", "uvloop", "--http", "httptools", "--ws", "fast", "--ws-per-message-deflate",
                    "false", "--log-level", "warning"]
         with open(self.workdir / f"web-{self.starts}.log", "wb") as log:
             self.process = subprocess.Popen(command, cwd=self.app_root, env=self.env, stdout=log, stderr=subprocess.STDOUT)

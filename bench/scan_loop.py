@@ -38,6 +38,7 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scan_baseline import RedisCpu, ratios, redis_benchmark  # noqa: E402
+from bench.scan_client import RawHandheld, drive  # noqa: E402
 from bench.stack import Redis, WebNode, cpu_seconds  # noqa: E402
 from floor.accounts.model import Picker  # noqa: E402
 from floor.catalog.model import Sku, make_gtin13  # noqa: E402
@@ -259,6 +260,11 @@ def phase_result(handhelds: list[Handheld], phase: int, rate: float, seconds: fl
     answered = sum(1 for h, s in mine if h.answers.get(s))
     doubled = sum(1 for h, s in mine if h.answers.get(s, 0) > 1)
     latency = [x * 1000 for h in handhelds for x in h.latency.get(phase, [])]
+    verdicts: dict[str, int] = {}  # this phase's first answers by verdict (the raw client counts them)
+    for h in handhelds:
+        for (p, verdict), n in getattr(h, "phase_verdicts", {}).items():
+            if p == phase:
+                verdicts[verdict] = verdicts.get(verdict, 0) + n
     web = sum(v for k, v in cpu.items() if k.startswith("web"))
     web_us = web / max(answered, 1) * 1e6
     redis_main = redis_cpu["redis_main_thread_cpu_us_per_scan"]
@@ -276,6 +282,7 @@ def phase_result(handhelds: list[Handheld], phase: int, rate: float, seconds: fl
         "redis_cpu_us_per_scan": round(sum(v for k, v in cpu.items() if k.startswith("redis")) / max(answered, 1) * 1e6, 1),
         **redis_cpu,
         "web_over_redis_cpu": round(web_us / redis_main, 2) if redis_main > 0 else None,
+        "verdicts": verdicts,
     }
 
 
@@ -309,13 +316,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     return str(response.json()["token"])
 
             tokens = await asyncio.gather(*(login(n) for n in range(args.pickers)))
+        kind: Any = RawHandheld if args.client == "raw" else Handheld
         handhelds = [
-            Handheld(n, nodes[n % len(nodes)].url.replace("http://", "ws://") + "/ws/handheld", tokens[n])
+            kind(n, nodes[n % len(nodes)].url.replace("http://", "ws://") + "/ws/handheld", tokens[n])
             for n in range(args.pickers)
         ]
         for chunk in range(0, len(handhelds), 50):
             await asyncio.gather(*(h.connect() for h in handhelds[chunk:chunk + 50]))
-        receivers = [asyncio.create_task(h.receive_all()) for h in handhelds]
+        receivers = [asyncio.create_task(h.receive_all()) for h in handhelds] if args.client != "raw" else []
         # Idle cost: every socket connected, no scans (presence renewals, pings, timers, the sweeper).
         await asyncio.sleep(2.0)
         idle_before, idle_redis_before, idle_started = stack.cpu(), counter.read(), time.perf_counter()
@@ -334,7 +342,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             piped_before = pipeline_counters(nodes, metrics_token)
             streams_before = stream_entries(stack.url, stack.warehouses)
             cpu_before, redis_before = stack.cpu(), counter.read()
-            await asyncio.gather(*(h.send_phase(phase, start, interval, per_picker) for h in handhelds))
+            if args.client == "raw":
+                await drive(phase, handhelds, start, interval, per_picker)
+            else:
+                await asyncio.gather(*(h.send_phase(phase, start, interval, per_picker) for h in handhelds))
             sent_done = time.perf_counter()
             drain_deadline = sent_done + args.drain
             while time.perf_counter() < drain_deadline:  # every sent scan answered, or the drain timeout
@@ -373,7 +384,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                   file=sys.stderr)
             await asyncio.sleep(1.0)
         for h in handhelds:
-            await h.ws.close()
+            await (h.close() if args.client == "raw" else h.ws.close())
         for task in receivers:
             task.cancel()
         verdicts: dict[str, int] = {}
@@ -382,7 +393,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 verdicts[v] = verdicts.get(v, 0) + n
         baseline = redis_benchmark(stack.ports[0])
         return {
-            "server": args.server, "ws": args.ws, "pipeline": args.pipeline, "nodes": args.nodes,
+            "server": args.server, "ws": args.ws, "client": args.client, "pipeline": args.pipeline, "nodes": args.nodes,
             "redis": "cluster (3 masters, two warehouses on two of them)" if args.cluster else "one redis-server (AOF everysec)",
             "pickers": args.pickers, "phases": phases,
             "verdicts": verdicts, "non_ok": sum(n for v, n in verdicts.items() if v != "ok"),
@@ -409,8 +420,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="length of each phase")
     parser.add_argument("--nodes", type=int, default=1)
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
-    parser.add_argument("--ws", choices=("websockets", "websockets-sansio", "wsproto"), default="websockets-sansio",
-                        help="uvicorn's WebSocket implementation")
+    parser.add_argument("--ws", choices=("fast", "websockets", "websockets-sansio", "wsproto"), default="fast",
+                        help="uvicorn's WebSocket implementation (fast: handheld_api/ws/fastws.py, as the Procfile)")
+    parser.add_argument("--client", choices=("raw", "websockets"), default="raw",
+                        help="raw: bench/scan_client.py (pre-built frames, one timer); websockets: the websockets package")
     parser.add_argument("--pipeline", type=int, choices=(0, 1), default=1, help="FLOOR_SCAN_PIPELINE on the nodes")
     parser.add_argument("--cluster", action="store_true", help="a 3-master Redis Cluster, two warehouses on two masters")
     parser.add_argument("--mark", default="", help="file that names the phase running (for a profiler)")

@@ -22,7 +22,7 @@ TEST_SECRET = "test-secret-" + uuid.uuid4().hex
 
 
 class ServerProcess:
-    """One web node: ``uvicorn handheld_api.app:create_app --factory`` on a free port."""
+    """One web node: ``python -m handheld_api.serve`` (uvicorn running create_app, as the Procfile) on a free port."""
 
     def __init__(self, redis_url: str, extra_env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> None:
         self.port = free_port()
@@ -31,9 +31,9 @@ class ServerProcess:
                    NUMBA_NUM_THREADS="1", **(extra_env or {}))
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"floor-web-{self.port}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "handheld_api.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log",
-             "--ws", os.environ.get("FLOOR_TEST_WS", "websockets-sansio"),  # as the Procfile
+            [sys.executable, "-m", "handheld_api.serve", "--host", "127.0.0.1",
+             "--port", str(self.port), "--ws-max-size", "65536", "--ws-per-message-deflate", "false", "--no-access-log",
+             "--ws", os.environ.get("FLOOR_TEST_WS", "fast"),  # as the Procfile (python -m handheld_api.serve)
              *(extra_args or [])],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )

@@ -10,10 +10,11 @@ import asyncio
 import contextlib
 import time
 from datetime import UTC, date, datetime
+from typing import Any
 
 import msgspec
 
-from floor.catalog.barcodes import classify_barcode
+from floor.catalog.barcodes import ScannedCode, classify_barcode
 from floor.core.clock import DEFAULT_TIME_ZONE, expiry_key, local_today
 from floor.core.errors import ConflictError, ValidationError
 from floor.core.ids import check_id, new_id
@@ -21,6 +22,9 @@ from floor.layout.store import LayoutStore
 from floor.picking.model import Presence, ReassignTask, SweepReport, TaskReassigned, TaskView
 from floor.picking.store import PickingStore
 from floor.waves.optimal import reroute_tail
+
+_CODES: dict[str, ScannedCode] = {}  # barcode -> classification (pure, so cached; cleared when full)
+_CODES_MAX = 20_000
 
 
 class _Today:
@@ -57,15 +61,23 @@ class Picking:
         self, warehouse: str, picker: str, task_id: str, scan_id: str, barcode: str, quantity: int, mode: str = "",
     ) -> tuple[bool, str]:
         """Validate and apply one scan; returns (repeat, verdict JSON). ``mode``: '' or ``swap_tote``."""
-        code = classify_barcode(barcode)
+        return await self.store.scan_call(warehouse, self.scan_args(picker, task_id, scan_id, barcode, quantity, mode))
+
+    def scan_args(self, picker: str, task_id: str, scan_id: str, barcode: str, quantity: int,
+                  mode: str = "") -> tuple[Any, ...]:
+        """The scan script's arguments after the warehouse: the barcode classified (cached: a floor scans
+        the same few thousand labels over and over), today's date and the expiry key."""
+        code = _CODES.get(barcode)
+        if code is None:
+            if len(_CODES) >= _CODES_MAX:
+                _CODES.clear()
+            code = _CODES[barcode] = classify_barcode(barcode)
         today, day = self.today.get()
         expiry = expiry_key(code.expiry, day) if code.expiry else ""
         if code.expiry and not expiry:
             expiry = "00000000"  # an impossible GS1 date reads as expired, never as fine
-        return await self.store.scan(
-            warehouse, picker, task_id, scan_id, code.kind, code.value, quantity, code.lot, expiry, today, barcode,
-            code.serial, code.count, code.weight_g, mode,
-        )
+        return self.store.scan_args(picker, task_id, scan_id, code.kind, code.value, quantity, code.lot, expiry, today,
+                                    barcode, code.serial, code.count, code.weight_g, mode)
 
     async def short_pick(
         self, warehouse: str, picker: str, task_id: str, request_id: str, step: int, found: int

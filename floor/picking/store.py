@@ -61,12 +61,22 @@ class PickingStore:
         """Returns (repeat, verdict JSON). The JSON is the frame sent to the handheld as is.
 
         One script call per scan; with the pipeline on, the calls of one loop turn share a write."""
+        return await self.scan_call(warehouse, self.scan_args(
+            picker, task_id, scan_id, kind, code, quantity, lot, expiry, today, raw, serial, count, weight_g, mode))
+
+    async def scan_call(self, warehouse: str, args: tuple[Any, ...]) -> tuple[bool, str]:
+        """The scan script with :meth:`scan_args`'s arguments: (repeat, verdict JSON)."""
         call = self.scripts.call if self.pipeline is None else self.pipeline.call
-        repeat, verdict = await call(
-            "scan", warehouse, picker, task_id, scan_id, kind, code, quantity, lot, expiry, today, self.scan_ttl_s, raw,
-            serial, count, weight_g, mode,
-        )
+        repeat, verdict = await call("scan", warehouse, *args)
         return bool(repeat), verdict
+
+    def scan_args(
+        self, picker: str, task_id: str, scan_id: str, kind: str, code: str, quantity: int, lot: str, expiry: str,
+        today: str, raw: str, serial: str = "", count: int = 0, weight_g: int = 0, mode: str = "",
+    ) -> tuple[Any, ...]:
+        """The scan script's arguments after the warehouse (the socket's callback path submits them itself)."""
+        return (picker, task_id, scan_id, kind, code, quantity, lot, expiry, today, self.scan_ttl_s, raw, serial,
+                count, weight_g, mode)
 
     async def short_pick(
         self, warehouse: str, picker: str, task_id: str, request_id: str, step: int, found: int, exception_id: str,

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
+from collections.abc import Callable
 from typing import Any, cast
 
 import hiredis
@@ -42,8 +44,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from floor.store.cluster_calls import run_script
 from floor.store.scripts import ScriptError, Scripts
 
+log = logging.getLogger("floor.autopipe")
 CLIENT_NAME = b"floor-script-pipeline"
 _NOT_RUN = ("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING")  # error replies of a command that did not run
+Done = Callable[[Any, BaseException | None], None]  # (reply, None) or (None, error)
 CHECK_EVERY_S = 0.25  # how often a connection with calls waiting checks for a reply older than its timeout
 
 
@@ -73,6 +77,32 @@ def _bulk(value: Any) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(text), text)
 
 
+class Callback:
+    """A waiting call answered by a direct call instead of a future: ``fn(reply, None)`` from the
+    connection's ``data_received`` (no task wake-up, no loop turn), or ``fn(None, error)``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Done) -> None:
+        self.fn = fn
+
+    def answer(self, reply: Any, error: BaseException | None) -> None:
+        try:
+            self.fn(reply, error)
+        except Exception:  # a caller's bug must not stop the replies of the others
+            log.exception("auto-pipelined call: the reply's callback failed")
+
+
+def _settle(sink: Any, reply: Any, error: BaseException | None) -> None:
+    if type(sink) is Callback:
+        sink.answer(reply, error)
+    elif not sink.done():  # a cancelled caller (its socket closed) leaves its reply unread
+        if error is None:
+            sink.set_result(reply)
+        else:
+            sink.set_exception(error)
+
+
 class Lane:
     """One connection at a time to one Redis server; calls queued in one loop turn are written together."""
 
@@ -86,8 +116,8 @@ class Lane:
         self.ready = False  # connected and set up (AUTH / SELECT answered): calls may be written
         self.reader = hiredis.Reader(replyError=ResponseError, encoding="utf-8")
         self.queued: list[bytes] = []
-        self.queued_futures: list[asyncio.Future[Any]] = []
-        self.waiting: collections.deque[tuple[asyncio.Future[Any], float]] = collections.deque()
+        self.queued_futures: list[Any] = []  # asyncio.Future or Callback, one per queued command
+        self.waiting: collections.deque[tuple[Any, float]] = collections.deque()
         self.flushing = False
         self.connecting: asyncio.Task[None] | None = None
         self.checker: asyncio.TimerHandle | None = None
@@ -98,12 +128,16 @@ class Lane:
 
     def submit(self, command: bytes) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = self.loop.create_future()
+        self.submit_callback(command, future)
+        return future
+
+    def submit_callback(self, command: bytes, sink: Any) -> None:
+        """Queue ``command``; its reply settles ``sink`` (an ``asyncio.Future`` or a :class:`Callback`)."""
         self.queued.append(command)
-        self.queued_futures.append(future)
+        self.queued_futures.append(sink)
         if not self.flushing:
             self.flushing = True
             self.loop.call_soon(self.flush)
-        return future
 
     def submit_many(self, commands: list[bytes]) -> asyncio.Future[list[Any]]:
         """Several commands, one future for all their replies (in order): one write with the loop turn's
@@ -168,8 +202,7 @@ class Lane:
     def _fail_queued(self, error: Exception) -> None:
         futures, self.queued, self.queued_futures = self.queued_futures, [], []
         for future in futures:
-            if not future.done():
-                future.set_exception(error)
+            _settle(future, None, error)
 
     # -- the connection's side --------------------------------------------------------------
 
@@ -187,9 +220,11 @@ class Lane:
             if not waiting:  # pragma: no cover - a reply nobody asked for: the stream is out of step
                 self._drop(RedisConnectionError("unexpected reply from Redis"))
                 return
-            future = waiting.popleft()[0]
-            if not future.done():  # a cancelled caller (its socket closed) leaves its reply unread
-                future.set_result(reply)
+            sink = waiting.popleft()[0]
+            if type(sink) is Callback:
+                sink.answer(reply, None)
+            elif not sink.done():  # a cancelled caller (its socket closed) leaves its reply unread
+                sink.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
@@ -198,9 +233,8 @@ class Lane:
 
     def _fail_waiting(self, error: Exception) -> None:
         waiting, self.waiting = self.waiting, collections.deque()
-        for future, _sent in waiting:
-            if not future.done():
-                future.set_exception(error)
+        for sink, _sent in waiting:
+            _settle(sink, None, error)
 
     def _drop(self, error: Exception) -> None:
         self._fail_waiting(error)
@@ -293,6 +327,7 @@ class ScriptPipeline:
         self.by_stream: dict[str, tuple[int, Lane]] = {}
         self.by_slot: dict[int, tuple[int, Lane]] = {}  # plain commands on a cluster (:meth:`commands`)
         self.fallbacks = 0  # calls re-sent through Scripts.call
+        self.tasks: set[asyncio.Task[None]] = set()  # submit()'s re-sends in flight (kept referenced)
 
     @classmethod
     def for_client(cls, client: Any, scripts: Scripts) -> ScriptPipeline | None:
@@ -435,6 +470,32 @@ class ScriptPipeline:
         lane = self._find_lane(key)
         self.by_slot[slot] = (self._epoch(), lane)
         return lane
+    def submit(self, name: str, warehouse: str, args: tuple[Any, ...], done: Done) -> None:
+        """:meth:`call` without a coroutine: ``done(reply, None)`` or ``done(None, error)`` is called once,
+        from the connection's ``data_received`` when the reply is plain (the hot path: no task, no
+        future). A refused call (NOSCRIPT, MOVED ...) is re-sent through :meth:`Scripts.call` in a task
+        and ``done`` gets its outcome; a Lua error is a :class:`ScriptError`."""
+        if self.cluster and getattr(self.client, "_initialize", True):  # the slot map is not known yet
+            self._spawn(asyncio.get_running_loop(), self._call_then(name, warehouse, args, done))
+            return
+        head, stream = self._head(name, warehouse)
+        command = b"*%d\r\n%s%s" % (5 + len(args), head, b"".join([_bulk(arg) for arg in args]))
+        lane = self._lane(stream)
+        lane.submit_callback(command, Callback(_Reply(self, lane.loop, name, warehouse, args, done)))
+
+    def _spawn(self, loop: asyncio.AbstractEventLoop, work: Any) -> None:
+        task = loop.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _call_then(self, name: str, warehouse: str, args: tuple[Any, ...], done: Done,
+                         refused: bool = False) -> None:
+        try:
+            reply = await (self.scripts.call(name, warehouse, *args) if refused else self.call(name, warehouse, *args))
+        except Exception as error:
+            done(None, error)
+            return
+        done(reply, None)
 
     @property
     def batches(self) -> int:
@@ -450,3 +511,30 @@ class ScriptPipeline:
         self.lanes.clear()
         self.by_stream.clear()
         self.by_slot.clear()
+
+
+class _Reply:
+    """The reply of one :meth:`ScriptPipeline.submit`: a refused call goes through the client once."""
+
+    __slots__ = ("args", "done", "loop", "name", "pipeline", "warehouse")
+
+    def __init__(self, pipeline: ScriptPipeline, loop: asyncio.AbstractEventLoop, name: str, warehouse: str,
+                 args: tuple[Any, ...], done: Done) -> None:
+        self.pipeline = pipeline
+        self.loop = loop
+        self.name = name
+        self.warehouse = warehouse
+        self.args = args
+        self.done = done
+
+    def __call__(self, reply: Any, error: BaseException | None) -> None:
+        if error is None and isinstance(reply, ResponseError):
+            message = str(reply)
+            if "user_script" in message:
+                explained = self.pipeline.scripts.scripts[self.name].explain(message)
+                self.done(None, ScriptError(f"Lua error in {self.name}: {explained}"))
+                return
+            self.pipeline.fallbacks += 1  # refused before the script ran: its one run goes through the client
+            self.pipeline._spawn(self.loop, self.pipeline._call_then(self.name, self.warehouse, self.args, self.done, True))
+            return
+        self.done(reply, error)

@@ -6,10 +6,14 @@ through the raw ASGI ``receive`` / ``send`` (handed over by :func:`raw_channel`,
 per-message wrappers), and the EVALSHAs of all sockets made in one event-loop turn share one write
 to Redis (auto-pipelining, floor/store/autopipe.py). A socket has at most one frame in flight (the
 next is read once the previous one's answer is known), so verdict order per socket and the
-effects are those of one round trip per scan.
+effects are those of one round trip per scan. On a node started with ``python -m
+handheld_api.serve`` (the ``floor.fastws`` extension, handheld_api/ws/fastws.py) frames arrive as
+direct calls (:class:`FrameFeed`, still one in flight) and a live scan of the task on screen takes
+the callback path (handheld_api/ws/fastscan.py): no task per frame, the verdict written as soon as
+it is at the head of the outbox.
 
-Every frame the server sends goes through the socket's :class:`SocketOutbox`, in order, sent by the
-socket's own writer task: answers (each inbound frame reserves its answer's place *before* it goes
+Every frame the server sends goes through the socket's :class:`SocketOutbox`, in order (text at its
+head is written at once, the rest by the socket's own writer task): answers (each inbound frame reserves its answer's place *before* it goes
 to Redis, so a task push caused by a scan never overtakes that scan's verdict) and task pushes
 (handed over by the hub, rendered from Redis here, in this socket's writer, on a pool of their own).
 A socket that falls too far behind is closed with 4408; the handheld reconnects and re-sends its
@@ -25,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import WebSocket, websocket
@@ -40,6 +44,9 @@ from floor.picking.store import PickingStore
 from floor.store.client import UNAVAILABLE_ERRORS
 from handheld_api.auth import Principal, authenticate
 from handheld_api.http.metrics import FRAME_ERRORS, SCAN_SECONDS, SCANS_REPEATED, SLOW_CLOSES, SOCKETS
+from handheld_api.ws.fastscan import FastScans
+from handheld_api.ws.fastws import EXTENSION
+from handheld_api.ws.feed import FrameFeed
 from handheld_api.ws.hub import Hub, StreamEvent
 from handheld_api.ws.outbox import SocketOutbox, close_failed, run_until_done
 from handheld_api.ws.presence import PresenceKeeper
@@ -85,7 +92,7 @@ class ShowTask(msgspec.Struct, frozen=True):
     task_id: str
 
 
-class HandheldSession:
+class HandheldSession(FastScans):
     def __init__(self, socket: WebSocket, floor: Floor, principal: Principal, tasks: PickingStore) -> None:  # type: ignore[type-arg]
         self.socket = socket
         self.floor = floor
@@ -98,6 +105,8 @@ class HandheldSession:
         self.raw_receive = raw[0] if raw else None
         self.outbox = SocketOutbox(socket, HANDHELD_OUTBOX, raw_send=raw[1] if raw else None)
         self.keeper = PresenceKeeper(floor, self.warehouse, self.picker)  # this socket's lease
+        self.pipeline = floor.picking.store.pipeline  # the scan callback path needs the auto-pipeline
+        self.loop = asyncio.get_running_loop()
 
     # -- lifecycle hooks (presence leases hook in here) ---------------------------------------
 
@@ -156,7 +165,21 @@ class HandheldSession:
     # -- the receive side: every inbound frame gets its answer's place first -------------------
 
     async def receive(self) -> None:
-        """Read frames one at a time; each is answered (its slot filled) before the next is read."""
+        """Read frames one at a time; each is answered (its slot filled) before the next is read.
+
+        With the server's ``floor.fastws`` extension the frames come as calls (:class:`FrameFeed`):
+        a scan goes from the frame to the pipeline and its verdict to the socket without a task."""
+        extension = self.socket.scope.get("extensions", {}).get(EXTENSION)  # type: ignore[union-attr]
+        if extension is not None:
+            feed = FrameFeed(cast(Any, extension)["attach"], self.fast_scan, self.handle)
+            self.outbox.fast = feed.channel
+            try:
+                await feed.gone
+            finally:
+                feed.close()
+                self.outbox.fast = None
+            self.socket.connection_state = "disconnect"
+            return
         receive = self.raw_receive
         if receive is None:  # no raw channel (a test app without the route middleware)
             try:

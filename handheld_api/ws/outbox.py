@@ -19,7 +19,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from litestar import WebSocket
 from litestar.types import Send, WebSocketSendEvent
@@ -66,23 +66,40 @@ class Wakeup:
 
 
 class Slot:
-    """A place in the outbox, filled later with the item to send (or ``None``: send nothing)."""
+    """A place in the outbox, filled later with the item to send (or ``None``: send nothing).
 
-    __slots__ = ("future", "wakeup")
+    Filling it lets the outbox send it (and what waits behind it) at once when it is at the head."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, wakeup: Wakeup | None = None) -> None:
-        self.future: asyncio.Future[Any] = (loop or asyncio.get_running_loop()).create_future()
-        self.wakeup = wakeup  # the outbox's writer is woken when the slot is filled, not when it is reserved
+    __slots__ = ("filled", "item", "outbox")
+
+    def __init__(self, outbox: SocketOutbox) -> None:
+        self.outbox = outbox
+        self.filled = False
+        self.item: Any = None
 
     def fill(self, item: Any) -> None:
-        if not self.future.done():
-            self.future.set_result(item)
-            if self.wakeup is not None:
-                self.wakeup.set()
+        if not self.filled:
+            self.filled = True
+            self.item = item
+            self.outbox.pump()
+
+
+class FastWriter(Protocol):
+    """A socket's direct frame writer (handheld_api/ws/fastws.py's ``FastChannel``)."""
+
+    def write_text(self, data: bytes) -> bool: ...
+
+    def writable(self) -> bool: ...
 
 
 class SocketOutbox:
-    """Items are ``str`` (sent as is), :class:`Slot`, or anything the writer's ``render`` turns into text."""
+    """Items are ``str`` (sent as is), :class:`Slot`, or anything the writer's ``render`` turns into text.
+
+    With a :class:`FastWriter` (``fast``), text at the head of the outbox is written at once, by
+    whoever put it there or filled its slot (no task wake-up); the writer task renders the other
+    items and sends whatever waits while the socket's buffer is full (so a stalled peer still times
+    out). Order is the same either way: nothing is written past an unfilled slot or an item the
+    writer is busy with."""
 
     def __init__(self, socket: WebSocket, limit: int, send_timeout: float = SEND_TIMEOUT_S,  # type: ignore[type-arg]
                  raw_send: Send | None = None) -> None:
@@ -96,6 +113,8 @@ class SocketOutbox:
         self.failure = ""  # "", "overflow", "send_timeout" or "closed" (the peer went away)
         self.writer: asyncio.Task[None] | None = None
         self.sending_since = 0.0  # loop time the current send started (0: not sending)
+        self.fast: FastWriter | None = None  # set by the owner once the socket offers a direct writer
+        self.busy = False  # the writer task holds the head item (rendering or sending it)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -109,14 +128,36 @@ class SocketOutbox:
             return False
         self.items.append(item)
         if wake:
-            self.wakeup.set()
+            self.pump()
         return True
+
+    def pump(self) -> None:
+        """Write what can be written now without awaiting (with ``fast``); wake the writer for the rest."""
+        items = self.items
+        fast = self.fast
+        while items and not self.busy and not self.failure:
+            head = items[0]
+            if type(head) is Slot:
+                if not head.filled:
+                    return  # filling it pumps again
+                item = head.item
+            else:
+                item = head
+            if item is None:
+                items.popleft()
+                continue
+            if fast is not None and type(item) is str and fast.writable():
+                items.popleft()
+                fast.write_text(item.encode())
+                continue
+            self.wakeup.set()
+            return
 
     def reserve(self) -> Slot:
         """A place for an answer not computed yet; fill it whatever happens (``None`` sends nothing).
 
         The writer is not woken for the empty slot (it would only wait on it): filling it wakes it."""
-        slot = Slot(self.loop, self.wakeup)
+        slot = Slot(self)
         self.put(slot, wake=False)
         return slot
 
@@ -162,19 +203,26 @@ class SocketOutbox:
         try:
             if prelude is not None:
                 await prelude()
+            items = self.items
             while not self.failure:
-                if not self.items:
+                head = items[0] if items else None
+                if head is None or (type(head) is Slot and not head.filled):
                     self.wakeup.clear()
                     await self.wakeup.wait()
                     continue
-                item = self.items.popleft()
-                if isinstance(item, Slot):
-                    item = await item.future
-                if item is None:
-                    continue
-                text = item if isinstance(item, str) else await self._render(render, item)
-                if text is not None:
-                    await self.send(text)
+                self.busy = True
+                try:
+                    item = items.popleft()
+                    if type(item) is Slot:
+                        item = item.item
+                    if item is not None:
+                        text = item if isinstance(item, str) else await self._render(render, item)
+                        if text is not None:
+                            await self.send(text)
+                finally:
+                    self.busy = False
+                if self.fast is not None:
+                    self.pump()
         except TooSlow:
             pass
 

@@ -66,6 +66,9 @@ async def test_many_sockets_scans_share_writes_and_each_verdict_reaches_its_sock
         tasks.append((await client.receive_type("task"))["task"])
         clients.append(client)
     scripts = [script_for(task, f"s{n}") for n, task in enumerate(tasks)]
+    for script, task in zip(scripts[::2], tasks[::2], strict=True):  # half the sockets name their task: the
+        for scan_frame, _verdict in script:  # node's callback path (frame -> pipeline -> verdict, no task)
+            scan_frame["task_id"] = task["task_id"]
     assert all(scripts) and len({t["task_id"] for t in tasks}) == SOCKETS
     before = pipeline_counters(live_app)
 
