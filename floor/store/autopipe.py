@@ -144,7 +144,7 @@ class Lane:
         other calls, one wake-up of the caller. A lost connection / timeout fails the whole batch."""
         batch = _Batch(self.loop.create_future(), len(commands))
         self.queued.append(b"".join(commands))
-        self.queued_futures.extend(_Part(batch, index) for index in range(len(commands)))  # type: ignore[misc]
+        self.queued_futures.extend(_Part(batch, index) for index in range(len(commands)))
         if not self.flushing:
             self.flushing = True
             self.loop.call_soon(self.flush)
