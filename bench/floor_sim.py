@@ -74,6 +74,7 @@ PICKUPS = {"SF_STD": ("12:00", "17:00"), "JD_STD": ("12:00", "17:00"), "YTO_STD"
 ORDER_CARRIERS = {"tmall": {"ZTO_STD": 4, "YTO_STD": 4, "SF_STD": 2}, "douyin": {"ZTO_STD": 5, "YTO_STD": 5},
                   "jd": {"": 1}, "own_site": {"": 7, "EMS_STD": 3}}
 RULES = [CarrierRule("jd", "JD_STD"), CarrierRule("own_site", "SF_STD")]
+CARRIERS = True  # --cutoffs any: no carriers, 12:00 and 17:00 for every order (the earlier instance)
 POLICY: dict[str, object] = dict(
     cutoffs=[Cutoff(t, carrier=c) for c, times in PICKUPS.items() for t in times], carrier_rules=RULES,
     lead_minutes=30, cart_capacity=CART, budget_ms=300, unit_seconds=25.0, early_minutes=45, max_orders=2000,
@@ -92,8 +93,10 @@ def arrivals(seed: int, scale: float, skus: list[str]) -> list[tuple[int, NewOrd
     def order(t: float, channel: str) -> None:
         lines = rng.choices(skus, weights, k=rng.choices((1, 2, 3, 4, 5), (45, 25, 15, 10, 5))[0])
         body = [OrderLine(s, rng.choice((1, 1, 1, 2))) for s in dict.fromkeys(lines)]
-        carriers = ORDER_CARRIERS[channel]
-        carrier = rng.choices(list(carriers), list(carriers.values()))[0]
+        carrier = ""
+        if CARRIERS:  # (the draw is skipped without carriers: the same orders as before they existed)
+            carriers = ORDER_CARRIERS[channel]
+            carrier = rng.choices(list(carriers), list(carriers.values()))[0]
         out.append((at(t), NewOrder(channel, f"{channel}-{len(out)}", body, carrier=carrier)))
 
     for _ in range(int(900 * scale)):  # overnight backlog, 18:00 yesterday .. 08:00
@@ -271,9 +274,15 @@ async def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[7])
     parser.add_argument("--modes", nargs="+", default=["manual", "cutoff", "continuous"])
     parser.add_argument("--lookahead", type=int, default=1, help="continuous: tours planned per idle picker")
+    parser.add_argument("--cutoffs", choices=("carrier", "any"), default="carrier",
+                        help="carrier: per-carrier pick-ups; any: 12:00 and 17:00 for every order, no carriers")
     args = parser.parse_args()
     warm_up()
     POLICY["lookahead"] = args.lookahead
+    if args.cutoffs == "any":
+        global CARRIERS
+        CARRIERS = False
+        POLICY.update(cutoffs=[Cutoff("12:00"), Cutoff("17:00")], carrier_rules=[])
     server = RedisServer()
     rows: dict[str, list[dict[str, float]]] = {mode: [] for mode in args.modes}
     load_start = os.getloadavg()
@@ -288,7 +297,7 @@ async def main() -> None:
     finally:
         server.stop()
     load_end = os.getloadavg()
-    print(f"\nscale {args.scale}, seeds {args.seeds}, lookahead {args.lookahead}; load average at start "
+    print(f"\nscale {args.scale}, seeds {args.seeds}, lookahead {args.lookahead}, cut-offs {args.cutoffs}; load average at start "
           f"{load_start[0]:.1f} / {load_start[1]:.1f}, at end {load_end[0]:.1f} / {load_end[1]:.1f} (1 / 5 min)")
     print(f"medians over {len(args.seeds)} seed(s):\n")
     print("| mode | orders | due today | " + " | ".join(label for _, label, _ in COLUMNS) + " |")
