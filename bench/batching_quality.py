@@ -60,7 +60,7 @@ def calibrate(seeds: int) -> list[str]:
         return call
 
     kb.search.local_search = timed("ls", originals[0], lambda a, out: out)
-    kb.search.ils = timed("ils", originals[1], lambda a, out: a[9])
+    kb.search.ils = timed("ils", originals[1], lambda a, out: a[9])  # iterations (pops are charged too)
     kb.exact.enumerate_batches = timed("set", originals[2], lambda a, out: out[2] if a[-1] else 0)
     kb.exact.partition = timed("dp", originals[3], lambda a, out: out)
     lines = ["### Calibration of the small-wave work budget", "",
@@ -77,7 +77,7 @@ def calibrate(seeds: int) -> list[str]:
                     cpu.append(time.process_time() - started)
     finally:
         kb.search.local_search, kb.search.ils, kb.exact.enumerate_batches, kb.exact.partition = originals
-    charged = {"ls": kb.COST_LS_POP, "ils": kb.COST_ILS_ITERATION, "set": kb.COST_SET, "dp": kb.COST_DP}
+    charged = {"ls": kb.COST_POP, "ils": kb.COST_PERTURB, "set": kb.COST_SET, "dp": kb.COST_DP}
     for name, rows in calls.items():
         rows = [(t, u) for t, u in rows if u > 0]
         if not rows:

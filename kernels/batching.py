@@ -43,8 +43,8 @@ EXACT_CHUNK = 1 << 15  # masks relaxed between clock checks
 # seconds of one quiet core per step (upper quantiles measured on the Henn–Wäscher 20-order classes
 # by `bench/batching_quality.py --calibrate`), so a 0.18 s budget stays under 200 ms of CPU.
 WORK_MAX_ORDERS = EXACT_MAX_ORDERS + 8
-COST_LS_POP = 2e-5  # one order examined by local search (shift/swap against its neighbours' batches)
-COST_ILS_ITERATION = 150e-6  # one perturbation + local repair
+COST_POP = 7e-6  # one order examined by local search, per order beyond the first in a batch (swaps grow with it)
+COST_PERTURB = 5e-6  # one perturbation of the iterated local search (its repair is charged as pops)
 COST_SET = 3e-6  # one feasible order set enumerated and routed (exact search)
 COST_DP = 6e-9  # one mask or batch examined by the set-partitioning DP
 
@@ -85,7 +85,7 @@ def router(warehouse: Warehouse, routing: str = "optimal") -> tuple[object, ...]
 
 class WorkClock:
     """A deterministic clock for small waves: seconds of calibrated work charged by the search
-    (:data:`COST_LS_POP` ...) instead of time read from the machine.  Call it like a clock."""
+    (:data:`COST_POP` ...) instead of time read from the machine.  Call it like a clock."""
 
     def __init__(self) -> None:
         self.spent = 0.0
@@ -100,6 +100,12 @@ class WorkClock:
 def _charge(clock: Callable[[], float], seconds: float) -> None:
     if isinstance(clock, WorkClock):
         clock.charge(seconds)
+
+
+def _pop_cost(sol: tuple[np.ndarray, ...], m: int) -> float:
+    """Charged seconds per local-search pop: examining an order costs more in fuller batches."""
+    per_batch = m / max(1, int(np.count_nonzero(sol[2])))
+    return COST_POP * max(1.0, per_batch - 1.0)
 
 
 class GainOracle:
@@ -271,7 +277,7 @@ def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatA
     chunk = 64
     while state[1] > 0 and clock() < deadline:
         pops = search.local_search(sol, load, caps, neighbors, queue, in_queue, state, stamp, chunk, data)
-        _charge(clock, pops * COST_LS_POP)
+        _charge(clock, pops * _pop_cost(sol, m))
     try_exact = method == "exact" or (method == "ils" and 1 < m <= EXACT_MAX_ORDERS)
     if method in ("ils", "exact") and m > 1:
         ils_deadline = min(deadline, clock() + EXACT_ILS_SECONDS) if try_exact else deadline
@@ -295,8 +301,9 @@ def _ils(sol: tuple[np.ndarray, ...], m: int, load: FloatArray, caps: FloatArray
     best_total = float(best[4].sum())
     while clock() < deadline and idle < ILS_PATIENCE * m:
         tick = clock()
+        pops = int(state[2])
         total = search.ils(sol, best, load, caps, neighbors, queue, in_queue, state, stamp, iterations, 3, data)
-        _charge(clock, iterations * COST_ILS_ITERATION)
+        _charge(clock, iterations * COST_PERTURB + (int(state[2]) - pops) * _pop_cost(best, m))
         idle = 0 if total < best_total - 1e-9 else idle + iterations
         best_total = min(best_total, total)
         now = clock()

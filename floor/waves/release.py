@@ -19,7 +19,6 @@ with the numbers behind it) and shown on the board (``release_decided``). :meth:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
@@ -156,7 +155,7 @@ class Release:
                     places.append((parsed.aisle - 1, parsed.cell - 1))
             picks[order.order_id] = (np.array([a for a, _ in places], dtype=np.int64),
                                      np.array([c for _, c in places], dtype=np.int64))
-        return await asyncio.to_thread(form_tours, rows, picks, kernel_warehouse(layout), tours, cart,
+        return await self.waves.in_thread(form_tours, rows, picks, kernel_warehouse(layout), tours, cart,
                                        policy.tie_minutes * 60, policy.budget_ms * EVALUATIONS_PER_MS)
 
     async def _candidates(self, warehouse: str, policy: ReleasePolicy, now: int) -> list[tuple[Order, int | None]]:
