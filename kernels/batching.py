@@ -43,7 +43,7 @@ EXACT_CHUNK = 1 << 15  # masks relaxed between clock checks
 # seconds of one quiet core per step (upper quantiles measured on the Henn–Wäscher 20-order classes
 # by `bench/batching_quality.py --calibrate`), so a 0.18 s budget stays under 200 ms of CPU.
 WORK_MAX_ORDERS = EXACT_MAX_ORDERS + 8
-COST_POP = 7e-6  # one order examined by local search, per order beyond the first in a batch (swaps grow with it)
+COST_POP = 10e-6  # one order examined by local search, per order beyond the first in a batch (swaps grow with it)
 COST_PERTURB = 5e-6  # one perturbation of the iterated local search (its repair is charged as pops)
 COST_SET = 3e-6  # one feasible order set enumerated and routed (exact search)
 COST_DP = 6e-9  # one mask or batch examined by the set-partitioning DP
