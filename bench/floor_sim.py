@@ -30,7 +30,9 @@ on its own warehouse of one real redis-server (started here):
 Reported per mode (medians over ``--seeds``): orders due today shipped on time (picked by their
 first ship-by; also split by the 11:30 and 16:30 ship-by), picker
 utilisation (busy / present), idle hours, km walked, tours, release decisions, real seconds.
-The machine is shared with other engineers' work: only the real-seconds column is affected.
+The machine is shared with other engineers' work. Simulated results depend on it a little: waves of
+31-300 orders are planned against a wall-clock budget, and automatic release adds its measured
+planning time to the simulated clock (so a loaded machine penalises cut-off and continuous release).
 """
 
 from __future__ import annotations
