@@ -7,7 +7,8 @@ at ``limit`` sets (the caller then keeps its heuristic answer).  :func:`partitio
 program over order subsets (bit masks; each step covers the lowest uncovered order with one batch),
 pruned by an upper bound (a heuristic solution) plus a per-order lower bound: a set is skipped when
 its best cost plus the bound of the orders left cannot beat the best known.  The caller runs it in
-mask ranges and checks its clock between calls; a finished run is the optimal partition.
+mask ranges and checks its budget (work counted, not time) between calls; a finished run is the
+optimal partition.
 """
 
 from __future__ import annotations
@@ -124,9 +125,11 @@ def partition(n, masks, costs, order, start, bound_eq, bound_it, totals, f, used
     ``f[mask]`` is the least length covering exactly ``mask``, ``choice[mask]`` the batch that
     reached it, ``used[mask]`` (2 columns) the lower-bound sums of the covered orders.  A set is only
     reached when its cost plus the lower bound of the uncovered orders stays below ``upper`` (the
-    caller's heuristic answer): no partition through it can be better."""
+    caller's heuristic answer): no partition through it can be better.  Returns the work done
+    (masks visited plus batches examined): the caller's deterministic budget counts it."""
     full = (np.int64(1) << n) - 1
     limit = upper - EPS
+    work = hi - lo
     for mask in range(lo, hi):
         fm = f[mask]
         if fm == np.inf:
@@ -139,6 +142,7 @@ def partition(n, masks, costs, order, start, bound_eq, bound_it, totals, f, used
             bit += 1
         ue = used[mask, 0]
         ui = used[mask, 1]
+        work += start[bit + 1] - start[bit]
         for q in range(start[bit], start[bit + 1]):
             k = order[q]
             s = masks[k]
@@ -155,7 +159,7 @@ def partition(n, masks, costs, order, start, bound_eq, bound_it, totals, f, used
                 choice[target] = k
                 used[target, 0] = ne
                 used[target, 1] = ni
-    return f[full]
+    return work
 
 
 @njit(cache=True)

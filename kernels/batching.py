@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from kernels import _batching_core as core
 from kernels import _batching_exact as exact
+from kernels import _batching_gain as gain
 from kernels import _batching_search as search
 from kernels.layout import FloatArray, IntArray, Warehouse
 from kernels.routing import POLICIES, geometry
@@ -37,6 +38,15 @@ EXACT_MAX_ORDERS = 22  # up to this many orders ils/exact try the exact set part
 EXACT_LIMIT = 6_000  # ... when at most this many order sets fit one cart (else the DP is too slow)
 EXACT_ILS_SECONDS = 0.03  # the ILS that gives the exact search its upper bound
 EXACT_CHUNK = 1 << 15  # masks relaxed between clock checks
+# Up to this many orders the budget is work, not time: the search charges a calibrated cost per step
+# to a WorkClock, so the same wave gets the same answer on a quiet or a loaded machine.  Costs are
+# seconds of one quiet core per step (upper quantiles measured on the Henn–Wäscher 20-order classes
+# by `bench/batching_quality.py --calibrate`), so a 0.18 s budget stays under 200 ms of CPU.
+WORK_MAX_ORDERS = EXACT_MAX_ORDERS + 8
+COST_POP = 10e-6  # one order examined by local search, per order beyond the first in a batch (swaps grow with it)
+COST_PERTURB = 5e-6  # one perturbation of the iterated local search (its repair is charged as pops)
+COST_SET = 3e-6  # one feasible order set enumerated and routed (exact search)
+COST_DP = 6e-9  # one mask or batch examined by the set-partitioning DP
 
 
 class CapacityError(ValueError):
@@ -54,7 +64,8 @@ class Batch:
 
 def default_seconds(n_orders: int) -> float:
     """The planning budget the CLI uses when none is given: the exact/ILS search of a small wave
-    finishes in under 0.2 s (wall), 100-300 orders get 1.5 s (wall), larger waves 0.6 ms of CPU per
+    (up to 30 orders) gets 0.18 s of calibrated work (:class:`WorkClock`: deterministic, under 0.2 s
+    of one quiet core), 100-300 orders get 1.5 s (wall), larger waves 0.6 ms of CPU per
     order, at most 6 s (a 10,000-order file stays under 10 s of process time with start-up and parsing)."""
     if n_orders <= EXACT_MAX_ORDERS + 8:
         return 0.18
@@ -70,6 +81,71 @@ def router(warehouse: Warehouse, routing: str = "optimal") -> tuple[object, ...]
     g = geometry(warehouse)
     return (g.cross, g.n_aisles, g.aisle_distance, g.depot, g.vertical, g.horizontal, g.horizontal_depot,
             g.done_state, g.vertical_digits, g.horizontal_digits, POLICIES[routing])
+
+
+class WorkClock:
+    """A deterministic clock for small waves: seconds of calibrated work charged by the search
+    (:data:`COST_POP` ...) instead of time read from the machine.  Call it like a clock."""
+
+    def __init__(self) -> None:
+        self.spent = 0.0
+
+    def __call__(self) -> float:
+        return self.spent
+
+    def charge(self, seconds: float) -> None:
+        self.spent += seconds
+
+
+def _charge(clock: Callable[[], float], seconds: float) -> None:
+    if isinstance(clock, WorkClock):
+        clock.charge(seconds)
+
+
+def _pop_cost(sol: tuple[np.ndarray, ...], m: int) -> float:
+    """Charged seconds per local-search pop: examining an order costs more in fuller batches."""
+    per_batch = m / max(1, int(np.count_nonzero(sol[2])))
+    return COST_POP * max(1.0, per_batch - 1.0)
+
+
+class GainOracle:
+    """Marginal route metres of adding candidate orders to a tour being formed (batching gain).
+
+    ``order_aisles`` / ``order_cells`` are each candidate's pick positions (0-based); the tour is a
+    list of candidate indices.  :meth:`marginal` answers for many candidates in one kernel call."""
+
+    def __init__(self, warehouse: Warehouse, order_aisles: list[np.ndarray], order_cells: list[np.ndarray],
+                 routing: str = "optimal") -> None:
+        sizes = np.array([len(a) for a in order_aisles], dtype=np.int64)
+        self.ptr = np.zeros(len(order_aisles) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self.ptr[1:])
+        empty = np.zeros(0, dtype=np.int64)
+        self.aisles = warehouse.check_aisles(np.concatenate([np.asarray(a, dtype=np.int64) for a in order_aisles])
+                                             if order_aisles else empty)
+        self.heights = warehouse.offsets(np.concatenate([np.asarray(c, dtype=np.int64) for c in order_cells])
+                                         if order_cells else empty)
+        self.router = router(warehouse, routing)
+
+    def _picks(self, orders: list[int]) -> tuple[IntArray, FloatArray, IntArray]:
+        """The picks of ``orders`` (concatenated) and their CSR pointer."""
+        chosen = np.asarray(orders, dtype=np.int64)
+        sizes = self.ptr[chosen + 1] - self.ptr[chosen]
+        ptr = np.zeros(chosen.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ptr[1:])
+        index = np.repeat(self.ptr[chosen] - ptr[:-1], sizes) + np.arange(ptr[-1], dtype=np.int64)
+        return np.ascontiguousarray(self.aisles[index]), np.ascontiguousarray(self.heights[index]), ptr
+
+    def length(self, tour: list[int]) -> float:
+        """Route length of the tour's picks."""
+        a, h, _ = self._picks(tour)
+        return float(core.route_length(a, h, self.router))
+
+    def marginal(self, tour: list[int], candidates: list[int]) -> FloatArray:
+        """Metres each candidate adds to the tour's route (its route length with, minus without)."""
+        a, h, _ = self._picks(tour)
+        base = float(core.route_length(a, h, self.router))
+        ca, ch, ptr = self._picks(candidates)
+        return np.asarray(gain.insertion_lengths(a, h, ptr, ca, ch, self.router)) - base
 
 
 def _loads(quantities: list[IntArray], weights: list[npt.NDArray[np.float64]] | None,
@@ -115,8 +191,10 @@ def plan_batches(warehouse: Warehouse, order_aisles: list[np.ndarray], order_cel
     if not len(order_cells) == len(order_quantities) == n:
         raise ValueError("order_aisles, order_cells and order_quantities must have one entry per order")
     # large waves are planned by a worker against a CPU budget (the issue's "process time"); small
-    # ones answer a person or a picker waiting: wall clock
-    clock = time.process_time if n > CPU_CLOCK_ORDERS else time.perf_counter
+    # ones (a picker or a person waiting) against calibrated work, so the answer does not depend on
+    # the machine's load; between the two: wall clock
+    clock: Callable[[], float] = (time.process_time if n > CPU_CLOCK_ORDERS else
+                                  WorkClock() if n <= WORK_MAX_ORDERS else time.perf_counter)
     started = clock()
     load = _loads([np.asarray(q) for q in order_quantities], weights, tote_capacity)
     caps = np.array([float(capacity), np.inf if max_weight is None else float(max_weight),
@@ -198,7 +276,8 @@ def _solve(method: str, m: int, ptr: IntArray, aisles: IntArray, heights: FloatA
     stamp = np.full(m, -1, dtype=np.int64)
     chunk = 64
     while state[1] > 0 and clock() < deadline:
-        search.local_search(sol, load, caps, neighbors, queue, in_queue, state, stamp, chunk, data)
+        pops = search.local_search(sol, load, caps, neighbors, queue, in_queue, state, stamp, chunk, data)
+        _charge(clock, pops * _pop_cost(sol, m))
     try_exact = method == "exact" or (method == "ils" and 1 < m <= EXACT_MAX_ORDERS)
     if method in ("ils", "exact") and m > 1:
         ils_deadline = min(deadline, clock() + EXACT_ILS_SECONDS) if try_exact else deadline
@@ -222,7 +301,9 @@ def _ils(sol: tuple[np.ndarray, ...], m: int, load: FloatArray, caps: FloatArray
     best_total = float(best[4].sum())
     while clock() < deadline and idle < ILS_PATIENCE * m:
         tick = clock()
+        pops = int(state[2])
         total = search.ils(sol, best, load, caps, neighbors, queue, in_queue, state, stamp, iterations, 3, data)
+        _charge(clock, iterations * COST_PERTURB + (int(state[2]) - pops) * _pop_cost(best, m))
         idle = 0 if total < best_total - 1e-9 else idle + iterations
         best_total = min(best_total, total)
         now = clock()
@@ -251,6 +332,7 @@ def _exact(sol: tuple[np.ndarray, ...], m: int, ptr: IntArray, aisles: IntArray,
     if exact.enumerate_batches(*args, False)[2] > EXACT_LIMIT:
         return None
     masks, costs, count = exact.enumerate_batches(*args, True)
+    _charge(clock, count * COST_SET)
     if clock() >= deadline:
         return None
     order, start, lb_eq, lb_it = exact.prepare(m, masks, costs, pload)
@@ -265,8 +347,9 @@ def _exact(sol: tuple[np.ndarray, ...], m: int, ptr: IntArray, aisles: IntArray,
     for lo in range(0, full, EXACT_CHUNK):
         if clock() >= deadline:
             return None
-        exact.partition(m, masks, costs, order, start, bound_eq, bound_it, totals, f, used, choice, upper, lo,
-                        min(full, lo + EXACT_CHUNK))
+        work = exact.partition(m, masks, costs, order, start, bound_eq, bound_it, totals, f, used, choice, upper,
+                               lo, min(full, lo + EXACT_CHUNK))
+        _charge(clock, work * COST_DP)
     if not f[full - 1] < upper - 1e-9:
         return sol
     out = core.empty_solution(m, members, caps.shape[0])
@@ -304,5 +387,6 @@ def warm_up() -> None:
     for method in METHODS:
         plan_batches(w, aisles, cells, quantities, 4, method=method, seconds=0.01)
     exact.unwind(1, np.array([1], dtype=np.int64), np.zeros(2, dtype=np.int64))
+    GainOracle(w, aisles, cells).marginal([0], [1, 2])
     plan_batches(w, aisles, cells, quantities, 4, method="ils", seconds=0.01, routing="sshape",
                  tote_capacity=2, max_batches=2, due=np.array([3.0, 1.0, 2.0]))

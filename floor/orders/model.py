@@ -38,6 +38,8 @@ MAX_LINES = 200
 MAX_QUANTITY = 10_000
 Shop = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[A-Za-z0-9._-]*$",
                                    description="the channel's shop id ('' = the channel's only shop)")]
+Carrier = Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[A-Za-z0-9_-]*$",
+                                      description="carrier service (SF_STD) or carrier (SF) of the shipping catalogue")]
 
 
 class OrderLine(Input, frozen=True, forbid_unknown_fields=True):
@@ -56,6 +58,7 @@ class NewOrder(Input, frozen=True, forbid_unknown_fields=True):
     due: int | None = None  # epoch seconds (cut-off); None = no deadline
     customer: ShortText = ""
     shop: Shop = ""
+    carrier: Carrier = ""  # carrier service (SF_STD) or carrier (SF) when the channel said; '' = by rule
 
 
 class Order(msgspec.Struct, frozen=True):
@@ -74,6 +77,7 @@ class Order(msgspec.Struct, frozen=True):
     created_ms: int = 0
     wave_id: str = ""
     shop: str = ""
+    carrier: str = ""  # '' = none given (the release policy's carrier rule decides)
 
 
 def validate_new_order(order: NewOrder) -> list[str]:
@@ -100,7 +104,17 @@ def validate_new_order(order: NewOrder) -> list[str]:
         problems.append("external_id must be printable ASCII")
     if not 1 <= order.priority <= 9:
         problems.append("priority must be 1 (most urgent) .. 9")
+    if order.carrier and order.carrier not in known_carriers():
+        problems.append(f"unknown carrier '{order.carrier}' (a carrier or service code of the shipping catalogue)")
     return problems
+
+
+def known_carriers() -> set[str]:
+    """Carrier codes (SF) and service codes (SF_STD) of floor/shipping/data/carriers.json."""
+    from floor.shipping.model import catalogue  # the shipping catalogue is data; imported when needed
+
+    book = catalogue()
+    return set(book.carriers) | {service.code for service in book.services}
 
 
 MIN_DUE = 1_500_000_000  # 2017-07: anything earlier is a unit mistake (ms? days?)

@@ -24,7 +24,7 @@ class Orders:
         repeat, order_id = await self.store.intake(
             warehouse, new_id("O"), order.channel, order.external_id,
             [(line.sku, line.quantity) for line in order.lines], order.priority, order.due, order.customer,
-            urgency(order.priority, order.due), order.shop,
+            urgency(order.priority, order.due), order.shop, carrier=order.carrier,
         )
         return repeat, await self.store.get(warehouse, order_id)
 

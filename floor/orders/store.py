@@ -24,12 +24,13 @@ class OrderStore:
     async def intake(
         self, warehouse: str, order_id: str, channel: str, external_id: str, lines: list[tuple[str, int]],
         priority: int, due: int | None, customer: str, urgency: int, shop: str = "", strict: bool = False,
+        carrier: str = "",
     ) -> tuple[bool, str]:
         """Returns (repeat, order id): on a repeat the id is the first order's. ``strict`` (the router):
         all lines reserved after safety stock, or nothing written and InsufficientStockError."""
         result = await self.scripts.call(
             "intake_order", warehouse, order_id, channel, external_id, msgspec.json.encode(lines),
-            priority, "" if due is None else due, customer, urgency, shop, "1" if strict else "",
+            priority, "" if due is None else due, customer, urgency, shop, "1" if strict else "", carrier,
         )
         if result[0] == "short":
             raise InsufficientStockError(str(result[1]), code="short")
@@ -78,4 +79,5 @@ def _order(warehouse: str, order_id: str, f: dict[str, str]) -> Order:
         due=int(f["due"]) if f.get("due") else None, reason=f.get("reason", ""), units=int(f["units"]),
         picked_units=int(f.get("picked_units", 0)), short_units=int(f.get("short_units", 0)),
         created_ms=int(f["created_ms"]), wave_id=f.get("wave", ""), shop=f.get("shop", ""),
+        carrier=f.get("carrier", ""),
     )

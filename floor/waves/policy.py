@@ -12,8 +12,8 @@ edited through ``PUT /api/release/policy``):
 - ``continuous`` (waveless): whenever a present picker is idle and nothing is ready, one tour per
   idle picker is planned from the most urgent releasable orders (ship-by first, then priority).
 
-``group_by`` keeps tours homogeneous (``channel``, ``profile``: single-unit vs multi-line orders,
-``priority``); each group becomes its own wave. ``min_tour_units`` makes an idle picker wait for a
+``group_by`` keeps tours homogeneous (``channel``, ``carrier``, ``profile``: single-unit vs multi-line
+orders, ``priority``); each group becomes its own wave. ``min_tour_units`` makes an idle picker wait for a
 fuller cart (fewer metres per unit) unless the most urgent order is due within ``early_minutes``. :func:`late` tells which released work will miss
 its ship-by at the current rate. Every function here is pure: the caller (:mod:`floor.waves.release`)
 reads the state, calls them, and records the decision they return.
@@ -22,25 +22,40 @@ reads the state, calls them, and records the decision they return.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated
 
 import msgspec
 
 from floor.core.clock import zone
 from floor.core.fields import Input, Word
-from floor.orders.model import Order
+from floor.orders.model import Order, known_carriers
+from floor.shipping.model import catalogue
+from floor.waves.tours import Ranked
 
 MODES = ("manual", "cutoff", "continuous")
-GROUPINGS = ("channel", "profile", "priority")
+GROUPINGS = ("channel", "profile", "priority", "carrier")
 ANY_CHANNEL = "any"
 ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM local")]
+CarrierCode = Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[A-Za-z0-9_-]*$",
+                                          description="a carrier service (SF_STD) or carrier (SF) of floor/shipping")]
 
 
 class Cutoff(Input, frozen=True, forbid_unknown_fields=True):
-    """A daily carrier pick-up (or channel dispatch promise) for ``channel`` ('any' = every channel)."""
+    """A daily pick-up: of ``carrier`` (a service code such as ``SF_STD`` or a carrier code such as
+    ``SF``: every service of it) when given, else the channel's dispatch promise for ``channel``
+    ('any' = every channel)."""
 
     at: ClockTime
     channel: Word = ANY_CHANNEL
+    carrier: CarrierCode = ""
+
+
+class CarrierRule(Input, frozen=True, forbid_unknown_fields=True):
+    """Orders of ``channel`` that name no carrier ship with ``carrier`` (a service or carrier code)."""
+
+    channel: Word
+    carrier: CarrierCode
 
 
 class ReleasePolicy(Input, frozen=True, forbid_unknown_fields=True):
@@ -59,6 +74,8 @@ class ReleasePolicy(Input, frozen=True, forbid_unknown_fields=True):
     strategy: Word = "cluster"  # pick strategy of released waves: cluster | discrete | zone | batch (wave_strategy)
     min_tour_units: int = 0  # an idle picker waits for this many units unless the work is due (early_minutes)
     lookahead: int = 1  # continuous: tours planned per idle picker (>1: batching across more orders, a few ready)
+    carrier_rules: Annotated[list[CarrierRule], msgspec.Meta(max_length=64)] = []  # default carrier per channel
+    tie_minutes: int = 15  # ship-by times this close are equally urgent: priority, then batching gain decide
 
 
 class PolicyView(msgspec.Struct, frozen=True):
@@ -81,6 +98,7 @@ class Decision(msgspec.Struct, frozen=True):
     pickers_idle: int
     rate_units_per_hour: float
     earliest_ship_by: int | None = None  # epoch seconds
+    ranking: list[Ranked] = []  # continuous / idle-picker tours: each order's tier and batching gain
 
 
 def check_policy(policy: ReleasePolicy) -> list[str]:
@@ -99,25 +117,77 @@ def check_policy(policy: ReleasePolicy) -> list[str]:
         problems.append("cutoff mode needs at least one cut-off")
     bounds = {"min_tour_units": (0, 10_000), "lookahead": (1, 10), "lead_minutes": (0, 24 * 60),
               "early_minutes": (0, 24 * 60), "cart_capacity": (0, 10_000),
-              "budget_ms": (20, 5_000), "max_orders": (1, 10_000), "late_warning_minutes": (0, 24 * 60)}
+              "budget_ms": (20, 5_000), "max_orders": (1, 10_000), "late_warning_minutes": (0, 24 * 60),
+              "tie_minutes": (0, 24 * 60)}
     for name, (low, high) in bounds.items():
         if not low <= getattr(policy, name) <= high:
             problems.append(f"{name} must be {low}..{high}")
     if not 1.0 <= policy.unit_seconds <= 3600.0:
         problems.append("unit_seconds must be 1..3600")
+    known = known_carriers()
+    for code in [c.carrier for c in policy.cutoffs if c.carrier] + [r.carrier for r in policy.carrier_rules]:
+        if code not in known:
+            problems.append(f"carrier '{code}' is not a carrier or service of floor/shipping/data/carriers.json")
     return problems
 
 
-def ship_by(order: Order, policy: ReleasePolicy, time_zone: str) -> int | None:
+def carrier_of(order: Order, policy: ReleasePolicy) -> str:
+    """The order's carrier service (or carrier): its own, else its channel's rule, else ''."""
+    if order.carrier:
+        return order.carrier
+    return next((rule.carrier for rule in policy.carrier_rules if rule.channel == order.channel), "")
+
+
+def _carrier_matches(cutoff_carrier: str, carrier: str) -> bool:
+    """A cut-off of ``SF`` covers every SF service; one of ``SF_STD`` only that service."""
+    if not carrier or not cutoff_carrier:
+        return False
+    if cutoff_carrier == carrier:
+        return True
+    return _service_carriers().get(carrier) == cutoff_carrier
+
+
+@lru_cache(maxsize=1)
+def _service_carriers() -> dict[str, str]:
+    return {service.code: service.carrier for service in catalogue().services}
+
+
+def pickup_times(order: Order, policy: ReleasePolicy) -> tuple[list[str], str]:
+    """The daily pick-up times that bind the order and where they come from: the policy's cut-offs
+    of its carrier; else its carrier service's cut-off in the shipping catalogue (a carrier code:
+    its earliest service); else the channel's cut-offs (or 'any')."""
+    carrier = carrier_of(order, policy)
+    if carrier:
+        times = [c.at for c in policy.cutoffs if _carrier_matches(c.carrier, carrier)]
+        if times:
+            return times, f"carrier {carrier}"
+        book = catalogue()
+        listed = [s.cutoff for s in book.services if carrier in (s.code, s.carrier)]
+        if listed:
+            return [min(listed)], f"carrier {carrier} (catalogue)"
+    times = [c.at for c in policy.cutoffs if not c.carrier and c.channel in (order.channel, ANY_CHANNEL)]
+    return times, f"channel {order.channel}"
+
+
+def ship_by(order: Order, policy: ReleasePolicy, time_zone: str, now_s: int | None = None) -> int | None:
     """Epoch seconds by which the order must be picked: its ``due`` when given, else the first
-    cut-off of its channel (or 'any') at or after it was received; minus ``lead_minutes``."""
+    pick-up (:func:`pickup_times`: its carrier's, else its channel's) at or after it was received;
+    minus ``lead_minutes``.  With ``now_s`` an order that has missed that pick-up gets the next
+    one it can still make (it ships with it): that is the urgency release works by."""
     lead = policy.lead_minutes * 60
     if order.due is not None:
         return order.due - lead
-    times = [c.at for c in policy.cutoffs if c.channel in (order.channel, ANY_CHANNEL)]
+    times, _source = pickup_times(order, policy)
     if not times:
         return None
-    received = datetime.fromtimestamp(order.created_ms / 1000, UTC).astimezone(zone(time_zone))
+    first = _next_pickup(times, order.created_ms / 1000, time_zone)
+    if now_s is not None and first - lead < now_s:
+        return _next_pickup(times, now_s + lead, time_zone) - lead
+    return first - lead
+
+
+def _next_pickup(times: list[str], after_s: float, time_zone: str) -> int:
+    received = datetime.fromtimestamp(after_s, UTC).astimezone(zone(time_zone))
     best: int | None = None
     for day in (0, 1):
         for at in times:
@@ -128,7 +198,8 @@ def ship_by(order: Order, policy: ReleasePolicy, time_zone: str) -> int | None:
                 best = moment if best is None else min(best, moment)
         if best is not None:
             break
-    return None if best is None else best - lead
+    assert best is not None  # every day has each time
+    return best
 
 
 def profile(order: Order) -> str:
@@ -137,7 +208,8 @@ def profile(order: Order) -> str:
 
 
 def group_key(order: Order, policy: ReleasePolicy) -> tuple[str, ...]:
-    values = {"channel": order.channel, "profile": profile(order), "priority": str(order.priority)}
+    values = {"channel": order.channel, "profile": profile(order), "priority": str(order.priority),
+              "carrier": carrier_of(order, policy) or "-"}
     return tuple(values[name] for name in policy.group_by)
 
 

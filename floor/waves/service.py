@@ -8,6 +8,8 @@ and planned again.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from floor.catalog.store import CatalogStore
 from floor.core.errors import ConflictError, NotFoundError, ValidationError
@@ -22,6 +24,7 @@ from floor.waves.serpentine import plan_wave
 from floor.waves.store import WavePlanning, WaveStore
 
 MAX_WAVE_ORDERS = 10_000
+T = TypeVar("T")
 
 
 class Waves:
@@ -123,3 +126,7 @@ class Waves:
 
     async def planning(self, warehouse: str, wave_id: str) -> WavePlanning | None:
         return await self.store.planning(warehouse, wave_id)
+
+    async def in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Pure planning work (``fn(*args)``, e.g. the release policy's tour forming) off the event loop."""
+        return await asyncio.to_thread(fn, *args)

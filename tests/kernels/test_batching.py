@@ -174,3 +174,31 @@ def test_nearest_by_aisles_matches_a_plain_reference() -> None:
         kth = sorted(dist.values())[3]
         assert all(dist[int(j)] <= kth + 1e-12 for j in got[i])
         assert len(set(got[i].tolist())) == 4
+
+
+def test_small_wave_budget_is_work_not_time_same_answer_under_load() -> None:
+    """Up to 30 orders the budget is calibrated work (kernels.batching.WorkClock): the same wave gets
+    the same batches whether the machine is quiet or a CPU hog runs next to the search."""
+    import subprocess
+    import sys
+    import time
+
+    from kernels.instances import henn_waescher
+
+    inst = henn_waescher(20, 75, "uniform", 20_004)  # 75 items a cart: too many sets for the DP, ILS answers
+
+    def plan() -> list[list[int]]:
+        batches = plan_batches(inst.layout.warehouse, inst.order_aisles, inst.order_cells(), inst.order_quantities,
+                               inst.capacity, method="ils", seconds=0.18)
+        return sorted(sorted(int(o) for o in b.orders) for b in batches)
+
+    quiet = plan()
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+    try:
+        time.sleep(0.2)
+        loaded = plan()
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert loaded == quiet == plan()

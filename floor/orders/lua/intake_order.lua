@@ -7,6 +7,7 @@
 -- ARGV[10] shop ('' = the channel's only shop; ids of different shops never collide)
 -- ARGV[11] '1' = all or nothing for the router: when short (available after safety stock), write
 --          nothing and answer {'short', reason}; '' = backorder when short (the default)
+-- ARGV[12] carrier service or carrier code ('' or absent = none: the release policy's rule decides)
 -- Available = on hand - reserved - unavailable (floor.availability); reservations go through the ledger.
 -- returns {'ok', order_id} | {'exists', order_id} | {'unknown_sku', sku} | {'short', reason}
 local order_id = ARGV[2]
@@ -48,6 +49,7 @@ redis.call('HSET', K.order(order_id), 'channel', ARGV[3], 'external_id', ARGV[4]
   'status', status, 'reason', reason, 'lines', ARGV[5], 'units', units, 'picked_units', 0,
   'short_units', 0, 'created_ms', NOW, 'priority', ARGV[6], 'due', ARGV[7],
   'customer', ARGV[8], 'wave', '', 'urgency', ARGV[9], 'shop', shop)
+if (ARGV[12] or '') ~= '' then redis.call('HSET', K.order(order_id), 'carrier', ARGV[12]) end
 redis.call('SET', ext, order_id)
 emit('order_received', {order_id = order_id, channel = ARGV[3], external_id = ARGV[4],
   status = status, units = units, reason = reason})

@@ -6,10 +6,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import msgspec
+import numpy as np
 import pytest
 
 from floor.orders.model import Order, OrderLine
 from floor.waves.policy import (
+    CarrierRule,
     Cutoff,
     ReleasePolicy,
     check_policy,
@@ -20,7 +22,8 @@ from floor.waves.policy import (
     ship_by,
     team_rate,
 )
-from floor.waves.release import _tours
+from floor.waves.tours import form_tours, tiers
+from kernels.layout import Warehouse
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,10 +33,10 @@ def at(hour: int, minute: int = 0) -> int:
 
 
 def order(order_id: str, units: int = 2, channel: str = "jd", due: int | None = None, priority: int = 5,
-          received: int = 0) -> Order:
+          received: int = 0, carrier: str = "") -> Order:
     lines = [OrderLine("A", 1)] * units if units > 1 else [OrderLine("A", 1)]
     return Order(order_id, "W1", channel, order_id, "reserved", lines[:units], priority, due,
-                 created_ms=(received or at(9)) * 1000, units=units)
+                 created_ms=(received or at(9)) * 1000, units=units, carrier=carrier)
 
 
 def test_check_policy_names_every_problem() -> None:
@@ -85,10 +88,6 @@ def test_grouping_rate_and_tours() -> None:
     assert group_key(order("s", units=1, channel="tmall"), policy) == ("single", "tmall")
     assert team_rate(0, 900, 4, ReleasePolicy(unit_seconds=20)) == pytest.approx(0.2)
     assert team_rate(900, 900, 4, ReleasePolicy(unit_seconds=20)) == pytest.approx(1.0)
-    rows = [(order(f"o{i}", units=4), None) for i in range(6)] + [(order("big", units=9), None)]
-    chosen = _tours(rows, 2, 8)
-    assert [o.order_id for o in chosen] == ["o0", "o1", "o2", "o3"]
-    assert [o.order_id for o in _tours([(order("big", units=9), None)], 1, 8)] == ["big"]
 
 
 def test_wave_strategy_sends_single_unit_groups_to_pick_and_sort() -> None:
@@ -101,3 +100,50 @@ def test_wave_strategy_sends_single_unit_groups_to_pick_and_sort() -> None:
     assert wave_strategy(("single",), ReleasePolicy(group_by=["profile"], strategy="zone")) == "zone"
     assert check_policy(ReleasePolicy(strategy="batch")) == []
     assert check_policy(ReleasePolicy(strategy="sorted")) != []
+    assert group_key(order("c", carrier="SF_STD"), ReleasePolicy(group_by=["carrier"])) == ("SF_STD",)
+    assert group_key(order("c"), ReleasePolicy(group_by=["carrier"])) == ("-",)
+
+
+def test_ship_by_comes_from_the_carrier_pickup_then_the_channel() -> None:
+    tz = "Asia/Shanghai"
+    policy = ReleasePolicy(mode="cutoff", lead_minutes=30, cutoffs=[
+        Cutoff("12:00", carrier="SF"), Cutoff("17:00", carrier="SF"), Cutoff("11:00", carrier="JD_STD"),
+        Cutoff("16:00")], carrier_rules=[CarrierRule("jd", "JD_STD")])
+    assert check_policy(policy) == []
+    assert ship_by(order("sf", carrier="SF_ECO", received=at(12, 10)), policy, tz) == at(16, 30)  # SF covers SF_ECO
+    assert ship_by(order("rule", channel="jd", received=at(9)), policy, tz) == at(10, 30)  # channel's carrier rule
+    assert ship_by(order("own", channel="tmall", carrier="JD_STD", received=at(9)), policy, tz) == at(10, 30)
+    # a service without a cut-off in the policy: the shipping catalogue's (EMS_STD picks up at 16:00)
+    assert ship_by(order("ems", channel="tmall", carrier="EMS_STD", received=at(9)), policy, tz) == at(15, 30)
+    assert ship_by(order("none", channel="tmall", received=at(9)), policy, tz) == at(15, 30)  # the channel's 16:00
+    # an order that missed its pick-up is worked for the next one it can still make
+    missed = order("m", carrier="SF_STD", received=at(9))
+    assert ship_by(missed, policy, tz) == at(11, 30)
+    assert ship_by(missed, policy, tz, now_s=at(11, 40)) == at(16, 30)
+    assert ship_by(missed, policy, tz, now_s=at(17)) == at(11, 30) + 24 * 3600
+    bad = ReleasePolicy(mode="cutoff", cutoffs=[Cutoff("12:00", carrier="NOPE")], carrier_rules=[CarrierRule("jd", "X")])
+    assert "'NOPE'" in "; ".join(check_policy(bad)) and "'X'" in "; ".join(check_policy(bad))
+
+
+def test_tours_go_by_due_then_priority_then_batching_gain() -> None:
+    w = Warehouse(n_aisles=10, n_cells=20)
+    near = order("near", received=at(9, 5))  # shares the seed's aisle
+    far = order("far", received=at(9, 1))  # older, same tier, aisle 9
+    seed = order("seed", received=at(8))
+    later = order("later", received=at(7))  # oldest, but due later: never before the 11:30 tier
+    urgent_p1 = order("p1", priority=1, received=at(9, 30))
+    rows = [(urgent_p1, at(11, 30)), (seed, at(11, 30)), (far, at(11, 30)), (near, at(11, 30)), (later, at(16, 30))]
+    picks = {"seed": ([1, 1], [2, 5]), "near": ([1, 1], [3, 4]), "far": ([9, 9], [10, 12]), "later": ([1, 1], [6, 7]),
+             "p1": ([5, 5], [0, 1])}
+    arrays = {k: (np.array(a), np.array(c)) for k, (a, c) in picks.items()}
+    assert [len(t) for t in tiers(rows, 900)] == [1, 3, 1]  # (11:30, p1), (11:30, p5), (16:30, p5)
+    tours = form_tours(rows, arrays, w, 2, 6, 900)
+    assert [[o.order_id for o in t.orders] for t in tours] == [["p1", "near", "seed"], ["far", "later"]]
+    first = tours[0].ranked
+    assert [r.rule for r in first] == ["seed", "gain", "gain"] and first[0].order_id == "p1"
+    assert first[2].added_m < first[2].alone_m  # near shares the seed's aisle: its gain is recorded
+    assert tours[0].length <= tours[0].alone
+    # one cart: the tier's order that adds the fewest metres wins over the older one
+    assert [o.order_id for o in form_tours(rows[1:4], arrays, w, 1, 4, 900)[0].orders] == ["seed", "near"]
+    big = form_tours([(order("big", units=9), None)], {}, w, 1, 8, 900)
+    assert [o.order_id for o in big[0].orders] == ["big"]
