@@ -87,6 +87,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("length_mm", "int", low=0, high=10_000, default="0", example="90"),
         _c("width_mm", "int", low=0, high=10_000, default="0", example="90"),
         _c("height_mm", "int", low=0, high=10_000, default="0", example="110"),
+        _c("category", "code", max_len=32, example="DRINKWARE",
+           doc="product category: release policies can group waves by it (docs/waves.md)"),
         _c("case_gtin", "gtin", max_len=14, example="16901234000014"),
         _c("case_units", "int", low=0, high=100_000, default="0", example="12", doc="units in a case, >= 2"),
         _c("inner_gtin", "gtin", max_len=14, example="26901234000011"),

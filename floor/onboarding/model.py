@@ -186,6 +186,7 @@ class SkuRow(msgspec.Struct, frozen=True):
     length_mm: int = 0
     width_mm: int = 0
     height_mm: int = 0
+    category: str = ""
     case_gtin: str = ""
     case_units: int = 0
     inner_gtin: str = ""

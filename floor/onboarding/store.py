@@ -241,7 +241,7 @@ class Writer:
         units: dict[str, list[Unit]] = defaultdict(list)
         for number, r in zip(clean.numbers["skus"], rows, strict=True):
             attrs = {"name_zh": r.name_zh, "name_en": r.name_en, "length_mm": r.length_mm, "width_mm": r.width_mm,
-                     "height_mm": r.height_mm, "lot_controlled": _flag(r.lot_controlled),
+                     "height_mm": r.height_mm, "category": r.category, "lot_controlled": _flag(r.lot_controlled),
                      "expiry_controlled": _flag(r.expiry_controlled), "serial_controlled": _flag(r.serial_controlled)}
             units[r.warehouse].append(([number], [r.sku, r.gtin, r.name, r.weight_g, attrs, r.case_gtin, r.case_units,
                                                   r.inner_gtin, r.inner_units]))

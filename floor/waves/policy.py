@@ -34,7 +34,8 @@ from floor.shipping.model import catalogue
 from floor.waves.tours import Ranked
 
 MODES = ("manual", "cutoff", "continuous")
-GROUPINGS = ("channel", "profile", "priority", "carrier")
+GROUPINGS = ("channel", "profile", "priority", "carrier", "zone", "category")
+PLACED = ("zone", "category")  # groupings read from master data at release (Release._placed)
 ANY_CHANNEL = "any"
 ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM local")]
 CarrierCode = Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[A-Za-z0-9_-]*$",
@@ -207,10 +208,18 @@ def profile(order: Order) -> str:
     return "single" if sum(line.quantity for line in order.lines) == 1 else "multi"
 
 
-def group_key(order: Order, policy: ReleasePolicy) -> tuple[str, ...]:
+def group_key(order: Order, policy: ReleasePolicy, placed: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The group of ``order`` under ``policy.group_by``. ``zone`` and ``category`` come from
+    ``placed`` (the caller reads them from master data: the zones of the order's pick faces, its
+    SKUs' category); an order without one is '-', an order spanning several gets them joined by '+'."""
     values = {"channel": order.channel, "profile": profile(order), "priority": str(order.priority),
-              "carrier": carrier_of(order, policy) or "-"}
+              "carrier": carrier_of(order, policy) or "-", "zone": "-", "category": "-", **(placed or {})}
     return tuple(values[name] for name in policy.group_by)
+
+
+def joined(names: set[str]) -> str:
+    """One group value for an order touching ``names`` (zones or categories): '-' for none."""
+    return "+".join(sorted(names)) or "-"
 
 
 def wave_strategy(key: tuple[str, ...], policy: ReleasePolicy) -> str:

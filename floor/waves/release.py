@@ -34,12 +34,14 @@ from floor.orders.store import OrderStore
 from floor.waves.model import ReleaseWave
 from floor.waves.optimal import kernel_warehouse
 from floor.waves.policy import (
+    PLACED,
     Decision,
     PolicyView,
     ReleasePolicy,
     check_policy,
     due_now,
     group_key,
+    joined,
     late,
     ship_by,
     team_rate,
@@ -159,6 +161,38 @@ class Release:
         return await self.waves.in_thread(form_tours, rows, picks, kernel_warehouse(layout), tours, cart,
                                        policy.tie_minutes * 60, policy.budget_ms * EVALUATIONS_PER_MS)
 
+    async def _placed(self, warehouse: str, orders: list[Order], policy: ReleasePolicy) -> dict[str, dict[str, str]]:
+        """Per order, the groupings read from master data (only those ``group_by`` names): ``zone`` =
+        the layout zones of the pick faces its lines would be picked from (the fullest free location
+        of each SKU, as the planner allocates), ``category`` = its SKUs' ``category`` attribute."""
+        wanted = [name for name in PLACED if name in policy.group_by]
+        if not wanted or not orders:
+            return {}
+        skus = sorted({line.sku for o in orders for line in o.lines})
+        categories = await self.store.categories(warehouse, skus) if "category" in wanted else {}
+        aisle_zone: dict[int, str] = {}
+        free: dict[str, dict[str, int]] = {}
+        if "zone" in wanted:
+            for name, first, last in await self.wave_store.zones(warehouse):
+                aisle_zone.update({aisle: name for aisle in range(first, last + 1)})
+            free = await self.waves.stock.free(warehouse, skus)
+        placed: dict[str, dict[str, str]] = {}
+        for order in orders:
+            facts: dict[str, str] = {}
+            if "category" in wanted:
+                facts["category"] = joined({categories[line.sku] for line in order.lines if categories.get(line.sku)})
+            if "zone" in wanted:
+                zones = set()
+                for line in order.lines:
+                    locations = free.get(line.sku, {})
+                    best = max(locations, key=lambda loc: (locations[loc], loc), default="")
+                    parsed = parse_location(best) if best else None
+                    if parsed is not None and parsed.aisle in aisle_zone:
+                        zones.add(aisle_zone[parsed.aisle])
+                facts["zone"] = joined(zones)
+            placed[order.order_id] = facts
+        return placed
+
     async def _candidates(self, warehouse: str, policy: ReleasePolicy, now: int) -> list[tuple[Order, int | None]]:
         """Reserved orders with the ship-by they can still make (a missed pick-up rolls to the next),
         most urgent first."""
@@ -178,8 +212,9 @@ class Release:
                        ranking: list[Ranked] | None = None) -> list[Decision]:
         """Release ``chosen`` as one wave per group (``group_by``) and record one decision."""
         groups: dict[tuple[str, ...], list[str]] = {}
+        placed = await self._placed(warehouse, chosen, policy)
         for order in chosen:
-            groups.setdefault(group_key(order, policy), []).append(order.order_id)
+            groups.setdefault(group_key(order, policy, placed.get(order.order_id)), []).append(order.order_id)
         stamp = new_id("R")
         wave_ids: list[str] = []
         released: list[str] = []

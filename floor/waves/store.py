@@ -126,6 +126,15 @@ class ReleaseStore:
         self.client = client
         self.scripts = scripts
 
+    async def categories(self, warehouse: str, skus: list[str]) -> dict[str, str]:
+        """Each SKU's ``category`` attribute (master data, skus.csv); '' = none."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for sku in skus:
+                pipe.hget(keys.key(warehouse, "sku_attrs", sku), "category")
+            replies = await pipe.execute()
+        return {sku: (value.decode() if isinstance(value, bytes) else value or "")
+                for sku, value in zip(skus, replies, strict=True)}
+
     async def policy(self, warehouse: str) -> PolicyView | None:
         raw = await self.client.get(keys.key(warehouse, "release_policy"))
         return None if raw is None else msgspec.json.decode(raw, type=PolicyView)
