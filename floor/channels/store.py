@@ -193,9 +193,23 @@ def claim_command(channel: str, shop: str, order_id: str, updated_ms: int, diges
             keys.channel_skus(channel, shop), updated_ms, digest, order_id, *wanted)
 
 
+_MAPPINGS: dict[str, Mapping] = {}  # stored mapping text -> decoded (a shop's mappings are read on every order)
+
+
+def _mapping_of(raw: str) -> Mapping:
+    """The decoded mapping, shared between orders: callers read it, never change it (its text is the key,
+    so a saved change is a new entry)."""
+    found = _MAPPINGS.get(raw)
+    if found is None:
+        if len(_MAPPINGS) >= 4096:
+            _MAPPINGS.clear()
+        found = _MAPPINGS[raw] = _mapping_decoder.decode(raw)
+    return found
+
+
 def claim_of(reply: list[Any], wanted: list[str]) -> Claim:
     verdict, state, floor_order, warehouse, reasons, *raws = reply
-    mappings = {sku: _mapping_decoder.decode(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
+    mappings = {sku: _mapping_of(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
     return Claim(str(verdict), str(state), str(floor_order), str(warehouse), list(msgspec.json.decode(reasons)),
                  mappings)
 
