@@ -182,13 +182,15 @@ SOURCES = {STOCK_READ_SHA: STOCK_READ}  # EVALSHA text for a NOSCRIPT fallback (
 
 
 def _stock_commands(warehouses: list[str], skus: list[str]) -> list[tuple[Any, ...]]:
-    """One ``EVALSHA`` of :data:`STOCK_READ` per warehouse (its SKUs' counters), then the capacity ``MGET``."""
+    """One ``EVALSHA`` of :data:`STOCK_READ` per warehouse (its SKUs' counters), then one ``GET`` of each
+    warehouse's capacity counter (global keys without a common hash tag: no MGET, which a Redis Cluster
+    refuses across slots)."""
     if not warehouses:
         return []
     day = time.strftime("%Y%m%d", time.gmtime())
     return [*(("EVALSHA", STOCK_READ_SHA, len(skus), *(keys.key(w, "sku", sku) for sku in skus))
               for w in warehouses if skus),
-            ("MGET", *(f"{_G}routing:cap:{w}:{day}" for w in warehouses))]
+            *(("GET", f"{_G}routing:cap:{w}:{day}") for w in warehouses)]
 
 
 def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
@@ -196,7 +198,8 @@ def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
     orders placed today per warehouse."""
     if not warehouses:
         return [], {}
-    return [row for site in rows[:-1] for row in site], {w: int(v or 0) for w, v in zip(warehouses, rows[-1], strict=True)}
+    n = len(warehouses)
+    return [row for site in rows[:-n] for row in site], {w: int(v or 0) for w, v in zip(warehouses, rows[-n:], strict=True)}
 
 
 def claim_commands(channel: str, shop: str, platform_id: str, warehouses: list[str], skus: list[str],
