@@ -103,7 +103,7 @@ class WebNode:
             # python -m handheld_api.serve: uvicorn's command line, as the Procfile (--ws fast: fastws.py)
             command = [sys.executable, "-m", "handheld_api.serve", "--host", "127.0.0.1",
                        "--port", str(self.port), "--ws-max-size", "65536", "--no-access-log", "--loop", "uvloop",
-                       "--http", "httptools", "--ws", ws, "--ws-per-message-deflate", "false",
+                       "--http", "fast", "--ws", ws, "--ws-per-message-deflate", "false",
                        "--log-level", "warning"]
         elif server == "granian":
             command = [str(bin_dir / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1",

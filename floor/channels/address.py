@@ -131,15 +131,29 @@ def normalise(address: Address) -> tuple[Address, str]:
         elif city is None and province.code[:2] in MUNICIPALITIES:
             district, _rest = _leading(rest, [d for c in province.children for d in c.children], _SUFFIXES)
             district_text = district.name if district else ""
-    else:
-        province = _match(province_text, provinces, _PROVINCE_SUFFIXES)
-        if province is None:
-            return address, f"address: unknown province '{province_text[:20]}'"
+    else:  # the divisions named: one answer per (province, city, district) text, cached
+        province, city, district, problem = _divisions(province_text, city_text, district_text)
+        if problem:
+            return address, problem
+        assert province is not None and city is not None
+        return _with_codes(address, province, city, district), ""
     city, district, problem = _city_and_district(province, city_text, district_text)
     if problem:
         return address, problem
     assert city is not None
     return _with_codes(address, province, city, district), ""
+
+
+@lru_cache(maxsize=8192)
+def _divisions(province_text: str, city_text: str,
+               district_text: str) -> tuple[Division | None, Division | None, Division | None, str]:
+    """(province, city, district, '') or (..., the reason): a pure function of the three cleaned names
+    and the fixed GB/T 2260 table, so it is cached (orders repeat the same few thousand combinations)."""
+    province = _match(province_text, table().provinces, _PROVINCE_SUFFIXES)
+    if province is None:
+        return None, None, None, f"address: unknown province '{province_text[:20]}'"
+    city, district, problem = _city_and_district(province, city_text, district_text)
+    return province, city, district, problem
 
 
 def _city_and_district(province: Division, city_text: str,

@@ -39,7 +39,7 @@ from floor.incidents.model import RaiseException
 from floor.incidents.service import Incidents
 from floor.orders.model import MAX_DUE, MIN_DUE, NewOrder, OrderLine
 from floor.orders.service import Orders
-from floor.routing.prefetch import Prefetch
+from floor.routing.prefetch import STOCK_SOURCES, Prefetch
 from floor.routing.service import Router
 
 TOP_STYLE = ("taobao", "tmall", "jd", "pinduoduo")
@@ -246,7 +246,8 @@ class Channels:
         ident = order.platform_order_id
         address, problem = normalise(order.address)
         order = msgspec.structs.replace(order, address=address)
-        digest = hashlib.sha256(msgspec.json.encode(order)).hexdigest()[:32]
+        encoded = msgspec.json.encode(order)  # once: the digest and the record's copy
+        digest = hashlib.sha256(encoded).hexdigest()[:32]
         wanted = sorted({line.channel_sku for line in order.lines})
         commands = [claim_command(shop.channel, shop.shop, ident, order.updated_ms, digest, wanted)]
         prefetch = None
@@ -257,7 +258,7 @@ class Channels:
                 commands += prefetch.commands
         if delivery:
             commands.append(delivery_seen_command(shop.channel, shop.shop, delivery))
-        replies = await self.store.batch(commands)
+        replies = await self.store.batch(commands, STOCK_SOURCES)
         claim = claim_of(replies[0], wanted)
         if prefetch is not None:
             prefetch.read(replies[1:len(prefetch.commands) + 1])
@@ -279,17 +280,16 @@ class Channels:
             finish = finish_command(shop.channel, shop.shop, ident, digest, order.updated_ms, held, {
                 "state": outcome.state, "result": outcome.result, "platform_status": order.platform_status,
                 "floor_order": outcome.floor_order, "warehouse": outcome.warehouse,
-                "reasons": msgspec.json.encode(outcome.reasons).decode(),
-                "order": msgspec.json.encode(order).decode(), "lines": msgspec.json.encode(lines).decode(),
+                "reasons": msgspec.json.encode(outcome.reasons), "order": encoded, "lines": msgspec.json.encode(lines),
             })
             mark = [mark_delivery_command(shop.channel, shop.shop, delivery)] if delivery else []
             sent = [*deferred, *(prefetch.release() if prefetch else []), finish, *mark]
             deferred, prefetch = [], None  # sent below, once
-            await self.store.batch(sent)
+            await self.store.batch(sent, STOCK_SOURCES)
         finally:
             leftover = [*deferred, *(prefetch.release() if prefetch else [])]
             if leftover:  # an early answer or an error: the routing claim is dropped / finished all the same
-                await self.store.batch(leftover)
+                await self.store.batch(leftover, STOCK_SOURCES)
         if held and self.incidents is not None and outcome.warehouse:
             await self._raise_hold(shop, order, outcome)
         if self.life is not None:

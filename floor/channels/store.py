@@ -139,16 +139,18 @@ class ChannelStore:
         """Write the outcome unless a newer version was claimed meanwhile (then False)."""
         return bool((await self.batch([finish_command(channel, shop, order_id, digest, updated_ms, held, fields)]))[0])
 
-    async def batch(self, commands: list[tuple[Any, ...]]) -> list[Any]:
-        """Commands (plain, or ``EVALSHA`` of this module's scripts) of any slots, in one write when the
-        auto-pipelined lane is on (else one by one); replies in order. Non-transactional: each runs once."""
+    async def batch(self, commands: list[tuple[Any, ...]], sources: dict[str, str] | None = None) -> list[Any]:
+        """Commands (plain, or ``EVALSHA`` of this module's scripts or of ``sources``: SHA -> text) of any
+        slots, in one write when the auto-pipelined lane is on (else one by one); replies in order.
+        Non-transactional: each runs once."""
+        texts = {**SOURCES, **sources} if sources else SOURCES
         if self.pipeline is not None:
-            return list(await self.pipeline.commands(*commands, sources=SOURCES))
+            return list(await self.pipeline.commands(*commands, sources=texts))
         out = []
         for command in commands:
             if command[0] == "EVALSHA":
                 n = int(command[2])
-                out.append(await run_script(self.client, str(command[1]), SOURCES[str(command[1])],
+                out.append(await run_script(self.client, str(command[1]), texts[str(command[1])],
                                             list(command[3:3 + n]), list(command[3 + n:])))
             else:
                 out.append(await self.client.execute_command(*command))
@@ -191,15 +193,29 @@ def claim_command(channel: str, shop: str, order_id: str, updated_ms: int, diges
             keys.channel_skus(channel, shop), updated_ms, digest, order_id, *wanted)
 
 
+_MAPPINGS: dict[str, Mapping] = {}  # stored mapping text -> decoded (a shop's mappings are read on every order)
+
+
+def _mapping_of(raw: str) -> Mapping:
+    """The decoded mapping, shared between orders: callers read it, never change it (its text is the key,
+    so a saved change is a new entry)."""
+    found = _MAPPINGS.get(raw)
+    if found is None:
+        if len(_MAPPINGS) >= 4096:
+            _MAPPINGS.clear()
+        found = _MAPPINGS[raw] = _mapping_decoder.decode(raw)
+    return found
+
+
 def claim_of(reply: list[Any], wanted: list[str]) -> Claim:
     verdict, state, floor_order, warehouse, reasons, *raws = reply
-    mappings = {sku: _mapping_decoder.decode(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
+    mappings = {sku: _mapping_of(raw) for sku, raw in zip(wanted, raws, strict=True) if raw}
     return Claim(str(verdict), str(state), str(floor_order), str(warehouse), list(msgspec.json.decode(reasons)),
                  mappings)
 
 
 def finish_command(channel: str, shop: str, order_id: str, digest: str, updated_ms: int, held: bool,
-                   fields: dict[str, str]) -> tuple[Any, ...]:
+                   fields: dict[str, Any]) -> tuple[Any, ...]:
     """The finish script as a command: its reply is 0 when a newer version was claimed meanwhile."""
     flat = [item for pair in fields.items() for item in pair]
     return ("EVALSHA", _FINISH_SHA, 2, keys.channel_order(channel, shop, order_id), keys.channel_held(channel, shop),

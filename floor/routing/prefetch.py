@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from floor.routing.store import Record, Stock, claim_commands, claim_of, unclaim_command
+from floor.routing.store import SOURCES, Record, Stock, claim_commands, claim_of, unclaim_command
+
+STOCK_SOURCES = SOURCES  # the text of the scripts :attr:`Prefetch.commands` may call (EVALSHA; NOSCRIPT fallback)
 
 
 class Prefetch:

@@ -7,6 +7,7 @@ floor order (``routing/lua/hold_order.lua``).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from floor.core.errors import InsufficientStockError
 from floor.routing.handling import MergeGroup, RoutingOutcome
 from floor.routing.model import RuleSet
 from floor.store import keys
+from floor.store.cluster_calls import run_script
 from floor.store.results import unwrap
 from floor.store.scripts import Scripts
 
@@ -48,7 +50,17 @@ class RoutingStore:
     async def batch(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Plain commands in one round trip, in order (non-transactional: each runs once)."""
         if self.pipeline is not None:
-            return list(await self.pipeline.commands(*commands))
+            return list(await self.pipeline.commands(*commands, sources=SOURCES))
+        if any(command[0] == "EVALSHA" for command in commands):  # scripts loaded on first use (NOSCRIPT)
+            out = []
+            for command in commands:
+                if command[0] == "EVALSHA":
+                    n = int(command[2])
+                    out.append(await run_script(self.client, str(command[1]), SOURCES[str(command[1])],
+                                                list(command[3:3 + n]), list(command[3 + n:])))
+                else:
+                    out.append(await self.client.execute_command(*command))
+            return out
         async with self.client.pipeline(transaction=False) as pipe:
             for command in commands:
                 pipe.execute_command(*command)
@@ -156,19 +168,38 @@ class RoutingStore:
 Stock = tuple[list[list[str | None]], dict[str, int]]
 
 
+# One read per warehouse instead of one HMGET per warehouse x SKU (issue 7: fewer commands per order).
+# Read-only; its KEYS are the SKU counter hashes of ONE warehouse (one hash tag, so one Cluster slot).
+STOCK_READ = """-- KEYS: sku counter hashes of one warehouse; reply: per key {on_hand, reserved, unavailable, safety}
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = redis.call('HMGET', key, 'on_hand', 'reserved', 'unavailable', 'safety')
+end
+return out
+"""
+STOCK_READ_SHA = hashlib.sha1(STOCK_READ.encode()).hexdigest()
+SOURCES = {STOCK_READ_SHA: STOCK_READ}  # EVALSHA text for a NOSCRIPT fallback (ScriptPipeline.commands)
+
+
 def _stock_commands(warehouses: list[str], skus: list[str]) -> list[tuple[Any, ...]]:
+    """One ``EVALSHA`` of :data:`STOCK_READ` per warehouse (its SKUs' counters), then one ``GET`` of each
+    warehouse's capacity counter (global keys without a common hash tag: no MGET, which a Redis Cluster
+    refuses across slots)."""
     if not warehouses:
         return []
     day = time.strftime("%Y%m%d", time.gmtime())
-    return [*(("HMGET", keys.key(w, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
-              for w in warehouses for sku in skus),
-            ("MGET", *(f"{_G}routing:cap:{w}:{day}" for w in warehouses))]
+    return [*(("EVALSHA", STOCK_READ_SHA, len(skus), *(keys.key(w, "sku", sku) for sku in skus))
+              for w in warehouses if skus),
+            *(("GET", f"{_G}routing:cap:{w}:{day}") for w in warehouses)]
 
 
 def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
+    """The replies of :func:`_stock_commands`: the counter rows of each warehouse x SKU in order, and the
+    orders placed today per warehouse."""
     if not warehouses:
         return [], {}
-    return rows[:-1], {w: int(v or 0) for w, v in zip(warehouses, rows[-1], strict=True)}
+    n = len(warehouses)
+    return [row for site in rows[:-n] for row in site], {w: int(v or 0) for w, v in zip(warehouses, rows[-n:], strict=True)}
 
 
 def claim_commands(channel: str, shop: str, platform_id: str, warehouses: list[str], skus: list[str],

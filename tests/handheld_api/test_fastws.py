@@ -129,9 +129,13 @@ async def test_a_client_close_is_answered_and_ends_the_socket(live_app: LiveApp)
 
 
 def test_serve_fills_in_the_app_and_the_fast_protocol_but_keeps_what_is_given() -> None:
-    from handheld_api.serve import APP, FAST, arguments
+    from handheld_api.serve import APP, FAST, FAST_HTTP, arguments
 
-    assert arguments(["--host", "::", "--port", "80"]) == [APP, "--factory", "--host", "::", "--port", "80", "--ws", FAST]
-    assert arguments(["--ws", "fast"]) == [APP, "--factory", "--ws", FAST]
-    assert arguments(["--ws", "websockets-sansio"]) == [APP, "--factory", "--ws", "websockets-sansio"]
-    assert arguments(["other.app:make", "--ws", "wsproto"]) == ["other.app:make", "--ws", "wsproto"]
+    http = ["--http", FAST_HTTP]  # handheld_api/fasthttp.py, unless --http names another
+    assert arguments(["--host", "::", "--port", "80"]) == [APP, "--factory", "--host", "::", "--port", "80", "--ws", FAST,
+                                                          *http]
+    assert arguments(["--ws", "fast"]) == [APP, "--factory", "--ws", FAST, *http]
+    assert arguments(["--ws", "websockets-sansio"]) == [APP, "--factory", "--ws", "websockets-sansio", *http]
+    assert arguments(["other.app:make", "--ws", "wsproto"]) == ["other.app:make", "--ws", "wsproto", *http]
+    assert arguments(["--http", "fast"]) == [APP, "--factory", "--http", FAST_HTTP, "--ws", FAST]
+    assert arguments(["--http", "httptools"]) == [APP, "--factory", "--http", "httptools", "--ws", FAST]

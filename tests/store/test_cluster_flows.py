@@ -82,3 +82,25 @@ async def test_core_flows_on_two_masters(cluster_floor: tuple[Floor, list[str]],
     second = {msgspec.json.decode(f["data"]).get("order_id") for _i, f in await floor.events.after(warehouses[1], "0-0")}
     assert not (first - {None}) & (second - {None})
     assert await floor.healthy() == {"redis": True, "scripts": True}
+
+
+async def test_routing_stock_read_per_site_on_two_masters(cluster_floor: tuple[Floor, list[str]]) -> None:
+    """Issue 7 round 2: the stock read is one script per warehouse (its keys in that warehouse's slot):
+    on a cluster each goes to its own master, through the lane (the first call of a fresh cluster is a
+    NOSCRIPT fallback) and through the client."""
+    from floor.routing.store import RoutingStore
+
+    floor, warehouses = cluster_floor
+    skus = ["SKU00001", "SKU00002", "NOSUCHSKU"]
+    expected = [await floor.client.hmget(keys.key(w, "sku", sku), "on_hand", "reserved", "unavailable", "safety")
+                for w in warehouses for sku in skus]
+    assert any(row[0] is not None for row in expected) and expected[2] == [None, None, None, None]
+    lane = RoutingStore(floor.client, floor.scripts)
+    lane.pipeline = floor.routing.store.pipeline
+    plain = RoutingStore(floor.client, floor.scripts)  # no lane: script by script through the client
+    assert lane.pipeline is not None
+    for store in (lane, plain):
+        rows, used = await store.stock(warehouses, skus)
+        assert rows == expected and set(used) == set(warehouses)
+        rows, _ = await store.stock(warehouses, skus)  # loaded by now: EVALSHA
+        assert rows == expected
