@@ -34,6 +34,8 @@ from floor.core.errors import NotFoundError, ValidationError
 from floor.core.ids import check_id, new_id
 from floor.incidents.store import IncidentStore
 
+SHIP_ALERT_AFTER = 3  # refused ship calls of one parcel before it is raised on the board
+
 
 class Attempt(msgspec.Struct, frozen=True):
     start: int | None  # what the platform held when the attempt began (None = never pushed)
@@ -189,6 +191,8 @@ class Availability:
             else:
                 counts[result.outcome] += 1
                 await failed(parcel, result.detail)
+                if backoff.get(parcel, (0, 0))[1] + 1 == SHIP_ALERT_AFTER:
+                    await self._ship_stuck(profile, parcel, result.detail)
         # -- cancels and holds acknowledged (floor/availability/acks.py), after the ship calls --
         for key, raw in sorted((await self.store.pending_acks(channel, shop)).items()):
             if waiting(key):
@@ -210,6 +214,15 @@ class Availability:
                 profile.warehouses[0], new_id("X"), "channel_push", "", "", "", "", result.detail[:500],
                 "stock_push", reference)
             await self.store.set_inflight(profile.channel, profile.shop, key, None)
+
+    async def _ship_stuck(self, profile: ChannelProfile, parcel: str, detail: str) -> None:
+        """A parcel's ship call refused ``SHIP_ALERT_AFTER`` times in a row: on the board once per
+        parcel (the confirmation keeps being retried; a person checks the shop's credentials or the
+        carrier code the platform wants)."""
+        reference = f"ship:{profile.channel}:{profile.shop}:{parcel}"[:64]
+        await self.incidents.raise_one(
+            profile.warehouses[0], new_id("X"), "channel_push", "", "", "", "",
+            f"ship confirmation of {parcel} refused {SHIP_ALERT_AFTER} times: {detail}"[:500], "ship_confirm", reference)
 
     async def drain_all(self) -> dict[str, int]:
         totals: dict[str, int] = {}

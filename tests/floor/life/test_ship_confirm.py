@@ -126,3 +126,9 @@ async def test_a_wrong_secret_is_refused_and_the_parcel_waits(floor: Floor, ware
         assert await floor.availability.store.confirmed_shipments(channel, shop_id) == set()
         assert len(await floor.availability.store.pending_shipments(channel, shop_id)) == 1
     assert platforms.shipments == {} and platforms.bad_signatures >= 4
+    # refused again and again: raised on the board once per parcel (the retries go on)
+    for _ in range(4):
+        for channel in ("taobao", "pinduoduo", "douyin", "own_site"):
+            await floor.availability.drain(channel, f"bad-{channel[:4]}-{warehouse.lower()}", force=True)
+    stuck = [e for e in await floor.incidents.open(w) if e.kind == "channel_push" and "ship confirmation" in e.detail]
+    assert len(stuck) == 4, [e.detail for e in stuck]
