@@ -68,17 +68,7 @@ for _, task_id in ipairs(tasks) do
     redis.call('HSET', tkey, 'n_steps', #keep)
     if cur_removed then redis.call('HSET', tkey, 'picked', 0, 'at_loc', 0) end
     if cur >= #keep then  -- nothing left to pick in this task
-      if t[1] == 'assigned' then
-        complete_task(task_id, t[4], t[5])
-      else
-        redis.call('ZREM', K.tasks_ready(), task_id)
-        redis.call('HSET', tkey, 'status', 'completed', 'completed_ms', NOW)
-        emit('task_completed', {task_id = task_id, picker = '', wave_id = t[5]})
-        if redis.call('HINCRBY', K.wave(t[5]), 'tasks_open', -1) <= 0 then
-          redis.call('HSET', K.wave(t[5]), 'status', 'completed', 'completed_ms', NOW)
-          emit('wave_completed', {wave_id = t[5]})
-        end
-      end
+      close_emptied_task(task_id, t[1], t[4], t[5])
     elseif t[1] == 'assigned' then
       emit('task_updated', {task_id = task_id, picker = t[4]})
     end

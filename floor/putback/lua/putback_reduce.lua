@@ -86,17 +86,7 @@ for pass = 1, 2 do
       redis.call('HSET', tkey, 'n_steps', #keep, 'step', new_cur, 'picked', new_picked)
       if advance or new_picked == 0 then redis.call('HSET', tkey, 'at_loc', 0) end
       if not done and new_cur >= #keep then
-        if t[1] == 'assigned' then
-          complete_task(task_id, t[4], t[5])
-        else
-          redis.call('ZREM', K.tasks_ready(), task_id)
-          redis.call('HSET', tkey, 'status', 'completed', 'completed_ms', NOW)
-          emit('task_completed', {task_id = task_id, picker = '', wave_id = t[5]})
-          if redis.call('HINCRBY', K.wave(t[5]), 'tasks_open', -1) <= 0 then
-            redis.call('HSET', K.wave(t[5]), 'status', 'completed', 'completed_ms', NOW)
-            emit('wave_completed', {wave_id = t[5]})
-          end
-        end
+        close_emptied_task(task_id, t[1], t[4], t[5])
       elseif not done and t[1] == 'assigned' then
         emit('task_updated', {task_id = task_id, picker = t[4]})
       end

@@ -5,6 +5,7 @@ waves by carrier (Odoo 287621: carrier ignored)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 
@@ -51,7 +52,10 @@ async def test_continuous_peak_gives_a_free_picker_the_most_urgent_orders(small_
     skus = await skus_of(floor, w)
     now = time.time()
     # peak: 20 orders waiting for the evening pick-up, 5 newer ones (EMS) whose pick-up is in 40 minutes
-    urgent = [await intake(floor, w, f"ems-{n}", skus[n], carrier="EMS_STD") for n in range(5)]
+    urgent = []
+    for n in range(5):  # 2 ms apart: arrival (created_ms, whole milliseconds) orders them, not chance
+        urgent.append(await intake(floor, w, f"ems-{n}", skus[n], carrier="EMS_STD"))
+        await asyncio.sleep(0.002)
     policy = ReleasePolicy(mode="continuous", lead_minutes=0, cart_capacity=4, tie_minutes=15, budget_ms=200,
                            cutoffs=[Cutoff(local_hhmm(now + 40 * 60), carrier="EMS"),
                                     Cutoff(local_hhmm(now + 5 * 3600))])

@@ -65,6 +65,22 @@ end
 -- Issue 11: a held task ('waiting': a put-wall sort task until its batch tour is picked, a zone
 -- tour until every tote it receives is handed over) counts its `waits` down; at zero it joins the
 -- ready queue at its release position and goes to an idle picker. Returns true when released.
+-- A task a cancel left with nothing to pick: completed for its picker when someone holds it
+-- (`status` 'assigned'), else taken off the ready queue and completed with its wave's count.
+local function close_emptied_task(task_id, status, picker, wave_id)
+  if status == 'assigned' then
+    complete_task(task_id, picker, wave_id)
+    return
+  end
+  redis.call('ZREM', K.tasks_ready(), task_id)
+  redis.call('HSET', K.task(task_id), 'status', 'completed', 'completed_ms', NOW)
+  emit('task_completed', {task_id = task_id, picker = '', wave_id = wave_id})
+  if redis.call('HINCRBY', K.wave(wave_id), 'tasks_open', -1) <= 0 then
+    redis.call('HSET', K.wave(wave_id), 'status', 'completed', 'completed_ms', NOW)
+    emit('wave_completed', {wave_id = wave_id})
+  end
+end
+
 local function release_held(task_id)
   local key = K.task(task_id)
   if redis.call('HGET', key, 'status') ~= 'waiting' then return false end
