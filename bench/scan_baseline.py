@@ -42,13 +42,16 @@ class RedisCpu:
         self.clients = [redis.Redis(port=port, decode_responses=True) for port in ports]
 
     def read(self) -> dict[str, float]:
-        totals = {"main_cpu_s": 0.0, "process_cpu_s": 0.0, "evalsha_calls": 0.0, "evalsha_usec": 0.0}
+        totals: dict[str, float] = {"main_cpu_s": 0.0, "process_cpu_s": 0.0, "evalsha_calls": 0.0, "evalsha_usec": 0.0}
         for client in self.clients:
             cpu = client.info("cpu")
             totals["main_cpu_s"] += float(cpu.get("used_cpu_user_main_thread", cpu["used_cpu_user"])) + float(
                 cpu.get("used_cpu_sys_main_thread", cpu["used_cpu_sys"]))
             totals["process_cpu_s"] += float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
             stats = client.info("commandstats")
+            for name, row in stats.items():
+                totals[f"usec:{name[8:]}"] = totals.get(f"usec:{name[8:]}", 0.0) + float(row["usec"])
+                totals[f"calls:{name[8:]}"] = totals.get(f"calls:{name[8:]}", 0.0) + float(row["calls"])
             for name in ("cmdstat_evalsha", "cmdstat_eval"):
                 if name in stats:
                     totals["evalsha_calls"] += float(stats[name]["calls"])
@@ -63,6 +66,14 @@ class RedisCpu:
             "redis_process_cpu_us_per_scan": round((after["process_cpu_s"] - before["process_cpu_s"]) / n * 1e6, 1),
             "redis_script_us_per_scan": round((after["evalsha_usec"] - before["evalsha_usec"]) / n, 1),
             "redis_script_calls": after["evalsha_calls"] - before["evalsha_calls"],
+            # every command's time per scan (INFO commandstats: time inside the command, not I/O)
+            "redis_commands_us_per_scan": dict(sorted(
+                ((name[5:], round((after[name] - before.get(name, 0.0)) / n, 1)) for name in after
+                 if name.startswith("usec:") and after[name] - before.get(name, 0.0) > 0),
+                key=lambda item: -item[1])[:8]),
+            "redis_commands_calls_per_scan": {
+                name[6:]: round((after[name] - before.get(name, 0.0)) / n, 3) for name in after
+                if name.startswith("calls:") and (after[name] - before.get(name, 0.0)) / n >= 0.01},
         }
 
     def close(self) -> None:

@@ -72,6 +72,7 @@ class RawHandheld(asyncio.Protocol):
         self.sent = 0
         self.scheduled: dict[str, tuple[int, float]] = {}
         self.latency: dict[int, list[float]] = {}
+        self.timeline: dict[int, list[tuple[float, float]]] = {}  # phase -> (due, latency) of first answers
         self.verdicts: dict[str, int] = {}
         self.phase_verdicts: dict[tuple[int, str], int] = {}  # (phase, verdict) -> first answers
         self.answers: dict[str, int] = {}
@@ -161,6 +162,7 @@ class RawHandheld(asyncio.Protocol):
                 due = self.scheduled.get(scan_id)
                 if due is not None:
                     self.latency.setdefault(due[0], []).append(now - due[1])
+                    self.timeline.setdefault(due[0], []).append((due[1], now - due[1]))
                     key = (due[0], frame.verdict)
                     self.phase_verdicts[key] = self.phase_verdicts.get(key, 0) + 1
         elif kind == "error":

@@ -18,6 +18,7 @@ the same Redis, and issue 12's two ratios (printed last, on stderr).
 from __future__ import annotations
 
 import argparse
+import gc
 import asyncio
 import json
 import os
@@ -283,7 +284,22 @@ def phase_result(handhelds: list[Handheld], phase: int, rate: float, seconds: fl
         **redis_cpu,
         "web_over_redis_cpu": round(web_us / redis_main, 2) if redis_main > 0 else None,
         "verdicts": verdicts,
+        "max_ms_per_100ms": windows(handhelds, phase),
     }
+
+
+def windows(handhelds: list[Any], phase: int) -> list[float]:
+    """The worst latency (ms) of the scans due in each 100 ms of the phase: a stall shows as a run of
+    high windows, queueing as a ramp (the raw client keeps each answer's due time)."""
+    points = [item for h in handhelds for item in getattr(h, "timeline", {}).get(phase, [])]
+    if not points:
+        return []
+    first = min(due for due, _ in points)
+    worst: dict[int, float] = {}
+    for due, latency in points:
+        slot = int((due - first) * 10)
+        worst[slot] = max(worst.get(slot, 0.0), latency * 1000)
+    return [round(worst.get(n, 0.0), 1) for n in range(max(worst) + 1)]
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -342,6 +358,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             piped_before = pipeline_counters(nodes, metrics_token)
             streams_before = stream_entries(stack.url, stack.warehouses)
             cpu_before, redis_before = stack.cpu(), counter.read()
+            if args.gc_off:  # the client's own collector passes would show as server latency
+                gc.collect()
+                gc.freeze()
+                gc.disable()
             if args.client == "raw":
                 await drive(phase, handhelds, start, interval, per_picker)
             else:
@@ -353,6 +373,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     break
                 await asyncio.sleep(0.05)
             drained = time.perf_counter()
+            gc.enable()
             cpu_after, redis_after = stack.cpu(), counter.read()
             piped_after = pipeline_counters(nodes, metrics_token)
             streams_after = stream_entries(stack.url, stack.warehouses)
@@ -431,6 +452,8 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU measured before the phases")
     parser.add_argument("--drain", type=float, default=10, help="seconds to wait for outstanding verdicts")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gc-off", type=int, choices=(0, 1), default=1,
+                        help="the client's garbage collector off during a phase (its pauses are not the server's)")
     args = parser.parse_args()
     result = uvloop.run(run(args))
     text = json.dumps(result, indent=2)

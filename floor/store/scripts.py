@@ -26,6 +26,7 @@ from floor.store.cluster_calls import run_script
 
 _REQUIRES = re.compile(r"^-- requires:\s*(.*)$", re.MULTILINE)
 _LINE = re.compile(r"user_script:(\d+)")
+_KEY_USE = re.compile(r"\bK\.(\w+)\b")
 
 
 def _library(name: str) -> str:
@@ -79,9 +80,12 @@ def build(name: str, body: str) -> Script:
     for library in _requires(body):
         visit(library, (name,))
     # "#!lua": Redis 7 then refuses any key outside the declared key's slot, on every cluster layout.
-    parts: list[tuple[str, str]] = [("shebang", "#!lua\n"), ("preamble", keys.lua_preamble())]
-    parts += [(f"lib/{library}.lua", _library(library)) for library in ordered]
-    parts.append((f"{name}.lua", body))
+    code = [(f"lib/{library}.lua", _library(library)) for library in ordered] + [(f"{name}.lua", body)]
+    used = set(_KEY_USE.findall("".join(text for _file, text in code)))
+    unknown = sorted(used - set(keys.TEMPLATES))
+    if unknown:
+        raise ValueError(f"Lua script {name!r} uses keys that floor/store/keys.py does not define: {unknown}")
+    parts: list[tuple[str, str]] = [("shebang", "#!lua\n"), ("preamble", keys.lua_preamble(used)), *code]
     segments, line, chunks = [], 1, []
     for file, text in parts:
         text = text if text.endswith("\n") else text + "\n"
