@@ -18,8 +18,8 @@ the same Redis, and issue 12's two ratios (printed last, on stderr).
 from __future__ import annotations
 
 import argparse
-import gc
 import asyncio
+import gc
 import json
 import os
 import platform

@@ -72,7 +72,7 @@ async def drive(url: str, scans: int, depth: int) -> dict[str, Any]:
         for picker, task_id, scan_id, barcode in order[i:i + depth]:
             args = picking.scan_args(picker, task_id, scan_id, barcode, 1)
             pipe.evalsha(sha, 1, keys.key(WAREHOUSE, "events"), keys.prefix(WAREHOUSE), *args)
-        for repeat, verdict in pipe.execute():
+        for _repeat, verdict in pipe.execute():
             v = json.loads(verdict)["verdict"]
             verdicts[v] = verdicts.get(v, 0) + 1
     elapsed = time.perf_counter() - started
