@@ -318,6 +318,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         load_s = time.perf_counter() - started
         stack.start_nodes(args, secret)
         nodes = stack.nodes
+        if args.pin:  # e.g. "redis=0,web=1,client=1": each process kept on the named cores
+            places = dict(item.split("=") for item in args.pin.split(","))
+            pids = {"redis": stack.pids, "web": [n.process.pid for n in nodes], "client": [os.getpid()]}
+            for what, cores in places.items():
+                for pid in pids[what]:
+                    os.sched_setaffinity(pid, {int(c) for c in cores.split("+")})
         metrics_token = TokenSigner(secret, 3600).issue("supervisor", "bench", "*")[0]
         async with httpx.AsyncClient(timeout=120) as http:
             semaphore = asyncio.Semaphore(16)
@@ -412,6 +418,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for h in handhelds:
             for v, n in h.verdicts.items():
                 verdicts[v] = verdicts.get(v, 0) + n
+        every_core = set(range(os.cpu_count() or 1))
+        for pid in stack.pids:  # the baseline is Redis on the whole machine, pinned or not during the phases
+            os.sched_setaffinity(pid, every_core)
         baseline = redis_benchmark(stack.ports[0])
         return {
             "server": args.server, "ws": args.ws, "client": args.client, "pipeline": args.pipeline, "nodes": args.nodes,
@@ -452,6 +461,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU measured before the phases")
     parser.add_argument("--drain", type=float, default=10, help="seconds to wait for outstanding verdicts")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pin", default="", help="CPU affinity, e.g. redis=0,web=1,client=0+1")
     parser.add_argument("--gc-off", type=int, choices=(0, 1), default=1,
                         help="the client's garbage collector off during a phase (its pauses are not the server's)")
     args = parser.parse_args()
