@@ -75,6 +75,8 @@ class AvailabilityStore:
             batch = await self.client.xrange(keys.key(warehouse, "ledger"), start, until, count=5000)
             for entry_id, f in batch:
                 entries.append(LedgerEntry(entry_id, f["s"], f["f"], int(f["d"]), f["k"], f.get("r", "")))
+                if "f2" in f:  # a paired move (lib/ledger.lua ledger_move_pair): a second counter, same cause
+                    entries.append(LedgerEntry(entry_id, f["s"], f["f2"], int(f["d2"]), f["k"], f.get("r", "")))
             if len(batch) < 5000:
                 return entries
             start = "(" + batch[-1][0]

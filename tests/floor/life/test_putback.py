@@ -94,6 +94,10 @@ async def test_cancel_after_release_stops_picking_and_puts_back_once(small_demo:
     assert (await floor.putback.task(w, putback)).returned == first.quantity
     report = await floor.availability.check(w)
     assert report.drift == [] and report.negative == []
+    # the pick's commit is ONE ledger entry moving both counters (lib/ledger.lua ledger_move_pair)
+    commits = [e for e in await floor.availability.store.ledger(w) if e.kind == "commit"]
+    assert [(e.field, e.delta) for e in commits] == [("on_hand", -first.quantity), ("reserved", -first.quantity)]
+    assert commits[0].entry_id == commits[1].entry_id
 
 
 async def test_cancel_before_any_pick_needs_no_put_back(small_demo: Floor, warehouse: str) -> None:

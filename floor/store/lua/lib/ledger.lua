@@ -15,6 +15,24 @@ local function ledger_move(sku, field, delta, kind, ref)
   return value
 end
 
+-- Two counters of one SKU moved by one cause (a pick's commit: on hand and reserved both go down):
+-- one ledger entry carrying both deltas (f/d and f2/d2; floor/availability/store.py reads it as two
+-- moves) and one dirty mark, instead of two of each: a picked unit is the scan path's commonest write.
+local function ledger_move_pair(sku, field, delta, field2, delta2, kind, ref)
+  delta, delta2 = tonumber(delta), tonumber(delta2)
+  if delta == 0 or delta2 == 0 then
+    ledger_move(sku, field, delta, kind, ref)
+    ledger_move(sku, field2, delta2, kind, ref)
+    return
+  end
+  local key = K.sku(sku)
+  redis.call('HINCRBY', key, field, delta)
+  redis.call('HINCRBY', key, field2, delta2)
+  redis.call('XADD', K.ledger(), '*', 's', sku, 'f', field, 'd', delta, 'k', kind, 'r', ref or '',
+    'f2', field2, 'd2', delta2)
+  redis.call('SADD', K.ats_dirty(), sku)
+end
+
 -- Units of `sku` that may still be promised: on hand - reserved - unavailable (- safety when asked).
 local function sellable(sku, with_safety)
   local st = redis.call('HMGET', K.sku(sku), 'on_hand', 'reserved', 'unavailable', 'safety')

@@ -2,8 +2,7 @@
 -- requires: ledger
 -- Take `qty` picked units of `sku` off `loc`: on hand, reserved, location and allocation.
 local function consume_stock(sku, loc, qty)
-  ledger_move(sku, 'on_hand', -qty, 'commit', loc)
-  ledger_move(sku, 'reserved', -qty, 'commit', loc)
+  ledger_move_pair(sku, 'on_hand', -qty, 'reserved', -qty, 'commit', loc)
   local left = redis.call('HINCRBY', K.sku_bins(sku), loc, -qty)
   if left <= 0 then
     redis.call('HDEL', K.sku_bins(sku), loc)
