@@ -64,6 +64,61 @@ class Script:
         return _LINE.sub(lambda m: self.locate(int(m.group(1))), message)
 
 
+_FUNCTION = re.compile(r"^local function (\w+)\(", re.MULTILINE)
+_WORD = re.compile(r"\b\w+\b")
+
+
+def _code_only(text: str) -> str:
+    """``text`` without its Lua comments (a name in a comment does not make a function used)."""
+    kept = []
+    for line in text.splitlines():
+        at = line.find("--")
+        while at >= 0 and (line.count("'", 0, at) % 2 or line.count('"', 0, at) % 2):  # inside a string
+            at = line.find("--", at + 2)
+        kept.append(line if at < 0 else line[:at])
+    return "\n".join(kept)
+
+
+def _used_functions(libraries: list[tuple[str, str]], body: str) -> list[tuple[str, str]]:
+    """The libraries with every top-level ``local function`` the script never reaches (from its body,
+    through the functions it calls) blanked out, line for line: each definition is a closure made on
+    every call, and blank lines keep :meth:`Script.locate`'s file:line mapping exact. Code outside
+    functions (``NOW``, constants) always stays."""
+    pieces: list[tuple[str, str, str]] = []  # (file, function name or '', text)
+    for file, text in libraries:
+        starts = [m.start() for m in _FUNCTION.finditer(text)]
+        bounds = [0, *starts, len(text)]
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            chunk = text[start:end]
+            found = _FUNCTION.match(chunk)
+            if found is None:
+                pieces.append((file, "", chunk))
+                continue
+            # the chunk runs to the next function: its trailing comment lines belong to that one
+            lines = chunk.splitlines(keepends=True)
+            cut = len(lines)
+            while cut > 1 and lines[cut - 1].startswith("--"):
+                cut -= 1
+            # code after the function's closing `end` (a constant ...) keeps the whole chunk
+            closing = next((n for n, line in enumerate(lines) if line.rstrip() == "end"), len(lines))
+            tail = [line for line in lines[closing + 1:cut] if line.strip() and not line.startswith("--")]
+            pieces.append((file, "" if tail else found.group(1), "".join(lines[:cut])))
+            if cut < len(lines):
+                pieces.append((file, "", "".join(lines[cut:])))
+    defined = {fn: text for _file, fn, text in pieces if fn}
+    wanted: set[str] = set()
+    pending = [body, *(text for _file, fn, text in pieces if not fn)]
+    while pending:
+        for word in _WORD.findall(_code_only(pending.pop())):
+            if word in defined and word not in wanted:
+                wanted.add(word)
+                pending.append(defined[word])
+    out: dict[str, list[str]] = {}
+    for file, fn, text in pieces:
+        out.setdefault(file, []).append(text if not fn or fn in wanted else "\n" * text.count("\n"))
+    return [(file, "".join(out[file])) for file, _text in libraries]
+
+
 def build(name: str, body: str) -> Script:
     """Assemble script ``name`` from its body and the libraries it requires (transitively)."""
     ordered: list[str] = []
@@ -80,7 +135,8 @@ def build(name: str, body: str) -> Script:
     for library in _requires(body):
         visit(library, (name,))
     # "#!lua": Redis 7 then refuses any key outside the declared key's slot, on every cluster layout.
-    code = [(f"lib/{library}.lua", _library(library)) for library in ordered] + [(f"{name}.lua", body)]
+    code = [*_used_functions([(f"lib/{library}.lua", _library(library)) for library in ordered], body),
+            (f"{name}.lua", body)]
     used = set(_KEY_USE.findall("".join(text for _file, text in code)))
     unknown = sorted(used - set(keys.TEMPLATES))
     if unknown:

@@ -246,9 +246,26 @@ async def test_every_script_appends_to_the_warehouse_stream(small_demo: Floor, w
 
 
 def test_lua_requires_are_resolved_once_in_dependency_order() -> None:
-    script = build("probe", "-- probe\n-- requires: tasks, events\nreturn 1\n")
+    script = build("probe", "-- probe\n-- requires: tasks, events\nreturn assign_next('p1')\n")
     assert script.source.count("local function emit(") == 1
-    assert script.source.index("lib/events.lua") < script.source.index("local function assign_next")
+    assert script.source.index("local function emit(") < script.source.index("local function assign_next")
+
+
+def test_a_script_carries_only_the_functions_and_keys_it_reaches() -> None:
+    """Every definition is a closure made on every call: unreached ones are blanked, line for line."""
+    body = "-- probe: hand_out is named in this comment only\n-- requires: tasks\nreturn assign_next('p1')\n"
+    script = build("probe", body)
+    # assign_next -> is_present (presence), give_task -> emit (events); nothing else of tasks.lua
+    for reached in ("assign_next", "give_task", "is_present", "emit"):
+        assert f"local function {reached}(" in script.source
+    for unreached in ("hand_out", "complete_task", "finish_tour", "emit_unit", "mark_absent"):
+        assert f"local function {unreached}(" not in script.source
+    assert "K.tasks_ready = " in script.source and "K.sku = " not in script.source
+    lines = script.source.split("\n")
+    assert script.locate(lines.index("local function assign_next(picker)") + 1) == "lib/tasks.lua:14"
+    assert script.locate(len(lines) - 1) == "probe.lua:3"
+    with pytest.raises(ValueError, match="no_such_key"):
+        build("bad", "-- bad\n-- requires: (none)\nreturn K.no_such_key()\n")
     with pytest.raises(ValueError, match="requires"):
         build("bad", "-- no header\nreturn 1\n")
 
