@@ -2,7 +2,7 @@
 
 Each capability keeps its scripts in ``floor/<capability>/lua/<name>.lua``. A script names the
 shared library files it uses in its header (``-- requires: events, stock``); the loader sends
-Redis: the generated key table (:func:`keys.lua_preamble`), each required ``store/lua/lib``
+Redis: ``local P = ARGV[1]`` (the key prefix), each required ``store/lua/lib``
 file (with its own requirements first, each once), then the script. A Lua runtime error names
 the file and line it happened in (:func:`Script.explain`), not the line of the combined text.
 
@@ -27,6 +27,7 @@ from floor.store.cluster_calls import run_script
 _REQUIRES = re.compile(r"^-- requires:\s*(.*)$", re.MULTILINE)
 _LINE = re.compile(r"user_script:(\d+)")
 _KEY_USE = re.compile(r"\bK\.(\w+)\b")
+_KEY_CALL = re.compile(r"\bK\.(\w+)\(")
 
 
 def _library(name: str) -> str:
@@ -66,6 +67,65 @@ class Script:
 
 _FUNCTION = re.compile(r"^local function (\w+)\(", re.MULTILINE)
 _WORD = re.compile(r"\b\w+\b")
+
+
+def _string_end(text: str, at: int) -> int:
+    """Index after the Lua string literal that starts at ``text[at]`` (a quote)."""
+    quote, n = text[at], at + 1
+    while n < len(text) and text[n] != quote:
+        n += 2 if text[n] == "\\" else 1
+    return n + 1
+
+
+def expand_keys(text: str) -> str:
+    """``text`` with every ``K.<name>(a, b)`` call replaced by its key expression (:func:`keys.lua_key`):
+    a key is string concatenation in the script, not a call of a closure made on every run. Arguments
+    are kept verbatim (nested calls and ``K.`` calls included), so line numbers do not move; comments
+    are left alone."""
+    out, n = [], 0
+    while True:
+        found = _KEY_CALL.search(text, n)
+        if found is None:
+            out.append(text[n:])
+            return "".join(out)
+        line_start = text.rfind("\n", 0, found.start()) + 1
+        if "--" in _strip_strings(text[line_start:found.start()]):  # in a comment
+            out.append(text[n:found.end()])
+            n = found.end()
+            continue
+        args, depth, at, start = [], 0, found.end(), found.end()
+        while True:
+            char = text[at]
+            if char in "'\"":
+                at = _string_end(text, at)
+                continue
+            if char in "({[":
+                depth += 1
+            elif char in ")}]":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif char == "," and depth == 0:
+                args.append(expand_keys(text[start:at]))
+                start = at + 1
+            at += 1
+        if text[start:at].strip():
+            args.append(expand_keys(text[start:at]))
+        out.append(text[n:found.start()])
+        out.append(keys.lua_key(found.group(1), args))
+        n = at + 1
+
+
+def _strip_strings(text: str) -> str:
+    """``text`` (one line's start) with its complete string literals removed."""
+    kept, at = [], 0
+    while at < len(text):
+        if text[at] in "'\"":
+            at = _string_end(text, at)
+            continue
+        kept.append(text[at])
+        at += 1
+    return "".join(kept)
 
 
 def _code_only(text: str) -> str:
@@ -137,11 +197,13 @@ def build(name: str, body: str) -> Script:
     # "#!lua": Redis 7 then refuses any key outside the declared key's slot, on every cluster layout.
     code = [*_used_functions([(f"lib/{library}.lua", _library(library)) for library in ordered], body),
             (f"{name}.lua", body)]
-    used = set(_KEY_USE.findall("".join(text for _file, text in code)))
+    used = set(_KEY_USE.findall("".join(_code_only(text) for _file, text in code)))
     unknown = sorted(used - set(keys.TEMPLATES))
     if unknown:
         raise ValueError(f"Lua script {name!r} uses keys that floor/store/keys.py does not define: {unknown}")
-    parts: list[tuple[str, str]] = [("shebang", "#!lua\n"), ("preamble", keys.lua_preamble(used)), *code]
+    code = [(file, expand_keys(text)) for file, text in code]
+    preamble = "-- K.<name>(...) calls below were expanded by floor/store/keys.py lua_key\nlocal P = ARGV[1]\n"
+    parts: list[tuple[str, str]] = [("shebang", "#!lua\n"), ("preamble", preamble), *code]
     segments, line, chunks = [], 1, []
     for file, text in parts:
         text = text if text.endswith("\n") else text + "\n"

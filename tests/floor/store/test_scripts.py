@@ -40,8 +40,9 @@ async def _task(floor: Floor, warehouse: str, task_id: str) -> dict:
 
 async def test_keys_share_one_hash_tag_and_lua_builds_the_same_names(floor: Floor) -> None:
     assert keys.key("W7", "scan", "p1", "s1") == "{W7}:scan:p1:s1"
-    preamble = keys.lua_preamble()
-    result = await floor.client.eval(preamble + "return {K.sku('X'), K.scan('p', 's'), K.order_ext('jd', '9')}", 0, "{W7}:")
+    script = build("probe", "-- probe\n-- requires: (none)\n"
+                            "return {K.sku('X'), K.scan('p', ('s')), K.order_ext('jd', string.format('%d', 9))}\n")
+    result = await floor.client.eval(script.source, 1, "{W7}:events", "{W7}:")
     assert result == ["{W7}:sku:X", "{W7}:scan:p:s", "{W7}:orderext:jd:9"]
     assert all(t.count("{") == t.count("{}") for t in keys.TEMPLATES.values())
 
@@ -260,12 +261,14 @@ def test_a_script_carries_only_the_functions_and_keys_it_reaches() -> None:
         assert f"local function {reached}(" in script.source
     for unreached in ("hand_out", "complete_task", "finish_tour", "emit_unit", "mark_absent"):
         assert f"local function {unreached}(" not in script.source
-    assert "K.tasks_ready = " in script.source and "K.sku = " not in script.source
+    assert "(P .. 'tasks:ready')" in script.source and "K.tasks_ready(" not in script.source
     lines = script.source.split("\n")
     assert script.locate(lines.index("local function assign_next(picker)") + 1) == "lib/tasks.lua:14"
     assert script.locate(len(lines) - 1) == "probe.lua:3"
     with pytest.raises(ValueError, match="no_such_key"):
         build("bad", "-- bad\n-- requires: (none)\nreturn K.no_such_key()\n")
+    with pytest.raises(ValueError, match="takes 1 argument"):
+        build("bad", "-- bad\n-- requires: (none)\nreturn K.sku('a', 'b')\n")
     with pytest.raises(ValueError, match="requires"):
         build("bad", "-- no header\nreturn 1\n")
 
