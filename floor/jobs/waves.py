@@ -107,12 +107,21 @@ class ReleaseLoop:
         self.modes_every_s = 2.0
         self.modes_read = -1e9
         self.automatic: list[str] = []  # warehouses whose policy is not manual (as last read)
+        self.stopping = asyncio.Event()
 
     def start(self) -> None:
+        self.stopping.clear()
         self.task = asyncio.create_task(self._run(), name="release-loop")
 
     async def stop(self) -> None:
-        if self.task is not None:
+        """End the loop between two rounds, so a round's release and the record of its decision are
+        never split by a shutdown; a round stuck for 10 s is cancelled."""
+        if self.task is None:
+            return
+        self.stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), 10)
+        except Exception:  # stuck (timeout) or failed: cancel it
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.task
@@ -134,11 +143,12 @@ class ReleaseLoop:
                 await release.late_risk(warehouse)
 
     async def _run(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             try:
                 await self.once()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # Redis down or a bad plan: the next round tries again
                 log.warning("release round failed: %s", error)
-            await asyncio.sleep(self.interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.interval_s)
