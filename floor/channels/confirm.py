@@ -86,7 +86,7 @@ class OrderLife:
         """Queue the ship call of every source order of a labelled shipment (floor.shipping.model.Shipment);
         returns the parcel keys queued now (empty on a repeat)."""
         waybills = [box.waybill for box in shipment.boxes if box.waybill]
-        if not waybills:
+        if not waybills or getattr(shipment, "status", "") == "void":  # a voided parcel is never confirmed
             return []
         queued = []
         for order_id in dict.fromkeys([shipment.order_id, *getattr(shipment, "orders", [])]):

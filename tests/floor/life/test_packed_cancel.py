@@ -10,21 +10,26 @@ other order is packed again into a new parcel and confirmed once with the new wa
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 
 import msgspec
 import pytest
 
 from floor.core.errors import NotFoundError
 from floor.floor import Floor
+from floor.shipping import pack
 from floor.shipping.carriers.model import RawEvent
+from floor.shipping.carriers.service import SfAdapter
 from floor.shipping.model import ShipTo
 from floor.store import keys
 from floor.waves.model import ReleaseWave
 from tests.floor.availability.standins import Platforms
 from tests.floor.life.helpers import pack_and_ship, register
 from tests.floor.oms_setup import order, rule_set, stock_warehouse
+from tests.floor.shipping.test_waybills_and_carriers import CHECK_WORD, StandIn
 
 
 @pytest.fixture
@@ -244,3 +249,45 @@ async def test_an_open_pack_session_cancelled_mid_packing(floor: Floor, warehous
     await _put_back(floor, w, picker, result.task_id)
     assert (await _counters(floor, w))["LA"] == (10, 0)
     assert (await floor.availability.check(w)).drift == []
+
+
+@pytest.fixture
+def sf_stand_in() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sf"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_an_sf_label_is_voided_with_the_carrier_once(floor: Floor, warehouse: str, sf_stand_in: str) -> None:
+    """The shipment is cancelled with SF through its adapter (EXP_RECE_UPDATE_ORDER, dealType 2, the
+    stand-in checks the msgDigest); a repeated cancel does not call SF again."""
+    w = f"{warehouse}F"
+    await stock_warehouse(floor, w, {"LA": 5}, ["LA", "LB"])
+    floor.shipping.origins[w] = "W1"
+    floor.shipping.adapters["SF"] = SfAdapter(sf_stand_in, "partner", CHECK_WORD)
+    from floor.orders.model import NewOrder, OrderLine
+
+    _r, placed = await floor.orders.intake(w, NewOrder("tmall", "SF-1", [OrderLine("LA", 1)], w))
+    await _pick(floor, w, [placed.order_id], "wv-sf1")
+    await floor.shipping.prepare(w, placed.order_id, ShipTo(name="张三", phone="13800000001", province="广东",
+                                                            city="广州市", district="天河区", pinned="SF_STD"))
+    session = await floor.shipping.start_pack(w, placed.order_id, "PACK-4")
+    assert (await floor.shipping.scan(w, placed.order_id, "LA"))[0] == "ok"
+    box = (await floor.shipping.session(w, placed.order_id)).open_box
+    weight = pack.expected_weight(session, box, pack.suggest([session.items["LA"]]))
+    closed = await floor.shipping.close_box(w, placed.order_id, weight, last=True)
+    assert (await floor.shipping.store.get(w, closed.shipment_id)).boxes[0].waybill == "SF1400000000018"
+    StandIn.seen.clear()
+
+    assert (await floor.putback.cancel(w, placed.order_id, "seller cancelled")).voided == closed.shipment_id
+    assert (await floor.putback.cancel(w, placed.order_id, "seller cancelled")).repeat
+    calls = [f for f in StandIn.seen if f["serviceCode"] == "EXP_RECE_UPDATE_ORDER"]
+    assert len(calls) == 1 and len(StandIn.seen) == 1
+    msg = json.loads(calls[0]["msgData"])
+    assert (msg["orderId"], msg["dealType"], msg["waybillNoInfoList"]) == (
+        closed.shipment_id, 2, [{"waybillNo": "SF1400000000018"}])
+    [board] = [x for x in await floor.incidents.open(w) if x.kind == "parcel_voided"]
+    assert "did not void" not in board.detail  # SF accepted the void
