@@ -199,30 +199,37 @@ async def test_a_merged_parcel_with_one_order_cancelled_is_voided_and_the_rest_r
     closed = await pack_and_ship(floor, a, first.floor_order)
     old = await floor.shipping.store.get(a, closed.shipment_id)
     assert old.orders == [second.floor_order]
+    assert await floor.shipping.store.ship_to(a, second.floor_order) is None  # only the lead had one
 
-    outcome = await floor.routing.cancel("taobao", shop_id, "N2", "buyer asked")  # one source order of the parcel
+    # the LEAD order of the parcel (its session's owner, the ship-to) is cancelled on the platform
+    outcome = await floor.routing.cancel("taobao", shop_id, "N1", "buyer asked")
     assert [s.verdict for s in outcome.trace][-2:] == ["put_back", "unmerged"]
     assert (await floor.shipping.store.get(a, closed.shipment_id)).status == "void"
-    assert (await floor.orders.get(a, first.floor_order)).status == "picked"  # back to packing
-    assert await floor.shipping.store.of_order(a, first.floor_order) is None
+    assert (await floor.orders.get(a, second.floor_order)).status == "picked"  # back to packing
+    assert await floor.shipping.store.of_order(a, second.floor_order) is None
     [voided] = await _events(floor, a, "parcel_voided")
-    assert (voided["order_id"], voided["repack"]) == (second.floor_order, first.floor_order)
-    task_id = str(await floor.client.hget(keys.key(a, "order", second.floor_order), "putback"))
-    assert (await floor.putback.task(a, task_id)).steps == [(f"{a}-A01-C01", "LB", 2, 0)]  # only N2's units
+    assert (voided["order_id"], voided["repack"]) == (first.floor_order, second.floor_order)
+    task_id = str(await floor.client.hget(keys.key(a, "order", first.floor_order), "putback"))
+    assert (await floor.putback.task(a, task_id)).steps == [(f"{a}-A01-C01", "LA", 1, 0)]  # only N1's units
+    [board] = [x for x in await floor.incidents.open(a) if x.kind == "parcel_voided"]
+    assert f"{second.floor_order} go back to packing" in board.detail
+    lead_ship_to = await floor.shipping.store.ship_to(a, first.floor_order)
+    assert lead_ship_to and await floor.shipping.store.ship_to(a, second.floor_order) == lead_ship_to  # kept
 
-    session = await floor.shipping.start_pack(a, first.floor_order, "PACK-2")  # packed again, without N2
-    assert session.expected == {"LA": 1} and session.orders == [] and session.boxes == []
-    again = await pack_and_ship(floor, a, first.floor_order)
+    session = await floor.shipping.start_pack(a, second.floor_order, "PACK-2")  # packed again, without N1
+    assert session.expected == {"LB": 2} and session.orders == [] and session.boxes == []
+    again = await pack_and_ship(floor, a, second.floor_order)
     assert again.verdict == "ok" and again.shipment_id != closed.shipment_id
     new = await floor.shipping.store.get(a, again.shipment_id)
-    assert new.orders == [] and new.status == "labelled"
+    assert new.orders == [] and new.status == "labelled" and new.receiver == old.receiver  # the parcel's ship-to
 
     counts = await floor.availability.drain("taobao", shop_id, force=True)
     assert counts["shipped"] == 1 and counts["acked"] == 1
     calls = {k: [(x["waybill"], x["form"]["tid"]) for x in v] for k, v in platforms.shipments.items()}
-    assert calls == {"top:N1": [(new.boxes[0].waybill, "N1")]}  # the void parcel never confirmed
+    assert calls == {"top:N2": [(new.boxes[0].waybill, "N2")]}  # the void parcel never confirmed
+    assert [x["flag"] for x in platforms.acks["top:N1"]] == ["4"]
     await _put_back(floor, a, picker, task_id)
-    assert await _counters(floor, a) == {"LA": (before["LA"][0] - 1, 0), "LB": before["LB"]}
+    assert await _counters(floor, a) == {"LA": before["LA"], "LB": (before["LB"][0] - 2, 0)}
     assert (await floor.availability.check(a)).drift == []
 
 
