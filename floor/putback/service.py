@@ -121,10 +121,20 @@ class PutBacks:
 
     async def refund(self, warehouse: str, order_id: str, out: dict[str, int], ref: str, reason: str) -> PutBackResult:
         """Take ``out`` units per SKU off an order on the floor (a line refund after release): unpicked
-        steps shrink first, picked units go back through a put-back task. Idempotent on ``ref``."""
+        steps shrink first, picked units go back through a put-back task. Idempotent on ``ref``. A
+        packed order is left unchanged and raised on the board (its parcel holds the units)."""
         out = {sku: n for sku, n in out.items() if n > 0}
         if not out:
             return PutBackResult(order_id, "unchanged")
+        parcel = await self._parcel(warehouse, order_id)
+        if parcel.owner and self.shipping is not None:  # packed: the units are in the box, not in a tote
+            detail = (f"line refund ({', '.join(f'{n} x {sku}' for sku, n in sorted(out.items()))}) of order "
+                      f"{order_id} after packing{' at ' + parcel.station if parcel.station else ''}: the parcel "
+                      f"{parcel.shipment_id or '(open session)'} still holds them; take them out by hand or cancel "
+                      "the order")
+            await self.shipping.incidents.raise_one(warehouse, new_id("X"), "other", "", "", "", "", detail[:500],
+                                                    "putback", f"refund:{order_id}:{ref}"[:64])
+            return PutBackResult(order_id, "unchanged", packed=True, detail=detail)
         repeat, task_id = await self.store.reduce(warehouse, order_id, out, ref[:100], new_id("T"), reason[:200])
         return PutBackResult(order_id, "put_back", task_id, repeat)
 

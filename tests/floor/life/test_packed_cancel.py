@@ -245,6 +245,9 @@ async def test_an_open_pack_session_cancelled_mid_packing(floor: Floor, warehous
     await floor.shipping.prepare(w, placed.order_id, ShipTo(name="张三", phone="13800000001", province="广东"))
     await floor.shipping.start_pack(w, placed.order_id, "PACK-3")
     assert (await floor.shipping.scan(w, placed.order_id, "LA"))[0] == "ok"  # one of three units in the box
+    refund = await floor.putback.refund(w, placed.order_id, {"LA": 1}, "v2", "line refunded")  # not from a box
+    assert (refund.outcome, refund.task_id, refund.packed) == ("unchanged", "", True)
+    assert [x.kind for x in await floor.incidents.open(w)] == ["other"] and "PACK-3" in refund.detail
     result = await floor.putback.cancel(w, placed.order_id, "seller cancelled")
     assert (result.outcome, result.packed, result.voided) == ("put_back", True, "")
     view = await floor.putback.task(w, result.task_id)
