@@ -163,7 +163,7 @@ class OrderLife:
         return (await self.cancel_detail(warehouse, order_id, reason))[0]
 
     async def cancel_detail(self, warehouse: str, order_id: str, reason: str) -> tuple[str, str]:
-        """(outcome as :meth:`cancel_on_floor`, why it was refused or '')."""
+        """(outcome as :meth:`cancel_on_floor`, why it was refused / what was voided, or '')."""
         try:
             await self.orders.cancel(warehouse, order_id, reason[:200])
             return "cancelled", ""
@@ -173,6 +173,8 @@ class OrderLife:
             if self.putback is None:
                 raise
             result = await self.putback.cancel(warehouse, order_id, reason[:200])
+            if result.packed and not result.detail:
+                return str(result.outcome), f"its parcel {result.voided or '(open pack session)'} is void"
             return str(result.outcome), str(result.detail)
 
     async def withdraw(self, warehouse: str, shipment: Any) -> list[str]:

@@ -78,7 +78,7 @@ class OrderHandling:
                 if done in ("put_back", "cancelled"):  # picking stopped; picked units go back (floor/putback)
                     parcels.append(msgspec.structs.replace(parcel, status="cancelled"))
                     trace.append(TraceStep("", parcel.warehouse, "put_back", f"{parcel.order_id}: picking stopped, "
-                                           "picked units go back through a put-back task"))
+                                           "picked units go back through a put-back task" + (f"; {why}" if why else "")))
                     continue
                 parcels.append(parcel)
                 refused.append(parcel.order_id)

@@ -204,6 +204,7 @@ async def test_a_merged_parcel_with_one_order_cancelled_is_voided_and_the_rest_r
     # the LEAD order of the parcel (its session's owner, the ship-to) is cancelled on the platform
     outcome = await floor.routing.cancel("taobao", shop_id, "N1", "buyer asked")
     assert [s.verdict for s in outcome.trace][-2:] == ["put_back", "unmerged"]
+    assert outcome.trace[-2].reason.endswith(f"its parcel {closed.shipment_id} is void")
     assert (await floor.shipping.store.get(a, closed.shipment_id)).status == "void"
     assert (await floor.orders.get(a, second.floor_order)).status == "picked"  # back to packing
     assert await floor.shipping.store.of_order(a, second.floor_order) is None
