@@ -302,3 +302,31 @@ async def test_an_sf_label_is_voided_with_the_carrier_once(floor: Floor, warehou
         closed.shipment_id, 2, [{"waybillNo": "SF1400000000018"}])
     [board] = [x for x in await floor.incidents.open(w) if x.kind == "parcel_voided"]
     assert "did not void" not in board.detail  # SF accepted the void
+
+
+async def test_a_routed_cancel_of_a_shipped_order_is_refused_in_the_trace(floor: Floor, warehouse: str,
+                                                                          platforms: Platforms) -> None:
+    """Through the routing (POST .../cancel): the trace says cancel_refused with the reason, the floor
+    order and its parcel are untouched and no 'cancelled' acknowledgement is queued for the platform."""
+    a, b, c = f"{warehouse}A", f"{warehouse}B", f"{warehouse}C"
+    for w in (a, b, c):
+        await stock_warehouse(floor, w, {"LA": 10} if w == a else {}, ["LA", "LB"])
+    floor.shipping.origins[a] = "W2"
+    await floor.shipping.store.add_range(a, "EMS", 10_000_000, 10_000_099)
+    seller = f"rs-{warehouse}"
+    await floor.routing.put_rules(seller, rule_set(a, b, c))
+    shop_id = f"rs-{warehouse.lower()}"
+    shop = await register(floor, "jd", shop_id, a, platforms.url, seller=seller)
+    taken = await floor.channels.take(shop, order("R1", [("LA", 1)], channel="jd", shop=shop_id))
+    await _pick(floor, a, [taken.floor_order], "wv-rs")
+    closed = await pack_and_ship(floor, a, taken.floor_order)
+    waybill = (await floor.shipping.store.get(a, closed.shipment_id)).boxes[0].waybill
+    await floor.shipping.apply_events(a, [RawEvent(waybill, int(time.time() * 1000) + 1000, "picked_up")])
+
+    outcome = await floor.routing.cancel("jd", shop_id, "R1", "buyer asked")
+    step = outcome.trace[-1]
+    assert step.verdict == "cancel_refused" and waybill in step.reason and "a return" in step.reason
+    assert (await floor.orders.get(a, taken.floor_order)).status == "picked"
+    assert (await floor.shipping.store.get(a, closed.shipment_id)).status == "labelled"
+    assert await floor.availability.store.pending_acks("jd", shop_id) == {}
+    assert (await floor.availability.drain("jd", shop_id))["shipped"] == 1  # its ship call still goes out
