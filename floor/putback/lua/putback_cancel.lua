@@ -169,7 +169,7 @@ redis.call('HSET', okey, 'status', 'cancelled', 'reason', reason, 'cancelled_ms'
 emit('order_put_back', {order_id = order_id, task_id = task_id, units = units, was = o[1], reason = reason})
 if packed then
   for _, waybill in ipairs(waybills) do
-    redis.call('HSET', K.parcel(waybill), 'void', 1, 'status', 'void', 'void_reason', reason, 'void_ms', NOW)
+    redis.call('HSET', K.parcel(waybill), 'void', 1, 'void_reason', reason, 'void_ms', NOW)
     redis.call('ZREM', K.parcels_open(), waybill)
   end
   local repack = {}

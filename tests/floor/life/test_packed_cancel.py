@@ -330,3 +330,25 @@ async def test_a_routed_cancel_of_a_shipped_order_is_refused_in_the_trace(floor:
     assert (await floor.shipping.store.get(a, closed.shipment_id)).status == "labelled"
     assert await floor.availability.store.pending_acks("jd", shop_id) == {}
     assert (await floor.availability.drain("jd", shop_id))["shipped"] == 1  # its ship call still goes out
+
+
+async def test_a_parcel_already_confirmed_to_the_platform_is_voided_and_flagged(floor: Floor, warehouse: str,
+                                                                                platforms: Platforms) -> None:
+    """The outbox sent the ship call before the cancel came (the parcel is still in the building): the
+    parcel is voided and its units go back, and the board says the platform must be settled by hand."""
+    w = f"{warehouse}C"
+    await stock_warehouse(floor, w, {"LA": 10}, ["LA", "LB"])
+    floor.shipping.origins[w] = "W1"
+    await floor.shipping.store.add_range(w, "EMS", 10_000_000, 10_000_099)
+    shop_id = f"ac-{warehouse.lower()}"
+    shop = await register(floor, "douyin", shop_id, w, platforms.url)
+    taken = await floor.channels.take(shop, order("AC1", [("LA", 1)], channel="douyin", shop=shop_id))
+    await _pick(floor, w, [taken.floor_order], "wv-ac")
+    closed = await pack_and_ship(floor, w, taken.floor_order)
+    assert (await floor.availability.drain("douyin", shop_id))["shipped"] == 1
+    result = await floor.putback.cancel(w, taken.floor_order, "seller cancelled")
+    assert (result.outcome, result.voided) == ("put_back", closed.shipment_id)
+    [board] = [x for x in await floor.incidents.open(w) if x.kind == "parcel_voided"]
+    assert "already told AC1 shipped" in board.detail and "settle it on the platform" in board.detail
+    assert len(platforms.shipments["douyin:AC1"]) == 1  # nothing more is sent
+    assert (await floor.availability.drain("douyin", shop_id, force=True))["shipped"] == 0
