@@ -110,6 +110,8 @@ async def test_a_packed_order_cancelled_is_voided_and_put_back_once(floor: Floor
     assert (await floor.shipping.store.parcel(w, waybill))["void"] == "1"
     assert (await floor.shipping.store.label(w, closed.shipment_id, 1))["state"] == "void"
     assert waybill not in await floor.shipping.store.open_parcels(w)  # no stuck/lost sweep for it
+    await floor.shipping.apply_events(w, [RawEvent(waybill, int(time.time() * 1000) + 1000, "created")])
+    assert waybill not in await floor.shipping.store.open_parcels(w)  # not even after a late carrier event
     assert await floor.shipping.store.of_order(w, taken.floor_order) is None
     with pytest.raises(NotFoundError):
         await floor.shipping.session(w, taken.floor_order)  # the pack session is gone with the parcel
