@@ -100,7 +100,8 @@ class PutBacks:
         waybills = ""
         if done.voided:
             shipment, notes = await void_shipment(self.shipping, warehouse, done.voided, reason)
-            parcel.members = parcel.members or [shipment.order_id, *shipment.orders]
+            parcel.members = parcel.members or [shipment.order_id, *shipment.orders]  # a repeat found none
+            parcel.owner = parcel.owner or shipment.order_id
             waybills = ", ".join(box.waybill for box in shipment.boxes)
         repack = [m for m in parcel.members if m != order_id]
         store = self.shipping.store
