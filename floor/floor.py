@@ -108,6 +108,8 @@ class Floor:
         self.life = OrderLife(self.channels.store, self.routing.store, self.availability, self.orders.store)
         self.putback = PutBacks(PutBackStore(client, self.scripts))  # cancel after release: put-back tasks
         self.life.putback = self.putback
+        self.putback.shipping = self.shipping  # a packed order's cancel voids its parcel (floor/shipping/void.py)
+        self.shipping.void_hooks.append(self.life.withdraw)  # a void parcel's ship calls leave the outbox
         self.channels.life = self.life
         self.routing.handling.life = self.life
         self.shipping.shipped_hooks.append(self.life.shipped)

@@ -24,6 +24,7 @@ from floor.availability.acks import ACK_KINDS, Ack
 from floor.availability.model import ChannelProfile
 from floor.availability.senders import Shipment as ShipCall
 from floor.availability.service import Availability
+from floor.availability.store import outbox_key
 from floor.channels.model import CHANNELS, ResolvedLine
 from floor.channels.push_profile import profile_of
 from floor.channels.store import ChannelStore
@@ -85,7 +86,7 @@ class OrderLife:
         """Queue the ship call of every source order of a labelled shipment (floor.shipping.model.Shipment);
         returns the parcel keys queued now (empty on a repeat)."""
         waybills = [box.waybill for box in shipment.boxes if box.waybill]
-        if not waybills:
+        if not waybills or getattr(shipment, "status", "") == "void":  # a voided parcel is never confirmed
             return []
         queued = []
         for order_id in dict.fromkeys([shipment.order_id, *getattr(shipment, "orders", [])]):
@@ -155,30 +156,65 @@ class OrderLife:
 
     async def cancel_on_floor(self, warehouse: str, order_id: str, reason: str) -> str:
         """Cancel one floor order whatever its state: 'cancelled' (released its reservation),
-        'put_back' (it was on the floor: picking stops, picked units go back through a put-back task),
-        'shipped' / 'gone' (nothing to do here). Safe to repeat."""
+        'put_back' (it was on the floor: picking stops, picked units go back through a put-back task;
+        a packed order's parcel is voided first: label, carrier, queued ship calls), 'shipped' (the
+        carrier has its parcel: refused, nothing changed — a return) / 'gone' (nothing to do here).
+        Safe to repeat."""
+        return (await self.cancel_detail(warehouse, order_id, reason))[0]
+
+    async def cancel_detail(self, warehouse: str, order_id: str, reason: str) -> tuple[str, str]:
+        """(outcome as :meth:`cancel_on_floor`, why it was refused / what was voided, or '')."""
         try:
             await self.orders.cancel(warehouse, order_id, reason[:200])
-            return "cancelled"
+            return "cancelled", ""
         except NotFoundError:
-            return "gone"
+            return "gone", ""
         except FloorError:
             if self.putback is None:
                 raise
-            return str(await self.putback.cancel_released(warehouse, order_id, reason[:200]))
+            result = await self.putback.cancel(warehouse, order_id, reason[:200])
+            if result.packed and not result.detail:
+                return str(result.outcome), f"its parcel {result.voided or '(open pack session)'} is void"
+            return str(result.outcome), str(result.detail)
+
+    async def withdraw(self, warehouse: str, shipment: Any) -> list[str]:
+        """A void hook (floor/shipping/void.py): take the ship calls of a voided shipment out of each
+        source order's channel outbox, so the platform never hears of that parcel. Returns a note per
+        parcel the platform had ALREADY accepted (a person settles it on the platform). Safe to repeat."""
+        notes = []
+        for order_id in dict.fromkeys([shipment.order_id, *getattr(shipment, "orders", [])]):
+            try:
+                order = await self.orders.get(warehouse, order_id)
+            except NotFoundError:
+                continue
+            if not order.shop or order.channel not in CHANNELS:
+                continue
+            parcel = f"{shipment.shipment_id}:{platform_id(order.external_id)}"
+            client = self.availability.store.client
+            async with client.pipeline(transaction=True) as pipe:
+                for part in ("ship", "failed", "backoff"):
+                    pipe.hdel(outbox_key(order.channel, order.shop, part), parcel)
+                pipe.sismember(outbox_key(order.channel, order.shop, "shipped"), parcel)
+                *_removed, sent = await pipe.execute()
+            if sent:
+                notes.append(f"{order.channel} was already told {platform_id(order.external_id)} shipped "
+                             f"(parcel {parcel}): settle it on the platform")
+        return notes
 
     async def after_take(self, shop: Any, order: Any, outcome: Any) -> None:
         """After the channel took a version of a platform order (floor/channels/service.py Channels.take):
         a cancel of an order taken on the shop's own warehouse (not routed) is carried out on the
         floor; holds and cancels are acknowledged."""
         pid = order.platform_order_id
+        refused = False
         if outcome.result == "cancel_requested" and outcome.floor_order and outcome.warehouse:
-            await self.cancel_on_floor(outcome.warehouse, outcome.floor_order, "cancelled on the platform")
+            done = await self.cancel_on_floor(outcome.warehouse, outcome.floor_order, "cancelled on the platform")
+            refused = done == "shipped"  # the carrier has it: not acknowledged as cancelled (a return)
         if order.state == "ready" and any(line.refunding for line in order.lines):
             await self.refund_on_floor(shop.channel, shop.shop, pid, outcome, order.updated_ms)
         if outcome.result == "held":
             await self.acknowledge(shop.channel, shop.shop, pid, "held", "; ".join(outcome.reasons))
-        elif order.state == "cancelled" and outcome.floor_order:
+        elif order.state == "cancelled" and outcome.floor_order and not refused:
             await self.acknowledge(shop.channel, shop.shop, pid, "cancelled", "cancelled in the warehouse")
 
     async def refund_on_floor(self, channel: str, shop: str, pid: str, outcome: Any, version: int) -> int:

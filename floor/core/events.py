@@ -290,6 +290,23 @@ class Picked(Event, tag="picked", frozen=True):
     scan_id: str
 
 
+class ParcelVoided(Event, tag="parcel_voided", frozen=True):
+    """A packed order not yet with the carrier was cancelled (floor/putback/lua/putback_cancel.lua):
+    its parcel is void — every waybill in ``waybills`` (comma-separated; '' with ``shipment_id`` ''
+    = an open pack session, no label yet) is never handed over nor confirmed to the channel. The
+    cancelled order's ``units`` go back from pack station ``station`` through put-back ``task_id``;
+    the other orders of a merged parcel (``repack``, comma-separated) go back to packing."""
+
+    order_id: str
+    shipment_id: str
+    waybills: str
+    station: str
+    task_id: str
+    units: int
+    repack: str
+    reason: str
+
+
 FloorEvent = (
     OrderReceived | OrderReserved | OrderBackordered | OrderPicked | StockAdjusted | WaveReleased
     | WaveCompleted | TaskAssigned | TaskUpdated | TaskCompleted | PickerPresent | PickerAbsent
@@ -298,6 +315,7 @@ FloorEvent = (
     | ReleaseDecided
     | OrderPutBack
     | UnitSorted | ToteHandedOver
+    | ParcelVoided
 )
 UnitEvent = Picked
 AnyEvent = FloorEvent | UnitEvent
@@ -310,6 +328,7 @@ CATALOGUE: tuple[type[Event], ...] = (
     ReleaseDecided,
     OrderPutBack,
     UnitSorted, ToteHandedOver,
+    ParcelVoided,
 )
 
 

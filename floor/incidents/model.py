@@ -28,6 +28,7 @@ EXCEPTION_KINDS = (
     "other",
     "late_risk",  # raised by the release policy: a released order will miss its ship-by at the current rate
     "ledger_drift",  # raised by the scheduled ledger audit (floor/availability/schedule.py): counters != ledger
+    "parcel_voided",  # raised by a cancel after packing (floor/putback): the parcel's label is void, units go back
 )
 
 EXCEPTION_LIFECYCLE = Lifecycle(

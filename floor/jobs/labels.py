@@ -26,6 +26,7 @@ from floor.floor import Floor
 from floor.jobs.waves import QUEUE
 from floor.shipping.printing.model import PrinterFault
 from floor.shipping.store import problems_json
+from floor.shipping.void import is_void
 from floor.store.client import connect_sync
 from floor.zpl.preview import render
 
@@ -41,6 +42,8 @@ async def render_and_print(floor: Floor, warehouse: str, shipment_id: str, stati
     shipment = await floor.shipping.store.get(warehouse, shipment_id)
     store = floor.shipping.store
     out: dict[str, Any] = {"rendered": [], "printed": [], "platform": []}
+    if await is_void(store, warehouse, shipment):
+        return out | {"void": True}  # its order was cancelled after packing: no label is printed
     for box in shipment.boxes:
         label = await store.label(warehouse, shipment_id, box.box_no)
         if label.get("route") != "zpl_self":

@@ -95,6 +95,8 @@ class TaskView(msgspec.Struct, frozen=True):
     handover: list[HandOver] = msgspec.field(default_factory=list)  # issue 11: totes to hand on when done
     receive: list[HandOver] = msgspec.field(default_factory=list)  # issue 11: totes to scan in first
     received: int = 0  # issue 11: how many of ``receive`` are scanned in
+    source: str = ""  # issue 7, kind putback: where its units are collected: tote | pack (a voided parcel)
+    station: str = ""  # issue 7, source pack: the pack station holding the units
 
 
 class PickerView(msgspec.Struct, frozen=True):

@@ -111,6 +111,7 @@ class PickingStore:
             handover=_handovers.decode(fields["handout"]) if fields.get("handout") else [],  # issue 11
             receive=_handovers.decode(fields["handin"]) if fields.get("handin") else [],
             received=int(fields.get("handin_n") or 0),
+            source=fields.get("source", ""), station=fields.get("station", ""),  # issue 7: a put-back's source
         )
 
     async def current_task_id(self, warehouse: str, picker: str) -> str:

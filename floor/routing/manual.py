@@ -63,7 +63,7 @@ class OrderHandling:
 
     async def cancel_record(self, record: Record, reason: str) -> RoutingOutcome:
         o = record.outcome
-        parcels, trace = [], list(o.trace)
+        parcels, trace, refused = [], list(o.trace), []
         for parcel in o.parcels:
             if parcel.status == "cancelled":
                 parcels.append(parcel)
@@ -72,15 +72,17 @@ class OrderHandling:
                 await self.orders.store.cancel(parcel.warehouse, parcel.order_id, reason[:200])
                 parcels.append(msgspec.structs.replace(parcel, status="cancelled"))
                 trace.append(TraceStep("", parcel.warehouse, "cancelled", f"{parcel.order_id} released"))
-            except Exception as error:  # released / picked: on the floor, needs a put-back
-                done = await self.life.cancel_on_floor(parcel.warehouse, parcel.order_id, reason) if self.life else ""
+            except Exception as error:  # released / picked / packed: on the floor, needs a put-back
+                done, why = (await self.life.cancel_detail(parcel.warehouse, parcel.order_id, reason)
+                             if self.life else ("", ""))
                 if done in ("put_back", "cancelled"):  # picking stopped; picked units go back (floor/putback)
                     parcels.append(msgspec.structs.replace(parcel, status="cancelled"))
                     trace.append(TraceStep("", parcel.warehouse, "put_back", f"{parcel.order_id}: picking stopped, "
-                                           "picked units go back through a put-back task"))
+                                           "picked units go back through a put-back task" + (f"; {why}" if why else "")))
                     continue
                 parcels.append(parcel)
-                trace.append(TraceStep("", parcel.warehouse, "cancel_refused", f"{parcel.order_id}: {error}"))
+                refused.append(parcel.order_id)
+                trace.append(TraceStep("", parcel.warehouse, "cancel_refused", f"{parcel.order_id}: {why or error}"))
         if o.merge_group:
             group = await self.store.merge_group(o.merge_group)
             if group is not None:
@@ -90,7 +92,8 @@ class OrderHandling:
         outcome = msgspec.structs.replace(o, status="cancelled", parcels=parcels, trace=trace, merge_group="",
                                           repeat=False)
         await self.store.save(msgspec.structs.replace(record, outcome=outcome))
-        await self._ack(outcome, "cancelled", reason)
+        if not refused:  # a parcel the carrier has (shipped) is a return: not acknowledged as cancelled
+            await self._ack(outcome, "cancelled", reason)
         return outcome
 
     async def _ack(self, outcome: RoutingOutcome, kind: str, note: str) -> None:

@@ -165,11 +165,12 @@ class Shipment(msgspec.Struct, frozen=True):
     choice: Choice
     boxes: list[Box]
     created_ms: int
-    status: str = "created"  # created | labelled | handed_over | closed
+    status: str = "created"  # created | labelled | handed_over | closed | void (floor/shipping/void.py)
     route: str = "zpl_self"  # zpl_self | platform_component
     platform_print_data: list[str] = []  # encrypted print data per box (platform_component route)
-    labels_state: str = "queued"  # queued | rendered | printed | print_failed (set by the labels job)
+    labels_state: str = "queued"  # queued | rendered | printed | print_failed (labels job) | void
     orders: list[str] = []  # issue 7: other floor orders of a merge group (合单) shipped in this parcel
+    void_reason: str = ""  # status void: why (the cancel's reason)
 
     @property
     def service(self) -> str:

@@ -35,6 +35,7 @@ from floor.shipping.model import (
 from floor.shipping.rates import choose, quote
 from floor.shipping.store import ShippingStore
 from floor.shipping.tracking import FINAL, normalise, verdict
+from floor.shipping.void import is_void
 from floor.zpl.builder import LabelData, Party, build
 
 Enqueue = Callable[[str, str, str], Awaitable[None]]  # warehouse, shipment id, station
@@ -70,6 +71,9 @@ class Shipping:
         # Called with (warehouse, shipment) once waybills exist, again on a repeated close (idempotent):
         # the channel outbox queues each source order's ship call (floor/channels/confirm.py).
         self.shipped_hooks: list[Callable[[str, Shipment], Awaitable[Any]]] = []
+        # Called with (warehouse, shipment) once it is void (floor/shipping/void.py): the channel outbox
+        # withdraws its queued ship calls; each returns notes for the board. Safe to repeat.
+        self.void_hooks: list[Callable[[str, Shipment], Awaitable[list[str]]]] = []
         # (warehouse, floor order) -> the other floor orders of its merge group (合单) in that warehouse
         self.merge_partners: Callable[[str, str], Awaitable[list[str]]] | None = None
 
@@ -165,10 +169,17 @@ class Shipping:
         return CloseResult("ok", expected, session.shipment_id)
 
     async def _shipped(self, warehouse: str, shipment_id: str) -> None:
+        """The shipped hooks, never for a void shipment; a void that landed while they ran gets the void
+        hooks (a ship call queued meanwhile is withdrawn)."""
         if self.shipped_hooks:
             shipment = await self.store.get(warehouse, shipment_id)
+            if await is_void(self.store, warehouse, shipment):
+                return
             for hook in self.shipped_hooks:
                 await hook(warehouse, shipment)
+            if await is_void(self.store, warehouse, shipment):
+                for void_hook in self.void_hooks:
+                    await void_hook(warehouse, shipment)
 
     # ---- quote and ship
     async def prepare(self, warehouse: str, order_id: str, ship_to: ShipTo) -> None:
@@ -215,8 +226,20 @@ class Shipping:
             return existing
         for member in session.orders:  # a merged parcel: every member order is shipped by it
             await self.store.claim_order(warehouse, member, shipment_id)
+        for member in [session.order_id, *session.orders]:  # a cancel that came first voids the session
+            if await self._cancelled(warehouse, member):
+                for claimed in [session.order_id, *session.orders]:
+                    await self.store.release_claim(warehouse, claimed, shipment_id)
+                raise ConflictError(f"order {member} was cancelled while it was packed: nothing is shipped",
+                                    code="cancelled")
         return await self._create(warehouse, shipment_id, session.order_id, ship_to, choice, boxes, now_ms,
                                   session.orders)
+
+    async def _cancelled(self, warehouse: str, order_id: str) -> bool:
+        try:
+            return bool((await self.orders.get(warehouse, order_id)).status == "cancelled")
+        except NotFoundError:
+            return False
 
     async def _create(self, warehouse: str, shipment_id: str, order_id: str, ship_to: ShipTo, choice: Choice,
                       boxes: list[Box], now_ms: int, orders: list[str] | None = None) -> Shipment:

@@ -48,6 +48,12 @@ class ShippingStore:
             return shipment_id
         return str(await self.client.get(key))
 
+    async def release_claim(self, warehouse: str, order_id: str, shipment_id: str) -> None:
+        """Drop the order's claim when it still names ``shipment_id`` (a shipment that was not made)."""
+        key = keys.key(warehouse, "shipment_of_order", order_id)
+        if await self.client.get(key) == shipment_id:
+            await self.client.delete(key)
+
     async def save(self, shipment: Shipment) -> None:
         await self.client.set(keys.key(shipment.warehouse, "shipment", shipment.shipment_id),
                               msgspec.json.encode(shipment).decode())
@@ -94,6 +100,10 @@ class ShippingStore:
 
     async def open_parcels(self, warehouse: str, limit: int = 10_000) -> list[str]:
         return [str(w) for w in await self.client.zrange(keys.key(warehouse, "parcels_open"), 0, limit - 1)]
+
+    async def parcel_void(self, warehouse: str, waybill: str) -> bool:
+        """True once the waybill was voided (putback_cancel.lua: its order was cancelled after packing)."""
+        return bool(await self.client.hget(keys.key(warehouse, "parcel", waybill), "void") == "1")
 
     async def mark(self, warehouse: str, waybill: str, field: str, value: str) -> bool:
         """Set a flag once (e.g. the stuck exception id); False if it was set already."""

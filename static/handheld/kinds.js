@@ -35,9 +35,13 @@ export function decorateTask(task, el, body) {
   if (!task || kind === "pick" || task.step >= task.steps.length) return;
   el.stepOf.textContent = `${kindTitle(kind)} — ${el.stepOf.textContent}`;
   if (kind === "putback") {
+    const station = task.source === "pack" ? task.station || "?" : ""; // a voided parcel: units at the pack bench
     el.locationLabel.textContent = task.at_location
       ? both("放回此库位（扫描库位条码）", "Put it back in this bin (scan the bin)")
-      : both("扫描要放回的商品", "Scan the unit to put back");
+      : station
+        ? both(`到打包台 ${station} 取已装箱的商品，扫描要放回的商品`, `Collect the packed units at pack station ${station}, scan the unit to put back`)
+        : both("扫描要放回的商品", "Scan the unit to put back");
+    if (station) el.tote.textContent = both(`打包台 ${station}`, `Station ${station}`); // not a pick tote
   } else if (kind === "sort") {
     const step = task.steps[task.step] || {};
     el.locationLabel.textContent = both("从批次周转箱取一件扫描，再扫描格口", "Take a unit from the batch tote, scan it, then its slot");

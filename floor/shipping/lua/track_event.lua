@@ -3,7 +3,7 @@
 -- Idempotent on (waybill, event time, carrier code): a repeat answers 'exists' and changes nothing.
 -- The parcel's status follows its LATEST event by event time (late arrivals are kept in the history
 -- but do not roll the status back); a final status (delivered, returned) takes the parcel off the
--- open set that the stuck/lost sweep reads.
+-- open set that the stuck/lost sweep reads, and so is a voided parcel (putback_cancel.lua).
 -- KEYS[1] events stream
 -- ARGV[2] waybill  ARGV[3] event ms  ARGV[4] carrier code  ARGV[5] status  ARGV[6] final (1|0)
 -- ARGV[7] event JSON
@@ -23,6 +23,8 @@ if at >= last and redis.call('HGET', parcel, 'final') ~= '1' then
   if ARGV[6] == '1' then
     redis.call('ZREM', K.parcels_open(), ARGV[2])
     redis.call('HSET', parcel, 'closed_ms', NOW)
+  elseif redis.call('HGET', parcel, 'void') == '1' then
+    redis.call('ZREM', K.parcels_open(), ARGV[2])  -- voided (its order cancelled): never swept as stuck/lost
   else
     redis.call('ZADD', K.parcels_open(), at, ARGV[2])
   end
