@@ -115,6 +115,11 @@ class Picking:
         no task, got the next one through a task_assigned event)."""
         return await self.store.renew(warehouse, picker, socket_id, _check_ttl(ttl_ms))
 
+    async def renew_many(self, warehouse: str, leases: list[tuple[str, str, int]]) -> list[str]:
+        """Heartbeats of many sockets ((picker, socket id, ttl ms) each) in one call: the pickers that
+        had run out (present again, as :meth:`renew`)."""
+        return await self.store.renew_many(warehouse, [(p, s, _check_ttl(t)) for p, s, t in leases])
+
     async def leave(self, warehouse: str, picker: str, socket_id: str) -> bool:
         """The socket closed: only its own lease goes. True when the picker is absent now."""
         return await self.store.leave(warehouse, picker, socket_id)

@@ -153,6 +153,13 @@ class PickingStore:
         _repeat, returned = unwrap(await call("presence_renew", warehouse, picker, socket_id, ttl_ms))
         return bool(returned)
 
+    async def renew_many(self, warehouse: str, leases: list[tuple[str, str, int]]) -> list[str]:
+        """Extend many sockets' leases ((picker, socket id, ttl ms) each) in one script call; the
+        pickers whose lease had run out (present again now)."""
+        call = self.scripts.call if self.pipeline is None else self.pipeline.call
+        _repeat, back = unwrap(await call("presence_renew_many", warehouse, msgspec.json.encode(leases)))
+        return list(msgspec.json.decode(back))
+
     async def leave(self, warehouse: str, picker: str, socket_id: str) -> bool:
         """Drop the socket's own lease; True when the picker has no lease left (absent now)."""
         _repeat, absent = unwrap(await self.scripts.call("presence_leave", warehouse, picker, socket_id))

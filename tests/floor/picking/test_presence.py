@@ -82,6 +82,25 @@ async def test_a_socket_that_never_leaves_expires_by_time(small_demo: Floor, war
     assert await floor.picking.renew(warehouse, p1, "killed", LONG) is False
 
 
+async def test_a_node_renews_many_leases_in_one_call(small_demo: Floor, warehouse: str) -> None:
+    """A node's batched heartbeat (presence_renew_many): every lease extended, the picker whose lease
+    had run out is present again and gets the waiting task, the others are unchanged."""
+    floor, (p1, p2, _p3) = small_demo, pickers(warehouse)
+    await floor.picking.join(warehouse, p1, "s1", 200)
+    await floor.picking.join(warehouse, p2, "s2", 200)
+    await asyncio.sleep(0.3)
+    await floor.picking.join(warehouse, p2, "s2", LONG)  # p2's socket renewed in time (alone)
+    await floor.picking.sweep(warehouse, LONG)  # p1 is recorded absent
+    [task] = await release(floor, warehouse, "w-many", tasks=1, orders=2)
+    assert (await floor.picking.task(warehouse, task)).picker == p2
+    assert await floor.picking.renew_many(warehouse, [(p1, "s1", LONG), (p2, "s2", LONG)]) == [p1]
+    assert (await floor.picking.presence(warehouse, p1)).present
+    assert await floor.picking.renew_many(warehouse, [(p1, "s1", LONG), (p2, "s2", LONG)]) == []
+    with pytest.raises(ValidationError):
+        await floor.picking.renew_many(warehouse, [(p1, "s1", 0)])
+    assert [e["picker"] for e in await events(floor, warehouse, "picker_present")].count(p1) == 2
+
+
 async def test_only_present_pickers_get_tasks_from_a_release(small_demo: Floor, warehouse: str) -> None:
     floor, (p1, p2, p3) = small_demo, pickers(warehouse)
     await floor.picking.join(warehouse, p1, "s1", LONG)
