@@ -327,10 +327,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                     "-f", "raw", "-o", args.py_spy, "-r", "200", "--nonblocking"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             await asyncio.sleep(1.0)
+        perf = None
+        if args.perf:  # CPU-time samples (on-CPU only, kernel included) of the web process over the closed loop
+            perf = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(node.process.pid), "-o", args.perf],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            await asyncio.sleep(1.0)
         closed = await closed_loop(pool, items, args.concurrency, meter)
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(30)
+        for profiler in (spy, perf):
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(60)
         opened: list[dict[str, Any]] = []
         for rate in args.rates:
             if opened and "skipped" not in opened[-1] and opened[-1]["achieved_per_s"] < 0.9 * opened[-1]["offered_per_s"]:
@@ -388,6 +394,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=600)
     parser.add_argument("--units", type=int, default=1_000_000, help="units of each plentiful SKU per warehouse")
     parser.add_argument("--py-spy", default="", help="write a py-spy profile (raw folded stacks) of the closed loop")
+    parser.add_argument("--perf", default="", help="write a `perf record -g` profile (on-CPU samples) of the closed loop")
     parser.add_argument("--out", default="", help="JSON file (default bench/results/issue7-intake-<time>.json)")
     args = parser.parse_args()
     result = uvloop.run(run(args))
