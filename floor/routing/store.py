@@ -185,6 +185,27 @@ STOCK_READ_SHA = hashlib.sha1(STOCK_READ.encode()).hexdigest()
 SOURCES = {STOCK_READ_SHA: STOCK_READ}  # EVALSHA text for a NOSCRIPT fallback (ScriptPipeline.commands)
 
 
+_DAY: list[Any] = [-1, ""]  # (UTC day number, its "YYYYMMDD") of the last call of _today
+_SKU_KEYS: dict[tuple[str, str], str] = {}  # (warehouse, sku) -> its counter hash key (keys.key is pure)
+
+
+def _today() -> str:
+    """The UTC day as "YYYYMMDD" (the capacity counters' suffix), formatted once a day."""
+    number = int(time.time()) // 86400
+    if number != _DAY[0]:
+        _DAY[:] = [number, time.strftime("%Y%m%d", time.gmtime(number * 86400))]
+    return str(_DAY[1])
+
+
+def _sku_key(warehouse: str, sku: str) -> str:
+    found = _SKU_KEYS.get((warehouse, sku))
+    if found is None:
+        if len(_SKU_KEYS) >= 100_000:
+            _SKU_KEYS.clear()
+        found = _SKU_KEYS[(warehouse, sku)] = keys.key(warehouse, "sku", sku)
+    return found
+
+
 def _stock_commands(warehouses: list[str], skus: list[str], capped: list[str] | None = None,
                     one_slot: bool = False) -> list[tuple[Any, ...]]:
     """One ``EVALSHA`` of :data:`STOCK_READ` per warehouse (its SKUs' counters; ``one_slot``, a plain
@@ -194,12 +215,12 @@ def _stock_commands(warehouses: list[str], skus: list[str], capped: list[str] | 
     ``used_today`` only against a capacity)."""
     if not warehouses:
         return []
-    day = time.strftime("%Y%m%d", time.gmtime())
+    day = _today()
     if one_slot and skus:
         reads: list[tuple[Any, ...]] = [("EVALSHA", STOCK_READ_SHA, len(skus) * len(warehouses),
-                                         *(keys.key(w, "sku", sku) for w in warehouses for sku in skus))]
+                                         *[_sku_key(w, sku) for w in warehouses for sku in skus])]
     else:
-        reads = [("EVALSHA", STOCK_READ_SHA, len(skus), *(keys.key(w, "sku", sku) for sku in skus))
+        reads = [("EVALSHA", STOCK_READ_SHA, len(skus), *[_sku_key(w, sku) for sku in skus])
                  for w in warehouses if skus]
     return [*reads, *(("GET", f"{_G}routing:cap:{w}:{day}") for w in (warehouses if capped is None else capped))]
 
@@ -241,7 +262,7 @@ def finish_commands(record: Record | None, placed: list[str], channel: str, shop
                     platform_id: str, was_queued: bool = True) -> list[tuple[Any, ...]]:
     """:meth:`RoutingStore.finish` as commands: the record, the daily counts, the claim dropped (last).
     ``was_queued``: False when the order was known not to be in the queue (a new order): no ZREM."""
-    day = time.strftime("%Y%m%d", time.gmtime())
+    day = _today()
     commands: list[tuple[Any, ...]] = []
     if record is not None:
         o = record.outcome
