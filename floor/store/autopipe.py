@@ -113,7 +113,8 @@ class Lane:
         self.ready = False  # connected and set up (AUTH / SELECT answered): calls may be written
         self.reader = hiredis.Reader(replyError=ResponseError, encoding="utf-8")
         self.queued: list[bytes] = []
-        self.queued_futures: list[Any] = []  # asyncio.Future or Callback, one per queued command
+        self.queued_futures: list[Any] = []  # asyncio.Future or Callback per queued command, a _Batch per batch
+        self.queued_calls = 0  # commands queued (a batch counts each of its commands)
         self.waiting: collections.deque[tuple[Any, float]] = collections.deque()
         self.flushing = False
         self.connecting: asyncio.Task[None] | None = None
@@ -132,6 +133,7 @@ class Lane:
         """Queue ``command``; its reply settles ``sink`` (an ``asyncio.Future`` or a :class:`Callback`)."""
         self.queued.append(command)
         self.queued_futures.append(sink)
+        self.queued_calls += 1
         if not self.flushing:
             self.flushing = True
             self.loop.call_soon(self.flush)
@@ -140,8 +142,12 @@ class Lane:
         """Several commands, one future for all their replies (in order): one write with the loop turn's
         other calls, one wake-up of the caller. A lost connection / timeout fails the whole batch."""
         batch = _Batch(self.loop.create_future(), len(commands))
+        if not commands:
+            batch.future.set_result([])
+            return batch.future
         self.queued.append(b"".join(commands))
-        self.queued_futures.extend([batch] * len(commands))  # the batch takes its replies in order
+        self.queued_futures.append(batch)  # one entry: it takes its len(commands) replies in order
+        self.queued_calls += len(commands)
         if not self.flushing:
             self.flushing = True
             self.loop.call_soon(self.flush)
@@ -161,7 +167,8 @@ class Lane:
         self.waiting.extend((future, now) for future in futures)
         self.transport.write(b"".join(commands))
         self.batches += 1
-        self.calls += len(futures)
+        self.calls += self.queued_calls
+        self.queued_calls = 0
         if self.checker is None:
             self.checker = self.loop.call_later(CHECK_EVERY_S, self._check)
 
@@ -198,6 +205,7 @@ class Lane:
 
     def _fail_queued(self, error: Exception) -> None:
         futures, self.queued, self.queued_futures = self.queued_futures, [], []
+        self.queued_calls = 0
         for future in futures:
             _settle(future, None, error)
 
@@ -217,7 +225,16 @@ class Lane:
             if not waiting:  # pragma: no cover - a reply nobody asked for: the stream is out of step
                 self._drop(RedisConnectionError("unexpected reply from Redis"))
                 return
-            sink = waiting.popleft()[0]
+            sink = waiting[0][0]
+            if type(sink) is _Batch:  # several replies in a row: answered with the last
+                replies = sink.replies
+                replies.append(reply)
+                if len(replies) == sink.size:
+                    waiting.popleft()
+                    if not sink.future.done():
+                        sink.future.set_result(replies)
+                continue
+            waiting.popleft()
             if type(sink) is Callback:
                 sink.answer(reply, None)
             elif not sink.done():  # a cancelled caller (its socket closed) leaves its reply unread
@@ -258,9 +275,9 @@ class Lane:
 
 
 class _Batch:
-    """The replies of one :meth:`Lane.submit_many`: queued once per command, it is settled like a call's
-    future by the lane, once per reply (replies come in the order the commands were written); its
-    future gets them all with the last."""
+    """The replies of one :meth:`Lane.submit_many`: one waiting entry that takes ``size`` replies in a
+    row (a batch is written as one piece, so its replies come together, in order); its future gets
+    them all with the last. A lost connection / timeout fails it once (:meth:`set_exception`)."""
 
     __slots__ = ("future", "replies", "size")
 
@@ -271,12 +288,6 @@ class _Batch:
 
     def done(self) -> bool:
         return self.future.done()
-
-    def set_result(self, reply: Any) -> None:
-        replies = self.replies
-        replies.append(reply)
-        if len(replies) == self.size and not self.future.done():
-            self.future.set_result(replies)
 
     def set_exception(self, error: BaseException) -> None:
         if not self.future.done():
