@@ -49,7 +49,8 @@ CLIENT_NAME = b"floor-script-pipeline"
 _NOT_RUN = ("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING")  # error replies of a command that did not run
 Done = Callable[[Any, BaseException | None], None]  # (reply, None) or (None, error)
 CHECK_EVERY_S = 0.25  # how often a connection with calls waiting checks for a reply older than its timeout
-_hiredis_pack: Callable[[tuple[Any, ...]], bytes] = hiredis.pack_command
+# hiredis >= 2.1 packs commands in C; with an older one (redis[hiredis] allows it) the Python packer below.
+_hiredis_pack: Callable[[tuple[Any, ...]], bytes] | None = getattr(hiredis, "pack_command", None)
 
 
 def pack(args: tuple[bytes, ...]) -> bytes:
@@ -64,14 +65,16 @@ def _pack_any(command: tuple[Any, ...]) -> bytes:
     """:func:`pack` of a command whose arguments are str, bytes or numbers (hiredis packs it in C; the
     same bytes: str as UTF-8, int and float as ``str()`` gives them; anything else, a bool say, is
     packed here as ``str()`` gives it)."""
-    try:
-        return _hiredis_pack(command)
-    except TypeError:
-        out = [b"*%d\r\n" % len(command)]
-        for value in command:
-            text = value.encode() if type(value) is str else value if type(value) is bytes else str(value).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(text), text))
-        return b"".join(out)
+    if _hiredis_pack is not None:
+        try:
+            return _hiredis_pack(command)
+        except TypeError:
+            pass
+    out = [b"*%d\r\n" % len(command)]
+    for value in command:
+        text = value.encode() if type(value) is str else value if type(value) is bytes else str(value).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(text), text))
+    return b"".join(out)
 
 
 class Callback:
