@@ -226,6 +226,13 @@ class Tally:
                 "max_ms": round(max(self.latencies), 1), "statuses": self.statuses, "results": self.results}
 
 
+def _user_system(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of one process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
 class Meter:
     """CPU seconds of the web process, Redis and this client over one phase, per order; Redis's read
     events per order (each is one write a client made: how well the web node's calls share writes)."""
@@ -239,6 +246,7 @@ class Meter:
 
     def start(self) -> None:
         self.before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        self.web_split_before = _user_system(self.pids["web"])
         self.client_before = time.process_time()
         self.load_before = os.getloadavg()[0]
         self.reads_before = self.reads()
@@ -247,6 +255,9 @@ class Meter:
         out: dict[str, Any] = {
             f"{name}_cpu_us_per_order": round((cpu_seconds(pid) - self.before[name]) * 1e6 / max(orders, 1))
             for name, pid in self.pids.items()}
+        user, system = _user_system(self.pids["web"])
+        out["web_user_us_per_order"] = round((user - self.web_split_before[0]) * 1e6 / max(orders, 1))
+        out["web_system_us_per_order"] = round((system - self.web_split_before[1]) * 1e6 / max(orders, 1))
         out["redis_reads_per_order"] = round((self.reads() - self.reads_before) / max(orders, 1), 2)
         # what one web process could carry given a whole core (the machine is shared: the measured rate is not)
         out["orders_per_web_core_s"] = round(1e6 / max(out["web_cpu_us_per_order"], 1))
@@ -327,10 +338,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                     "-f", "raw", "-o", args.py_spy, "-r", "200", "--nonblocking"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             await asyncio.sleep(1.0)
+        perf = None
+        if args.perf:  # CPU-time samples (on-CPU only, kernel included) of the web process over the closed loop
+            perf = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(node.process.pid), "-o", args.perf],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            await asyncio.sleep(1.0)
         closed = await closed_loop(pool, items, args.concurrency, meter)
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(30)
+        for profiler in (spy, perf):
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(60)
         opened: list[dict[str, Any]] = []
         for rate in args.rates:
             if opened and "skipped" not in opened[-1] and opened[-1]["achieved_per_s"] < 0.9 * opened[-1]["offered_per_s"]:
@@ -362,7 +379,8 @@ def table(result: dict[str, Any]) -> str:
     lines = [f"closed loop c={c['concurrency']}: {c['orders_per_s']} orders/s ({c['orders_per_web_core_s']}/s per whole web"
              f" core), p50 {c['p50_ms']} / p99 {c['p99_ms']} ms,"
              f" CPU us/order web {c['web_cpu_us_per_order']} redis {c['redis_cpu_us_per_order']}"
-             f" client {c['client_cpu_us_per_order']}, Redis reads/order {c['redis_reads_per_order']},"
+             f" client {c['client_cpu_us_per_order']} (web user {c['web_user_us_per_order']}"
+             f" system {c['web_system_us_per_order']}), Redis reads/order {c['redis_reads_per_order']},"
              f" load {c['load_avg_1m']}"]
     for o in result["open_loop"]:
         if "skipped" in o:
@@ -388,6 +406,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=600)
     parser.add_argument("--units", type=int, default=1_000_000, help="units of each plentiful SKU per warehouse")
     parser.add_argument("--py-spy", default="", help="write a py-spy profile (raw folded stacks) of the closed loop")
+    parser.add_argument("--perf", default="", help="write a `perf record -g` profile (on-CPU samples) of the closed loop")
     parser.add_argument("--out", default="", help="JSON file (default bench/results/issue7-intake-<time>.json)")
     args = parser.parse_args()
     result = uvloop.run(run(args))

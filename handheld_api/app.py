@@ -32,6 +32,7 @@ from floor.store.client import UNAVAILABLE_ERRORS, connect_reader
 from floor.waves.optimal import warm_up
 from handheld_api import logs, openapi
 from handheld_api.auth import TokenSigner
+from handheld_api.http import fastwebhook  # issue 7 round 3: the webhook bypass (install)
 from handheld_api.http.admin import AdminController
 from handheld_api.http.auth import AuthController
 from handheld_api.http.availability import AvailabilityController
@@ -199,4 +200,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     openapi.document(app)
+    fastwebhook.install(app)  # issue 7 round 3: a webhook delivery skips Litestar's per-request routing
     return app

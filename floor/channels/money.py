@@ -8,6 +8,7 @@ turns the MoneyError into a 400 / hold naming the field.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 
 # ISO 4217 minor-unit exponents that differ from 2 (the rest of the world uses cents).
@@ -34,6 +35,20 @@ def exponent(currency: str) -> int:
 
 def to_minor(value: object, currency: str = "CNY", *, field: str = "amount") -> int:
     """``"4999.00"`` CNY -> 499900; ``"1500"`` JPY -> 1500; ``None``/``""`` -> 0."""
+    if type(value) is str:  # prices repeat across orders: parsed once (an error is not cached)
+        try:
+            return _str_minor(value, currency)
+        except MoneyError:
+            pass  # raised again below, naming the field
+    return _to_minor(value, currency, field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _str_minor(value: str, currency: str) -> int:
+    return _to_minor(value, currency, "amount")
+
+
+def _to_minor(value: object, currency: str, field: str) -> int:
     if value is None or value == "":
         return 0
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):

@@ -143,7 +143,7 @@ class ChannelStore:
         """Commands (plain, or ``EVALSHA`` of this module's scripts or of ``sources``: SHA -> text) of any
         slots, in one write when the auto-pipelined lane is on (else one by one); replies in order.
         Non-transactional: each runs once."""
-        texts = {**SOURCES, **sources} if sources else SOURCES
+        texts = _with_sources(sources) if sources else SOURCES
         if self.pipeline is not None:
             return list(await self.pipeline.commands(*commands, sources=texts))
         out = []
@@ -184,6 +184,20 @@ class ChannelStore:
 
 
 SOURCES = {_CLAIM_SHA: _CLAIM, _FINISH_SHA: _FINISH}
+
+
+_MERGED: dict[int, tuple[dict[str, str], dict[str, str]]] = {}  # id(sources) -> (sources, SOURCES + sources)
+
+
+def _with_sources(sources: dict[str, str]) -> dict[str, str]:
+    """This module's script texts and ``sources`` (merged once per ``sources`` dict: the callers pass
+    module constants such as floor.routing.prefetch.STOCK_SOURCES)."""
+    found = _MERGED.get(id(sources))
+    if found is None or found[0] is not sources or len(found[1]) != len(SOURCES) + len(sources):
+        if len(_MERGED) > 64:
+            _MERGED.clear()
+        found = _MERGED[id(sources)] = (sources, {**SOURCES, **sources})
+    return found[1]
 
 
 def claim_command(channel: str, shop: str, order_id: str, updated_ms: int, digest: str,

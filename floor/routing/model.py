@@ -209,8 +209,15 @@ def decide(order: OrderFacts, rules: RuleSet, snapshot: Snapshot, prefer: str = 
         for name in rule.warehouses or [site.warehouse for site in rules.sites]:
             site = sites[name]
             have = stock.get(name, {})
-            covered = sum(min(qty, max(0, have.get(sku, 0))) for sku, qty in order.lines)
-            complete = all(have.get(sku, 0) >= qty for sku, qty in order.lines)
+            covered, complete = 0, True  # units this site can give (at most each line's), all lines in full
+            for sku, qty in order.lines:
+                units = have.get(sku, 0)
+                if units < qty:
+                    complete = False
+                    if units > 0:
+                        covered += units
+                else:
+                    covered += qty
             reason = ""
             if "region" in rule.filters and site.serves and order.province not in site.serves:
                 reason = f"does not serve province {order.province or '?'}"

@@ -17,11 +17,16 @@ STOCK_SOURCES = SOURCES  # the text of the scripts :attr:`Prefetch.commands` may
 
 
 class Prefetch:
-    def __init__(self, channel: str, shop: str, platform_id: str, sites: list[str], skus: list[str]) -> None:
+    def __init__(self, channel: str, shop: str, platform_id: str, sites: list[str], skus: list[str],
+                 capped: list[str] | None = None, one_slot: bool = False) -> None:
+        """``capped``: the sites whose daily count is read (None = all); ``one_slot``: a plain Redis (one
+        stock read for every site)."""
         self.ref = (channel, shop, platform_id)
         self.sites = sites
         self.skus = skus
-        self.commands: list[tuple[Any, ...]] = claim_commands(channel, shop, platform_id, sites, skus)
+        self.capped = capped
+        self.commands: list[tuple[Any, ...]] = claim_commands(channel, shop, platform_id, sites, skus,
+                                                              capped=capped, one_slot=one_slot)
         self.claimed = False
         self.record: Record | None = None
         self.stock: Stock | None = None
@@ -29,13 +34,16 @@ class Prefetch:
 
     def read(self, replies: list[Any]) -> None:
         """Take the replies of :attr:`commands` (in order)."""
-        self.claimed, self.record, self.stock = claim_of(replies, self.sites)
+        self.claimed, self.record, self.stock = claim_of(replies, self.sites, self.capped)
 
-    def stock_for(self, sites: list[str], skus: list[str]) -> Stock | None:
-        """The read rows of ``sites`` x ``skus`` in that order (as :meth:`RoutingStore.stock`), or None."""
-        if self.stock is None or sites != self.sites or not set(skus) <= set(self.skus):
+    def stock_for(self, sites: list[str], skus: list[str], capped: list[str] | None = None) -> Stock | None:
+        """The read rows of ``sites`` x ``skus`` in that order (as :meth:`RoutingStore.stock` with
+        ``capped``), or None."""
+        if self.stock is None or sites != self.sites or capped != self.capped or not set(skus) <= set(self.skus):
             return None
         rows, used = self.stock
+        if skus == self.skus:  # the guess was exact (the usual case): the rows as read
+            return rows, used
         at = {(w, sku): rows[i * len(self.skus) + j] for i, w in enumerate(self.sites) for j, sku in enumerate(self.skus)}
         return [at[(w, sku)] for w in sites for sku in skus], used
 

@@ -46,6 +46,11 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _capped(rules: RuleSet) -> list[str]:
+    """The sites whose orders-placed-today count matters (a daily capacity): only these are read."""
+    return [site.warehouse for site in rules.sites if site.daily_capacity]
+
+
 def _changed(record: Record, order: CanonicalOrder, lines: list[tuple[str, int]]) -> str:
     """What a platform update changed that routing depends on ('' = nothing)."""
     if sorted(record.lines) != sorted(lines):
@@ -111,7 +116,8 @@ class Router:
             rules = await self._cached_rules(seller)
         except NotFoundError:
             return None
-        return Prefetch(order.channel, order.shop, order.platform_order_id, [s.warehouse for s in rules.sites], skus)
+        return Prefetch(order.channel, order.shop, order.platform_order_id, [s.warehouse for s in rules.sites], skus,
+                        _capped(rules), self.store.one_slot)
 
     async def place(self, order: CanonicalOrder, lines: list[tuple[str, int]], seller: str = "default",
                     prefetch: Prefetch | None = None,
@@ -130,15 +136,16 @@ class Router:
         record: Record | None = None
         rules = await self._cached_rules(seller) if order.state in ("ready", "hold") else None
         sites = [site.warehouse for site in rules.sites] if rules else []
+        capped = _capped(rules) if rules else []
         claimed = False
         if prefetch is not None and prefetch.claimed:
             prefetch.used = True  # the claim is ours: the finish below drops it
             claimed, record = True, prefetch.record
-            read = prefetch.stock_for(sites, list(wanted))
-            stock = read if read is not None else await self.store.stock(sites, list(wanted))
+            read = prefetch.stock_for(sites, list(wanted), capped)
+            stock = read if read is not None else await self.store.stock(sites, list(wanted), capped)
         for _attempt in range(0 if claimed else 250):
             claimed, record, stock = await self.store.claim(order.channel, order.shop, order.platform_order_id,
-                                                            sites, list(wanted))
+                                                            sites, list(wanted), capped=capped)
             if claimed:
                 break
             await asyncio.sleep(0.02)  # a duplicate is being placed right now: read its record after
@@ -293,7 +300,8 @@ class Router:
 
     async def _snapshot(self, sites: list[str], skus: list[str], read: Stock | None = None) -> tuple[Snapshot, set[str]]:
         """Sellable units per warehouse x sku (with and without safety stock) and the SKUs any site
-        knows, from ``read`` (fetched with the claim) or read now."""
+        knows, from ``read`` (fetched with the claim: the day's counts of the capped sites) or read now
+        (every site's count)."""
         rows, used = read if read is not None else await self.store.stock(sites, skus)
         raw: dict[str, dict[str, int]] = {w: {} for w in sites}
         safe: dict[str, dict[str, int]] = {w: {} for w in sites}

@@ -12,6 +12,8 @@ import time
 from typing import Any
 
 import msgspec
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.cluster import RedisCluster
 
 from floor.channels.canonical import CanonicalOrder
 from floor.core.errors import InsufficientStockError
@@ -46,6 +48,8 @@ class RoutingStore:
         # The order-create path's calls share writes with concurrent requests (floor/store/autopipe.py);
         # set by Floor when the scan pipeline is on, else each batch below is one redis-py pipeline.
         self.pipeline: Any = None
+        # A plain Redis (not a cluster): the stock of every site is read by one script call.
+        self.one_slot = not isinstance(client, (RedisCluster, AsyncRedisCluster))
 
     async def batch(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Plain commands in one round trip, in order (non-transactional: each runs once)."""
@@ -117,11 +121,11 @@ class RoutingStore:
                               msgspec.json.encode(record))
 
     async def claim(self, channel: str, shop: str, platform_id: str, warehouses: list[str], skus: list[str],
-                    ttl_s: int = 30) -> tuple[bool, Record | None, Stock]:
+                    ttl_s: int = 30, capped: list[str] | None = None) -> tuple[bool, Record | None, Stock]:
         """One placement of an order at a time (a concurrent duplicate waits and reads the record):
         (claimed, the record so far, :meth:`stock` of ``warehouses`` x ``skus``), in one round trip."""
-        return claim_of(await self.batch(claim_commands(channel, shop, platform_id, warehouses, skus, ttl_s)),
-                        warehouses)
+        return claim_of(await self.batch(claim_commands(channel, shop, platform_id, warehouses, skus, ttl_s, capped,
+                                                        self.one_slot)), warehouses, capped)
 
     async def finish(self, record: Record | None, placed: list[str], channel: str, shop: str, platform_id: str) -> None:
         """Save the record, count the parcels placed per warehouse today, drop the claim: one round trip."""
@@ -135,10 +139,10 @@ class RoutingStore:
         raws = await self.client.mget([f"{_G}routing:order:{ref}" for ref in refs])
         return [msgspec.json.decode(raw, type=Record) for raw in raws if raw is not None]
 
-    async def stock(self, warehouses: list[str], skus: list[str]) -> Stock:
+    async def stock(self, warehouses: list[str], skus: list[str], capped: list[str] | None = None) -> Stock:
         """The sku counters (on_hand, reserved, unavailable, safety) of each warehouse x sku, in that
-        order, and the orders placed today per warehouse: one round trip."""
-        return _stock_of(warehouses, await self.batch(_stock_commands(warehouses, skus)))
+        order, and the orders placed today per warehouse of ``capped`` (None = every one): one round trip."""
+        return _stock_of(warehouses, await self.batch(_stock_commands(warehouses, skus, capped, self.one_slot)), capped)
 
 
     async def merge_group(self, key: str) -> MergeGroup | None:
@@ -181,39 +185,70 @@ STOCK_READ_SHA = hashlib.sha1(STOCK_READ.encode()).hexdigest()
 SOURCES = {STOCK_READ_SHA: STOCK_READ}  # EVALSHA text for a NOSCRIPT fallback (ScriptPipeline.commands)
 
 
-def _stock_commands(warehouses: list[str], skus: list[str]) -> list[tuple[Any, ...]]:
-    """One ``EVALSHA`` of :data:`STOCK_READ` per warehouse (its SKUs' counters), then one ``GET`` of each
-    warehouse's capacity counter (global keys without a common hash tag: no MGET, which a Redis Cluster
-    refuses across slots)."""
+_DAY: list[Any] = [-1, ""]  # (UTC day number, its "YYYYMMDD") of the last call of _today
+_SKU_KEYS: dict[tuple[str, str], str] = {}  # (warehouse, sku) -> its counter hash key (keys.key is pure)
+
+
+def _today() -> str:
+    """The UTC day as "YYYYMMDD" (the capacity counters' suffix), formatted once a day."""
+    number = int(time.time()) // 86400
+    if number != _DAY[0]:
+        _DAY[:] = [number, time.strftime("%Y%m%d", time.gmtime(number * 86400))]
+    return str(_DAY[1])
+
+
+def _sku_key(warehouse: str, sku: str) -> str:
+    found = _SKU_KEYS.get((warehouse, sku))
+    if found is None:
+        if len(_SKU_KEYS) >= 100_000:
+            _SKU_KEYS.clear()
+        found = _SKU_KEYS[(warehouse, sku)] = keys.key(warehouse, "sku", sku)
+    return found
+
+
+def _stock_commands(warehouses: list[str], skus: list[str], capped: list[str] | None = None,
+                    one_slot: bool = False) -> list[tuple[Any, ...]]:
+    """One ``EVALSHA`` of :data:`STOCK_READ` per warehouse (its SKUs' counters; ``one_slot``, a plain
+    Redis: one for every warehouse), then one ``GET`` of the capacity counter of each warehouse in
+    ``capped`` (None = every warehouse; global keys without a common hash tag: no MGET, which a Redis
+    Cluster refuses across slots). A site without a daily capacity needs no count (decide() reads
+    ``used_today`` only against a capacity)."""
     if not warehouses:
         return []
-    day = time.strftime("%Y%m%d", time.gmtime())
-    return [*(("EVALSHA", STOCK_READ_SHA, len(skus), *(keys.key(w, "sku", sku) for sku in skus))
-              for w in warehouses if skus),
-            *(("GET", f"{_G}routing:cap:{w}:{day}") for w in warehouses)]
+    day = _today()
+    if one_slot and skus:
+        reads: list[tuple[Any, ...]] = [("EVALSHA", STOCK_READ_SHA, len(skus) * len(warehouses),
+                                         *[_sku_key(w, sku) for w in warehouses for sku in skus])]
+    else:
+        reads = [("EVALSHA", STOCK_READ_SHA, len(skus), *[_sku_key(w, sku) for sku in skus])
+                 for w in warehouses if skus]
+    return [*reads, *(("GET", f"{_G}routing:cap:{w}:{day}") for w in (warehouses if capped is None else capped))]
 
 
-def _stock_of(warehouses: list[str], rows: list[Any]) -> Stock:
-    """The replies of :func:`_stock_commands`: the counter rows of each warehouse x SKU in order, and the
-    orders placed today per warehouse."""
+def _stock_of(warehouses: list[str], rows: list[Any], capped: list[str] | None = None) -> Stock:
+    """The replies of :func:`_stock_commands` (same ``capped``): the counter rows of each warehouse x SKU
+    in order, and the orders placed today per warehouse of ``capped``."""
     if not warehouses:
         return [], {}
-    n = len(warehouses)
-    return [row for site in rows[:-n] for row in site], {w: int(v or 0) for w, v in zip(warehouses, rows[-n:], strict=True)}
+    counted = warehouses if capped is None else capped
+    n = len(counted)
+    reads = rows[:-n] if n else rows
+    return [row for site in reads for row in site], {w: int(v or 0) for w, v in zip(counted, rows[len(reads):],
+                                                                                     strict=True)}
 
 
 def claim_commands(channel: str, shop: str, platform_id: str, warehouses: list[str], skus: list[str],
-                   ttl_s: int = 30) -> list[tuple[Any, ...]]:
+                   ttl_s: int = 30, capped: list[str] | None = None, one_slot: bool = False) -> list[tuple[Any, ...]]:
     """:meth:`RoutingStore.claim` as commands (a caller may send them with its own); read with :func:`claim_of`."""
     ref = _order_ref(channel, shop, platform_id)
     return [("SET", f"{_G}routing:claim:{ref}", "1", "NX", "EX", ttl_s), ("GET", f"{_G}routing:order:{ref}"),
-            *_stock_commands(warehouses, skus)]
+            *_stock_commands(warehouses, skus, capped, one_slot)]
 
 
-def claim_of(replies: list[Any], warehouses: list[str]) -> tuple[bool, Record | None, Stock]:
+def claim_of(replies: list[Any], warehouses: list[str], capped: list[str] | None = None) -> tuple[bool, Record | None, Stock]:
     claimed, raw, *rows = replies
     record = None if raw is None else msgspec.json.decode(raw, type=Record)
-    return bool(claimed), record, _stock_of(warehouses, rows)
+    return bool(claimed), record, _stock_of(warehouses, rows, capped)
 
 
 def unclaim_command(channel: str, shop: str, platform_id: str) -> tuple[Any, ...]:
@@ -227,7 +262,7 @@ def finish_commands(record: Record | None, placed: list[str], channel: str, shop
                     platform_id: str, was_queued: bool = True) -> list[tuple[Any, ...]]:
     """:meth:`RoutingStore.finish` as commands: the record, the daily counts, the claim dropped (last).
     ``was_queued``: False when the order was known not to be in the queue (a new order): no ZREM."""
-    day = time.strftime("%Y%m%d", time.gmtime())
+    day = _today()
     commands: list[tuple[Any, ...]] = []
     if record is not None:
         o = record.outcome

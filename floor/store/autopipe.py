@@ -49,6 +49,8 @@ CLIENT_NAME = b"floor-script-pipeline"
 _NOT_RUN = ("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING")  # error replies of a command that did not run
 Done = Callable[[Any, BaseException | None], None]  # (reply, None) or (None, error)
 CHECK_EVERY_S = 0.25  # how often a connection with calls waiting checks for a reply older than its timeout
+# hiredis >= 2.1 packs commands in C; with an older one (redis[hiredis] allows it) the Python packer below.
+_hiredis_pack: Callable[[tuple[Any, ...]], bytes] | None = getattr(hiredis, "pack_command", None)
 
 
 def pack(args: tuple[bytes, ...]) -> bytes:
@@ -60,21 +62,19 @@ def pack(args: tuple[bytes, ...]) -> bytes:
 
 
 def _pack_any(command: tuple[Any, ...]) -> bytes:
-    """:func:`pack` of a command whose arguments are str, bytes or numbers."""
+    """:func:`pack` of a command whose arguments are str, bytes or numbers (hiredis packs it in C; the
+    same bytes: str as UTF-8, int and float as ``str()`` gives them; anything else, a bool say, is
+    packed here as ``str()`` gives it)."""
+    if _hiredis_pack is not None:
+        try:
+            return _hiredis_pack(command)
+        except TypeError:
+            pass
     out = [b"*%d\r\n" % len(command)]
     for value in command:
         text = value.encode() if type(value) is str else value if type(value) is bytes else str(value).encode()
         out.append(b"$%d\r\n%s\r\n" % (len(text), text))
     return b"".join(out)
-
-
-def _arg(value: Any) -> bytes:
-    return value.encode() if type(value) is str else value if isinstance(value, bytes) else str(value).encode()
-
-
-def _bulk(value: Any) -> bytes:
-    text = value.encode() if type(value) is str else value if isinstance(value, bytes) else str(value).encode()
-    return b"$%d\r\n%s\r\n" % (len(text), text)
 
 
 class Callback:
@@ -116,7 +116,8 @@ class Lane:
         self.ready = False  # connected and set up (AUTH / SELECT answered): calls may be written
         self.reader = hiredis.Reader(replyError=ResponseError, encoding="utf-8")
         self.queued: list[bytes] = []
-        self.queued_futures: list[Any] = []  # asyncio.Future or Callback, one per queued command
+        self.queued_futures: list[Any] = []  # asyncio.Future or Callback per queued command, a _Batch per batch
+        self.queued_calls = 0  # commands queued (a batch counts each of its commands)
         self.waiting: collections.deque[tuple[Any, float]] = collections.deque()
         self.flushing = False
         self.connecting: asyncio.Task[None] | None = None
@@ -135,6 +136,7 @@ class Lane:
         """Queue ``command``; its reply settles ``sink`` (an ``asyncio.Future`` or a :class:`Callback`)."""
         self.queued.append(command)
         self.queued_futures.append(sink)
+        self.queued_calls += 1
         if not self.flushing:
             self.flushing = True
             self.loop.call_soon(self.flush)
@@ -143,8 +145,12 @@ class Lane:
         """Several commands, one future for all their replies (in order): one write with the loop turn's
         other calls, one wake-up of the caller. A lost connection / timeout fails the whole batch."""
         batch = _Batch(self.loop.create_future(), len(commands))
+        if not commands:
+            batch.future.set_result([])
+            return batch.future
         self.queued.append(b"".join(commands))
-        self.queued_futures.extend(_Part(batch, index) for index in range(len(commands)))
+        self.queued_futures.append(batch)  # one entry: it takes its len(commands) replies in order
+        self.queued_calls += len(commands)
         if not self.flushing:
             self.flushing = True
             self.loop.call_soon(self.flush)
@@ -164,7 +170,8 @@ class Lane:
         self.waiting.extend((future, now) for future in futures)
         self.transport.write(b"".join(commands))
         self.batches += 1
-        self.calls += len(futures)
+        self.calls += self.queued_calls
+        self.queued_calls = 0
         if self.checker is None:
             self.checker = self.loop.call_later(CHECK_EVERY_S, self._check)
 
@@ -201,6 +208,7 @@ class Lane:
 
     def _fail_queued(self, error: Exception) -> None:
         futures, self.queued, self.queued_futures = self.queued_futures, [], []
+        self.queued_calls = 0
         for future in futures:
             _settle(future, None, error)
 
@@ -220,7 +228,16 @@ class Lane:
             if not waiting:  # pragma: no cover - a reply nobody asked for: the stream is out of step
                 self._drop(RedisConnectionError("unexpected reply from Redis"))
                 return
-            sink = waiting.popleft()[0]
+            sink = waiting[0][0]
+            if type(sink) is _Batch:  # several replies in a row: answered with the last
+                replies = sink.replies
+                replies.append(reply)
+                if len(replies) == sink.size:
+                    waiting.popleft()
+                    if not sink.future.done():
+                        sink.future.set_result(replies)
+                continue
+            waiting.popleft()
             if type(sink) is Callback:
                 sink.answer(reply, None)
             elif not sink.done():  # a cancelled caller (its socket closed) leaves its reply unread
@@ -261,36 +278,23 @@ class Lane:
 
 
 class _Batch:
-    __slots__ = ("future", "left", "replies")
+    """The replies of one :meth:`Lane.submit_many`: one waiting entry that takes ``size`` replies in a
+    row (a batch is written as one piece, so its replies come together, in order); its future gets
+    them all with the last. A lost connection / timeout fails it once (:meth:`set_exception`)."""
+
+    __slots__ = ("future", "replies", "size")
 
     def __init__(self, future: asyncio.Future[list[Any]], size: int) -> None:
         self.future = future
-        self.left = size
-        self.replies: list[Any] = [None] * size
-
-
-class _Part:
-    """One reply of a :meth:`Lane.submit_many` batch: resolved like a call's future by the lane."""
-
-    __slots__ = ("batch", "index")
-
-    def __init__(self, batch: _Batch, index: int) -> None:
-        self.batch = batch
-        self.index = index
+        self.size = size
+        self.replies: list[Any] = []
 
     def done(self) -> bool:
-        return self.batch.future.done()
-
-    def set_result(self, reply: Any) -> None:
-        batch = self.batch
-        batch.replies[self.index] = reply
-        batch.left -= 1
-        if batch.left == 0 and not batch.future.done():
-            batch.future.set_result(batch.replies)
+        return self.future.done()
 
     def set_exception(self, error: BaseException) -> None:
-        if not self.batch.future.done():
-            self.batch.future.set_exception(error)
+        if not self.future.done():
+            self.future.set_exception(error)
 
 
 class _Connection(asyncio.Protocol):
@@ -323,7 +327,7 @@ class ScriptPipeline:
         self.scripts = scripts
         self.cluster = isinstance(client, AsyncRedisCluster)
         self.lanes: dict[tuple[Any, ...], Lane] = {}
-        self.heads: dict[tuple[str, str], tuple[bytes, str]] = {}  # (script, warehouse) -> packed head, stream
+        self.heads: dict[tuple[str, str], tuple[tuple[str, str, int, str, str], str]] = {}  # (script, warehouse) -> head, stream
         self.by_stream: dict[str, tuple[int, Lane]] = {}
         self.by_slot: dict[int, tuple[int, Lane]] = {}  # plain commands on a cluster (:meth:`commands`)
         self.fallbacks = 0  # calls re-sent through Scripts.call
@@ -378,19 +382,19 @@ class ScriptPipeline:
                                           float(options.get("socket_connect_timeout") or 1.0))
         return lane
 
-    def _head(self, name: str, warehouse: str) -> tuple[bytes, str]:
+    def _head(self, name: str, warehouse: str) -> tuple[tuple[str, str, int, str, str], str]:
+        """(``EVALSHA`` sha 1 stream prefix, stream) of ``name`` on ``warehouse``: the script's arguments follow."""
         found = self.heads.get((name, warehouse))
         if found is None:
             prefix, stream = self.scripts._keys(warehouse)
             sha = self.scripts.scripts[name].sha
-            head = b"".join(_bulk(part) for part in ("EVALSHA", sha, 1, stream, prefix))
-            found = self.heads[(name, warehouse)] = (head, stream)
+            found = self.heads[(name, warehouse)] = (("EVALSHA", sha, 1, stream, prefix), stream)
         return found
 
     async def call(self, name: str, warehouse: str, *args: Any) -> Any:
         """Like :meth:`Scripts.call` (same arguments, same reply), sharing a write with concurrent calls."""
         head, stream = self._head(name, warehouse)
-        command = b"*%d\r\n%s%s" % (5 + len(args), head, b"".join([_bulk(arg) for arg in args]))
+        command = _pack_any(head + args)
         if self.cluster:
             await self.client.initialize()  # no-op once the slot map is known
         reply = await self._lane(stream).submit(command)
@@ -409,26 +413,11 @@ class ScriptPipeline:
         ``ResponseError`` once every reply is in (the commands before and after it ran, as in a
         non-transactional pipeline); a reply refused before the command ran (NOSCRIPT, MOVED ...) is
         sent again through the client (NOSCRIPT: ``EVAL`` of the source)."""
-        if self.cluster:
-            await self.client.initialize()
-        by_lane: dict[int, tuple[Lane, list[int], list[bytes]]] = {}
-        for index, command in enumerate(commands):
-            lane = self._lane_of(str(command[3] if command[0] == "EVALSHA" else command[1]))
-            entry = by_lane.get(id(lane))
-            if entry is None:
-                entry = by_lane[id(lane)] = (lane, [], [])
-            entry[1].append(index)
-            entry[2].append(_pack_any(command))
-        replies: list[Any] = [None] * len(commands)
-        if len(by_lane) == 1:  # a plain Redis: one batch, one future
-            lane, _indexes, packed = next(iter(by_lane.values()))
-            replies = await lane.submit_many(packed)
+        if not self.cluster:  # a plain Redis has one server: one batch, one future
+            replies: list[Any] = await self._lane("").submit_many([_pack_any(command) for command in commands])
         else:
-            order = [indexes for _lane, indexes, _packed in by_lane.values()]
-            answers = await asyncio.gather(*(lane.submit_many(packed) for lane, _i, packed in by_lane.values()))
-            for indexes, answer in zip(order, answers, strict=True):
-                for index, reply in zip(indexes, answer, strict=True):
-                    replies[index] = reply
+            await self.client.initialize()
+            replies = await self._cluster_commands(commands)
         for index, reply in enumerate(replies):
             if isinstance(reply, ResponseError):
                 command = commands[index]
@@ -445,12 +434,33 @@ class ScriptPipeline:
                 replies[index] = await self.client.execute_command(*command)
         return replies
 
+    async def _cluster_commands(self, commands: tuple[tuple[Any, ...], ...]) -> list[Any]:
+        """:meth:`commands` on a cluster: one batch per master (each command routed by its first key)."""
+        by_lane: dict[int, tuple[Lane, list[int], list[bytes]]] = {}
+        for index, command in enumerate(commands):
+            lane = self._lane_of(str(command[3] if command[0] == "EVALSHA" else command[1]))
+            entry = by_lane.get(id(lane))
+            if entry is None:
+                entry = by_lane[id(lane)] = (lane, [], [])
+            entry[1].append(index)
+            entry[2].append(_pack_any(command))
+        if len(by_lane) == 1:
+            lane, _indexes, packed = next(iter(by_lane.values()))
+            return await lane.submit_many(packed)
+        replies: list[Any] = [None] * len(commands)
+        order = [indexes for _lane, indexes, _packed in by_lane.values()]
+        answers = await asyncio.gather(*(lane.submit_many(packed) for lane, _i, packed in by_lane.values()))
+        for indexes, answer in zip(order, answers, strict=True):
+            for index, reply in zip(indexes, answer, strict=True):
+                replies[index] = reply
+        return replies
+
     async def script(self, sha: str, source: str, keys: list[str], args: list[Any]) -> Any:
         """``EVALSHA`` of a script kept outside the registry (:func:`cluster_calls.run_script`'s contract:
         a reply refused before the script ran, NOSCRIPT or a redirect, goes through the client)."""
         if self.cluster:
             await self.client.initialize()
-        command = pack(tuple(_arg(a) for a in ("EVALSHA", sha, len(keys), *keys, *args)))
+        command = _pack_any(("EVALSHA", sha, len(keys), *keys, *args))
         reply = await self._lane_of(keys[0]).submit(command)
         if isinstance(reply, ResponseError):
             if "user_script" in str(reply):
@@ -479,7 +489,7 @@ class ScriptPipeline:
             self._spawn(asyncio.get_running_loop(), self._call_then(name, warehouse, args, done))
             return
         head, stream = self._head(name, warehouse)
-        command = b"*%d\r\n%s%s" % (5 + len(args), head, b"".join([_bulk(arg) for arg in args]))
+        command = _pack_any(head + args)
         lane = self._lane(stream)
         lane.submit_callback(command, Callback(_Reply(self, lane.loop, name, warehouse, args, done)))
 

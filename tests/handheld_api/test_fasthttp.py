@@ -89,3 +89,30 @@ async def test_a_keep_alive_connection_answers_head_get_and_webhook_errors(web_n
         assert head.startswith(b"HTTP/1.1 200") and body
     finally:
         writer.close()
+
+
+async def test_the_webhook_bypass_answers_errors_as_litestars_router_does(web_nodes: list[ServerProcess]) -> None:
+    """handheld_api/http/fastwebhook.py install(): a delivery to the exact webhook path skips Litestar's
+    router; one with a trailing slash goes through it (and its route middleware). Same answers, errors
+    included; an invalid Host header or an oversized body is still Litestar's 400 / 413."""
+    parts = urlsplit(web_nodes[0].url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    host = parts.netloc.encode()
+
+    def post(path: bytes, body: bytes, extra: bytes = b"", host_header: bytes = host) -> bytes:
+        return (b"POST " + path + b" HTTP/1.1\r\nHost: " + host_header + b"\r\ncontent-type: application/json\r\n"
+                + extra + b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+    try:
+        for path in (b"/api/channels/jd/no-such-shop/webhook", b"/api/channels/shopify/no-such-shop/webhook"):
+            fast = await _exchange(reader, writer, post(path, b'{"id": 1}'))
+            routed = await _exchange(reader, writer, post(path + b"/", b'{"id": 1}'))
+            assert fast[0].split(b"\r\n")[0] == routed[0].split(b"\r\n")[0] == b"HTTP/1.1 404 Not Found"
+            assert fast[1] == routed[1] and b"not_found" in fast[1]
+        head, _body = await _exchange(reader, writer, post(b"/api/channels/jd/x/webhook", b"{}", host_header=b"a b"))
+        assert head.startswith(b"HTTP/1.1 400")
+        big = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+        head, _body = await _exchange(reader, writer, post(b"/api/channels/jd/x/webhook", big))
+        assert head.startswith(b"HTTP/1.1 413")
+    finally:
+        writer.close()

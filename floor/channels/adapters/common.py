@@ -8,6 +8,7 @@ the pull importer records it); a shape that is fine but a status we do not know 
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -49,6 +50,8 @@ def items(value: Any, field: str) -> list[dict[str, Any]]:
 def text(data: dict[str, Any], field: str, *, required: bool = False, where: str = "") -> str:
     """A string field; ids sent as JSON numbers (Taobao tid, Shopify id) become their digits."""
     value = data.get(field)
+    if type(value) is str and value:  # the usual case, first
+        return value.strip()
     if value is None or value == "":
         if required:
             raise AdapterError(f"{where}{field}: required")
@@ -88,6 +91,22 @@ def beijing_ms(value: str, field: str) -> int:
     """``"2026-12-03 10:00:00"`` (platform time, Beijing) -> UTC epoch ms; '' -> 0."""
     if not value:
         return 0
+    if len(value) == 19:
+        try:
+            return _beijing_cached(value)
+        except AdapterError:
+            pass  # not cached; raised again below, naming the field
+    return _beijing_ms(value, field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _beijing_cached(value: str) -> int:
+    """:func:`beijing_ms` of a 19-character value (an order's times repeat: created and modified,
+    the push's timestamp within a second)."""
+    return _beijing_ms(value, "time")
+
+
+def _beijing_ms(value: str, field: str) -> int:
     if len(value) == 19 and value.isascii() and value[4] + value[7] + value[10] + value[13] + value[16] == "-- ::":
         y, mo, d, h, mi, sec = (value[0:4], value[5:7], value[8:10], value[11:13], value[14:16], value[17:19])
         if all(p.isdigit() for p in (y, mo, d, h, mi, sec)):  # the usual shape, without strptime's cost

@@ -9,7 +9,7 @@ import pytest
 from floor.core.errors import ValidationError
 from floor.floor import Floor
 from floor.inventory.model import AdjustStock
-from floor.routing.model import Risk, Rule, RuleSet, Snapshot
+from floor.routing.model import Risk, Rule, RuleSet, Site, Snapshot
 from floor.routing.service import Router
 from floor.routing.store import Stock
 from floor.store import keys
@@ -223,4 +223,26 @@ async def test_queued_orders_are_placed_when_stock_arrives_and_the_trace_shows_r
     await floor.inventory.adjust(back.parcels[0].warehouse, AdjustStock("more-b", "B", f"{back.parcels[0].warehouse}-A01-C01",
                                                                          10, "receipt"), "test")
     assert [p.status for p in (await floor.routing.trace("taobao", "s1", "Q2")).parcels] == ["reserved"]
+    await clean(floor, a, b, c)
+
+
+async def test_daily_capacity_is_counted_and_honoured_with_and_without_the_stock_read_ahead(
+        floor: Floor, three: tuple[str, ...], warehouse: str) -> None:
+    """Only capped sites' day counts are read (issue 7 round 3): a full site is still rejected, whether
+    the stock was read ahead with the claim (the channel path) or by place() itself."""
+    a, b, c = three
+    capped = [Site(warehouse=a, province="31", priority=1, daily_capacity=1), *sites(a, b, c)[1:]]
+    await floor.routing.put_rules(warehouse, RuleSet(sites=capped, rules=[Rule(name="default", sorts=["priority"])]))
+    first = await floor.routing.place(order("CAP1", []), [("A", 1)], warehouse)
+    assert [p.warehouse for p in first.parcels] == [a]
+    ahead = order("CAP2", [])
+    prefetch = await floor.routing.prefetch(ahead, warehouse, ["A"])
+    assert prefetch is not None and prefetch.capped == [a]
+    prefetch.read(await floor.routing.store.batch(prefetch.commands))
+    second = await floor.routing.place(ahead, [("A", 1)], warehouse, prefetch)
+    assert [p.warehouse for p in second.parcels] == [b]
+    assert any(s.warehouse == a and s.verdict == "rejected" and "daily capacity 1 reached" in s.reason
+               for s in second.trace)
+    third = await floor.routing.place(order("CAP3", []), [("A", 1)], warehouse)
+    assert [p.warehouse for p in third.parcels] == [b]
     await clean(floor, a, b, c)
