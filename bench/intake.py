@@ -327,6 +327,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         floor = await setup(redis.url, args.units)
         node = WebNode(redis.url, uuid.uuid4().hex)
+        if args.pin:  # e.g. "redis=0,web=1,client=0+1": each process kept on the named cores
+            places = dict(item.split("=") for item in args.pin.split(","))
+            pids = {"redis": [redis.process.pid], "web": [node.process.pid], "client": [os.getpid()]}
+            for what, cores in places.items():
+                for pid in pids[what]:
+                    os.sched_setaffinity(pid, {int(c) for c in cores.split("+")})
         pool = Pool(node.port)
         meter = Meter(node.process.pid, redis.process.pid, redis.port)
         counter = itertools.count()
@@ -362,6 +368,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         checks = await verify(floor)
         await floor.close()
         pool.close()
+        for pid in (redis.process.pid, os.getpid()):  # the baseline: Redis on the whole machine, pinned or not
+            os.sched_setaffinity(pid, set(range(os.cpu_count() or 1)))
         baseline = redis_benchmark(redis.port)
         return {"bench": "issue7-intake", "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -407,6 +415,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=1_000_000, help="units of each plentiful SKU per warehouse")
     parser.add_argument("--py-spy", default="", help="write a py-spy profile (raw folded stacks) of the closed loop")
     parser.add_argument("--perf", default="", help="write a `perf record -g` profile (on-CPU samples) of the closed loop")
+    parser.add_argument("--pin", default="", help="CPU affinity per process, e.g. redis=0,web=1,client=0+1")
     parser.add_argument("--out", default="", help="JSON file (default bench/results/issue7-intake-<time>.json)")
     args = parser.parse_args()
     result = uvloop.run(run(args))
