@@ -21,10 +21,11 @@ import redis
 from floor.accounts.model import Picker
 from floor.floor import CAPABILITIES, Floor
 from floor.store import keys
-from floor.store.autopipe import CLIENT_NAME, ScriptPipeline
+from floor.store.autopipe import ScriptPipeline
 from floor.store.client import connect
 from floor.store.scripts import Scripts
 from tests.handheld_api.wsclient import Client
+from tests.lanes import kill_lane
 from tests.live import LiveApp
 from tests.redis_server import RedisServer
 
@@ -154,12 +155,7 @@ async def test_a_killed_connection_fails_its_calls_and_the_next_call_reconnects(
         waiting = [asyncio.ensure_future(scan(pipeline, warehouse, f"k{n}")) for n in range(1, 4)]
         await asyncio.sleep(0.1)
         assert not any(w.done() for w in waiting)
-        (lane,) = pipeline.lanes.values()
-        assert lane.transport is not None
-        host, port = lane.transport.get_extra_info("sockname")[:2]
-        (entry,) = [e for e in admin.client_list() if e["addr"] == f"{host}:{port}"]
-        assert entry["name"] == CLIENT_NAME.decode()
-        admin.client_kill_filter(_id=entry["id"])
+        kill_lane(admin, pipeline)
         outcomes = await asyncio.gather(*waiting, return_exceptions=True)
     finally:
         admin.client_unpause()

@@ -12,9 +12,10 @@ import redis
 from redis.exceptions import ResponseError
 
 from floor.floor import CAPABILITIES
-from floor.store.autopipe import CLIENT_NAME, ScriptPipeline
+from floor.store.autopipe import ScriptPipeline
 from floor.store.client import connect
 from floor.store.scripts import Scripts
+from tests.lanes import kill_lane
 from tests.redis_server import RedisServer
 
 
@@ -67,12 +68,7 @@ async def test_a_killed_connection_fails_the_waiting_batches_and_the_next_one_re
                    for n in range(3)]
         await asyncio.sleep(0.1)
         assert not any(w.done() for w in waiting)
-        (lane,) = pipeline.lanes.values()
-        assert lane.transport is not None
-        host, port = lane.transport.get_extra_info("sockname")[:2]
-        (entry,) = [e for e in admin.client_list() if e["addr"] == f"{host}:{port}"]
-        assert entry["name"] == CLIENT_NAME.decode()
-        admin.client_kill_filter(_id=entry["id"])
+        kill_lane(admin, pipeline)
         outcomes = await asyncio.gather(*waiting, return_exceptions=True)
     finally:
         admin.client_unpause()
