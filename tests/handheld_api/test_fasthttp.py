@@ -91,6 +91,23 @@ async def test_a_keep_alive_connection_answers_head_get_and_webhook_errors(web_n
         writer.close()
 
 
+async def test_an_idle_keep_alive_connection_outlives_uvicorns_five_seconds(web_nodes: list[ServerProcess]) -> None:
+    """A balancer re-uses an idle connection for up to 60 s: the node (75 s by default) must not close it
+    first, or a request written onto the closing connection is lost (handheld_api/serve.py)."""
+    parts = urlsplit(web_nodes[0].url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    request = b"GET /healthz/live HTTP/1.1\r\nHost: " + parts.netloc.encode() + b"\r\n\r\n"
+    try:
+        head, _ = await _exchange(reader, writer, request)
+        assert head.startswith(b"HTTP/1.1 200")
+        await asyncio.sleep(6.5)  # uvicorn's own default would have closed it after 5 s
+        assert not reader.at_eof()
+        head, body = await _exchange(reader, writer, request)
+        assert head.startswith(b"HTTP/1.1 200") and body
+    finally:
+        writer.close()
+
+
 async def test_the_webhook_bypass_answers_errors_as_litestars_router_does(web_nodes: list[ServerProcess]) -> None:
     """handheld_api/http/fastwebhook.py install(): a delivery to the exact webhook path skips Litestar's
     router; one with a trailing slash goes through it (and its route middleware). Same answers, errors

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
+import pytest
 
 from bench.scan_client import client_frame
 from tests.live import LiveApp
@@ -132,10 +133,26 @@ def test_serve_fills_in_the_app_and_the_fast_protocol_but_keeps_what_is_given() 
     from handheld_api.serve import APP, FAST, FAST_HTTP, arguments
 
     http = ["--http", FAST_HTTP]  # handheld_api/fasthttp.py, unless --http names another
-    assert arguments(["--host", "::", "--port", "80"]) == [APP, "--factory", "--host", "::", "--port", "80", "--ws", FAST,
-                                                          *http]
-    assert arguments(["--ws", "fast"]) == [APP, "--factory", "--ws", FAST, *http]
-    assert arguments(["--ws", "websockets-sansio"]) == [APP, "--factory", "--ws", "websockets-sansio", *http]
-    assert arguments(["other.app:make", "--ws", "wsproto"]) == ["other.app:make", "--ws", "wsproto", *http]
-    assert arguments(["--http", "fast"]) == [APP, "--factory", "--http", FAST_HTTP, "--ws", FAST]
-    assert arguments(["--http", "httptools"]) == [APP, "--factory", "--http", "httptools", "--ws", FAST]
+    idle = ["--timeout-keep-alive", "75"]  # above a load balancer's 60 s idle timeout, unless given
+    assert arguments(["--host", "::", "--port", "80"], {}) == [APP, "--factory", "--host", "::", "--port", "80",
+                                                              "--ws", FAST, *http, *idle]
+    assert arguments(["--ws", "fast"], {}) == [APP, "--factory", "--ws", FAST, *http, *idle]
+    assert arguments(["--ws", "websockets-sansio"], {}) == [APP, "--factory", "--ws", "websockets-sansio", *http, *idle]
+    assert arguments(["other.app:make", "--ws", "wsproto"], {}) == ["other.app:make", "--ws", "wsproto", *http, *idle]
+    assert arguments(["--http", "fast"], {}) == [APP, "--factory", "--http", FAST_HTTP, "--ws", FAST, *idle]
+    assert arguments(["--http", "httptools"], {}) == [APP, "--factory", "--http", "httptools", "--ws", FAST, *idle]
+
+
+def test_serve_takes_the_keep_alive_from_the_environment_or_the_command_line() -> None:
+    from handheld_api.serve import APP, FAST, FAST_HTTP, arguments
+
+    base = [APP, "--factory", "--ws", FAST, "--http", FAST_HTTP]
+    assert arguments([], {"FLOOR_HTTP_KEEPALIVE_S": "120"}) == [*base, "--timeout-keep-alive", "120"]
+    assert arguments(["--timeout-keep-alive", "30"], {"FLOOR_HTTP_KEEPALIVE_S": "120"}) == [
+        APP, "--factory", "--timeout-keep-alive", "30", "--ws", FAST, "--http", FAST_HTTP]
+    assert arguments(["--timeout-keep-alive=30"], {}) == [APP, "--factory", "--timeout-keep-alive=30", "--ws", FAST,
+                                                           "--http", FAST_HTTP]
+    assert arguments([], {"UVICORN_TIMEOUT_KEEP_ALIVE": "90"}) == base  # uvicorn reads its own variable
+    for bad in ("0", "-5", "1.5", "soon"):
+        with pytest.raises(SystemExit, match="FLOOR_HTTP_KEEPALIVE_S"):
+            arguments([], {"FLOOR_HTTP_KEEPALIVE_S": bad})
