@@ -26,7 +26,7 @@ from floor.floor import Floor
 from floor.jobs.waves import QUEUE
 from floor.shipping.printing.model import PrinterFault
 from floor.shipping.store import problems_json
-from floor.shipping.void import is_void
+from floor.shipping.void import is_void, retry_voids
 from floor.store.client import connect_sync
 from floor.zpl.preview import render
 
@@ -134,10 +134,12 @@ def enqueuer(jobs_redis_url: str):  # type: ignore[no-untyped-def]
 
 class ParcelSweeper:
     """Every ``interval_s`` run the stuck / lost sweep on every warehouse (each node may run it: a
-    parcel is flagged once per kind, whoever sweeps first). Started and stopped by the web app."""
+    parcel is flagged once per kind, whoever sweeps first), and every ``void_every_s`` ask carriers
+    again for the voids they did not confirm (each due try is leased to one node: void_claim.lua).
+    Started and stopped by the web app."""
 
-    def __init__(self, floor: Floor, interval_s: float = 900.0) -> None:
-        self.floor, self.interval_s = floor, interval_s
+    def __init__(self, floor: Floor, interval_s: float = 900.0, void_every_s: float = 60.0) -> None:
+        self.floor, self.interval_s, self.void_every_s = floor, interval_s, void_every_s
         self.task: asyncio.Task[None] | None = None
         self.stopping = asyncio.Event()
 
@@ -162,13 +164,26 @@ class ParcelSweeper:
             flagged += await self.floor.shipping.sweep(warehouse)
         return flagged
 
+    async def retry_voids_all(self) -> list[tuple[str, str]]:
+        """Ask carriers again for the voids they did not confirm yet (floor/shipping/void.py)."""
+        tried: list[tuple[str, str]] = []
+        for warehouse in await self.floor.layouts.warehouses():
+            tried += await retry_voids(self.floor.shipping, warehouse)
+        return tried
+
     async def _run(self) -> None:
+        """Voids due for another try every ``void_every_s``; the stuck / lost sweep every ``interval_s``."""
+        last_sweep = asyncio.get_running_loop().time()
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), self.interval_s)
+                await asyncio.wait_for(self.stopping.wait(), min(self.void_every_s, self.interval_s))
             if self.stopping.is_set():
                 return
             try:
-                await self.sweep_all()
+                await self.retry_voids_all()
+                now = asyncio.get_running_loop().time()
+                if now - last_sweep >= self.interval_s:
+                    last_sweep = now
+                    await self.sweep_all()
             except Exception:  # a failed sweep is retried at the next interval; the node keeps serving
                 log.exception("parcel sweep failed")

@@ -105,6 +105,29 @@ class ShippingStore:
         """True once the waybill was voided (putback_cancel.lua: its order was cancelled after packing)."""
         return bool(await self.client.hget(keys.key(warehouse, "parcel", waybill), "void") == "1")
 
+    # ---- carrier voids not yet confirmed (floor/shipping/void.py)
+    async def void_later(self, warehouse: str, waybill: str, due_ms: int, attempts: int, error: str) -> None:
+        """The carrier did not confirm the void of ``waybill``: try again at ``due_ms``."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hset(keys.key(warehouse, "parcel", waybill),
+                      mapping={"void_carrier": "retrying", "void_attempts": attempts, "void_error": error[:300]})
+            pipe.zadd(keys.key(warehouse, "void_retry"), {waybill: due_ms})
+            await pipe.execute()
+
+    async def void_done(self, warehouse: str, waybill: str, state: str, error: str = "", attempts: int = 0) -> None:
+        """The carrier's void of ``waybill`` ended: ``confirmed`` or ``manual`` (gave up: void it by hand)."""
+        fields: dict[str, str | int] = {"void_carrier": state, "void_error": error[:300]}
+        if attempts:
+            fields["void_attempts"] = attempts
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hset(keys.key(warehouse, "parcel", waybill), mapping=fields)
+            pipe.zrem(keys.key(warehouse, "void_retry"), waybill)
+            await pipe.execute()
+
+    async def claim_voids(self, warehouse: str, now_ms: int, lease_ms: int, limit: int = 50) -> list[str]:
+        """The waybills whose void is due for another try, leased for ``lease_ms`` (void_claim.lua)."""
+        return [str(w) for w in await self.scripts.call("void_claim", warehouse, now_ms, lease_ms, limit)]
+
     async def mark(self, warehouse: str, waybill: str, field: str, value: str) -> bool:
         """Set a flag once (e.g. the stuck exception id); False if it was set already."""
         return bool(await self.client.hsetnx(keys.key(warehouse, "parcel", waybill), field, value))

@@ -74,6 +74,7 @@ TEMPLATES: dict[str, str] = {
     "parcel_events": "parcelev:{}",  # zset: waybill's tracking events (JSON) by event time
     "parcel_seen": "parcelseen:{}",  # set: waybill's "<event ms>|<code>" already applied
     "parcels_open": "parcels:open",  # zset: waybill not delivered/returned by its last event time
+    "void_retry": "void:retry",  # zset: voided waybill the carrier has not confirmed -> next try (ms)
     "label": "label:{}:{}",  # hash: shipment, box -> zpl, png (base64), problems JSON, state
     "printer": "printer:{}",  # hash: pack station -> host, port, name
     "printers": "printers",  # set: pack stations with a printer

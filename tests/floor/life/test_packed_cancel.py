@@ -9,6 +9,7 @@ other order is packed again into a new parcel and confirmed once with the new wa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -30,6 +31,7 @@ from tests.floor.availability.standins import Platforms
 from tests.floor.life.helpers import pack_and_ship, register
 from tests.floor.oms_setup import order, rule_set, stock_warehouse
 from tests.floor.shipping.test_waybills_and_carriers import CHECK_WORD, StandIn
+from tests.redis_server import free_port
 
 
 @pytest.fixture
@@ -274,17 +276,15 @@ def sf_stand_in() -> Iterator[str]:
     server.server_close()
 
 
-async def test_an_sf_label_is_voided_with_the_carrier_once(floor: Floor, warehouse: str, sf_stand_in: str) -> None:
-    """The shipment is cancelled with SF through its adapter (EXP_RECE_UPDATE_ORDER, dealType 2, the
-    stand-in checks the msgDigest); a repeated cancel does not call SF again."""
-    w = f"{warehouse}F"
-    await stock_warehouse(floor, w, {"LA": 5}, ["LA", "LB"])
-    floor.shipping.origins[w] = "W1"
-    floor.shipping.adapters["SF"] = SfAdapter(sf_stand_in, "partner", CHECK_WORD)
+async def _packed_sf(floor: Floor, w: str, platform_id: str, adapter: SfAdapter) -> tuple[str, str]:
+    """A packed, labelled SF parcel of one new order in ``w``: (floor order, shipment id)."""
     from floor.orders.model import NewOrder, OrderLine
 
-    _r, placed = await floor.orders.intake(w, NewOrder("tmall", "SF-1", [OrderLine("LA", 1)], w))
-    await _pick(floor, w, [placed.order_id], "wv-sf1")
+    await stock_warehouse(floor, w, {"LA": 5}, ["LA", "LB"])
+    floor.shipping.origins[w] = "W1"
+    floor.shipping.adapters["SF"] = adapter
+    _r, placed = await floor.orders.intake(w, NewOrder("tmall", platform_id, [OrderLine("LA", 1)], w))
+    await _pick(floor, w, [placed.order_id], f"wv-{platform_id}")
     await floor.shipping.prepare(w, placed.order_id, ShipTo(name="张三", phone="13800000001", province="广东",
                                                             city="广州市", district="天河区", pinned="SF_STD"))
     session = await floor.shipping.start_pack(w, placed.order_id, "PACK-4")
@@ -293,17 +293,89 @@ async def test_an_sf_label_is_voided_with_the_carrier_once(floor: Floor, warehou
     weight = pack.expected_weight(session, box, pack.suggest([session.items["LA"]]))
     closed = await floor.shipping.close_box(w, placed.order_id, weight, last=True)
     assert (await floor.shipping.store.get(w, closed.shipment_id)).boxes[0].waybill == "SF1400000000018"
+    return placed.order_id, closed.shipment_id
+
+
+async def test_an_sf_label_is_voided_with_the_carrier_once(floor: Floor, warehouse: str, sf_stand_in: str) -> None:
+    """The shipment is cancelled with SF through its adapter (EXP_RECE_UPDATE_ORDER, dealType 2, the
+    stand-in checks the msgDigest); a repeated cancel does not call SF again."""
+    w = f"{warehouse}F"
+    order_id, shipment_id = await _packed_sf(floor, w, "SF-1", SfAdapter(sf_stand_in, "partner", CHECK_WORD))
     StandIn.seen.clear()
 
-    assert (await floor.putback.cancel(w, placed.order_id, "seller cancelled")).voided == closed.shipment_id
-    assert (await floor.putback.cancel(w, placed.order_id, "seller cancelled")).repeat
+    assert (await floor.putback.cancel(w, order_id, "seller cancelled")).voided == shipment_id
+    assert (await floor.putback.cancel(w, order_id, "seller cancelled")).repeat
     calls = [f for f in StandIn.seen if f["serviceCode"] == "EXP_RECE_UPDATE_ORDER"]
     assert len(calls) == 1 and len(StandIn.seen) == 1
     msg = json.loads(calls[0]["msgData"])
     assert (msg["orderId"], msg["dealType"], msg["waybillNoInfoList"]) == (
-        closed.shipment_id, 2, [{"waybillNo": "SF1400000000018"}])
+        shipment_id, 2, [{"waybillNo": "SF1400000000018"}])
     [board] = [x for x in await floor.incidents.open(w) if x.kind == "parcel_voided"]
     assert "did not void" not in board.detail  # SF accepted the void
+    parcel = await floor.shipping.store.parcel(w, "SF1400000000018")
+    assert (parcel["void_carrier"], await floor.shipping.store.claim_voids(w, 2**62, 1000)) == ("confirmed", [])
+
+
+async def test_a_void_the_carrier_did_not_take_is_asked_again_until_it_is(floor: Floor, warehouse: str,
+                                                                            sf_stand_in: str) -> None:
+    """SF unreachable when the order is cancelled: the void waits in void:retry with a backed-off next
+    try; a try before it is due asks nothing; the first due try after SF is back voids it, once."""
+    from floor.shipping.void import RETRY_FIRST_S, retry_voids
+
+    w = f"{warehouse}R"
+    order_id, shipment_id = await _packed_sf(floor, w, "SF-R", SfAdapter(sf_stand_in, "partner", CHECK_WORD))
+    floor.shipping.adapters["SF"] = SfAdapter(f"http://127.0.0.1:{free_port()}/sf", "partner", CHECK_WORD)  # SF down
+    before = int(time.time() * 1000)
+    assert (await floor.putback.cancel(w, order_id, "seller cancelled")).voided == shipment_id
+    waybill = "SF1400000000018"
+    parcel = await floor.shipping.store.parcel(w, waybill)
+    assert (parcel["void_carrier"], parcel["void_attempts"]) == ("retrying", "1")
+    assert "Connection refused" in parcel["void_error"]
+    [board] = [x for x in await floor.incidents.open(w) if x.kind == "parcel_voided"]
+    assert "did not void SF1400000000018" in board.detail and "asked again" in board.detail
+    assert (await floor.shipping.store.get(w, shipment_id)).status == "void"  # void for us at once
+
+    assert await retry_voids(floor.shipping, w, before + 1000) == []  # not due yet: SF not asked
+    due = before + RETRY_FIRST_S * 1000 + 60_000
+    assert await retry_voids(floor.shipping, w, due) == [(waybill, "retrying")]  # still down
+    parcel = await floor.shipping.store.parcel(w, waybill)
+    assert (parcel["void_carrier"], parcel["void_attempts"]) == ("retrying", "2")
+    assert await retry_voids(floor.shipping, w, due + RETRY_FIRST_S * 1000) == []  # backed off: 10 min now
+
+    floor.shipping.adapters["SF"] = SfAdapter(sf_stand_in, "partner", CHECK_WORD)  # SF is back
+    StandIn.seen.clear()
+    later = due + 2 * RETRY_FIRST_S * 1000 + 60_000
+    assert await retry_voids(floor.shipping, w, later) == [(waybill, "confirmed")]
+    assert await retry_voids(floor.shipping, w, later + 10**9) == []  # done: never asked again
+    [call] = StandIn.seen
+    assert (call["serviceCode"], json.loads(call["msgData"])["waybillNoInfoList"]) == (
+        "EXP_RECE_UPDATE_ORDER", [{"waybillNo": waybill}])
+    parcel = await floor.shipping.store.parcel(w, waybill)
+    assert (parcel["void_carrier"], parcel["void_attempts"], parcel["void_error"]) == ("confirmed", "3", "")
+
+
+async def test_a_void_the_carrier_never_takes_goes_to_the_board_after_the_last_try(floor: Floor, warehouse: str,
+                                                                                   sf_stand_in: str) -> None:
+    """Every try refused: after VOID_TRIES the waybill leaves void:retry and the board says to void it by
+    hand (once); two sweepers at the same moment try each due waybill once (the claim is leased)."""
+    from floor.shipping.void import RETRY_MAX_S, VOID_TRIES, retry_voids
+
+    w = f"{warehouse}V"
+    order_id, _shipment_id = await _packed_sf(floor, w, "SF-V", SfAdapter(sf_stand_in, "partner", CHECK_WORD))
+    floor.shipping.adapters["SF"] = SfAdapter(f"http://127.0.0.1:{free_port()}/sf", "partner", CHECK_WORD)  # SF down
+    await floor.putback.cancel(w, order_id, "seller cancelled")
+    waybill = "SF1400000000018"
+    now = int(time.time() * 1000)
+    for attempt in range(2, VOID_TRIES + 1):
+        now += RETRY_MAX_S * 1000 + 1
+        first, second = await asyncio.gather(retry_voids(floor.shipping, w, now), retry_voids(floor.shipping, w, now))
+        assert sorted([*first, *second]) == [(waybill, "retrying" if attempt < VOID_TRIES else "manual")]
+    parcel = await floor.shipping.store.parcel(w, waybill)
+    assert (parcel["void_carrier"], parcel["void_attempts"]) == ("manual", str(VOID_TRIES))
+    assert await retry_voids(floor.shipping, w, now + 10**9) == []
+    [given_up] = [x for x in await floor.incidents.open(w) if "still did not void" in x.detail]
+    assert (given_up.kind, f"after {VOID_TRIES} tries" in given_up.detail, "by hand" in given_up.detail) == (
+        "parcel_voided", True, True)
 
 
 async def test_a_routed_cancel_of_a_shipped_order_is_refused_in_the_trace(floor: Floor, warehouse: str,
