@@ -12,6 +12,7 @@ from floor.floor import Floor
 from floor.orders.model import NewOrder, OrderLine
 from floor.shipping.carriers.model import RawEvent
 from floor.shipping.model import ShipTo
+from floor.store import keys
 from floor.zpl.preview import render
 from tests.floor.zpl.helpers import decode
 
@@ -170,3 +171,27 @@ async def test_the_parcel_sweeper_runs_periodically(floor: Floor, warehouse: str
     finally:
         await sweeper.stop()
     assert [x.kind for x in await floor.incidents.open(warehouse)] == ["parcel_stuck"]
+
+
+async def test_the_parcel_sweeper_asks_again_for_due_voids_between_sweeps(floor: Floor, warehouse: str) -> None:
+    """Due carrier voids are tried every ``void_every_s``, not only at the 15-min stuck / lost sweep
+    (floor/shipping/void.py; here a due waybill whose parcel record is gone ends ``manual``)."""
+    import asyncio
+
+    from floor.jobs.labels import ParcelSweeper
+    from floor.layout.model import Layout
+
+    await floor.layouts.put(Layout(warehouse=warehouse, aisles=1, cells=1))
+    await floor.shipping.store.void_later(warehouse, "GONE1", 0, 1, "SF timed out")
+    await floor.shipping.store.client.delete(keys.key(warehouse, "parcel", "GONE1"))
+    sweeper = ParcelSweeper(floor, interval_s=3600, void_every_s=0.05)
+    sweeper.start()
+    try:
+        for _ in range(100):
+            if await floor.shipping.store.client.hget(keys.key(warehouse, "parcel", "GONE1"), "void_carrier") == "manual":
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await sweeper.stop()
+    assert await floor.shipping.store.claim_voids(warehouse, 2**62, 1000) == []
+    assert (await floor.shipping.store.parcel(warehouse, "GONE1"))["void_error"] == "the parcel's record is gone"
