@@ -20,9 +20,10 @@ class Lifecycle:
     initial: str
     table: Mapping[tuple[str, str], str]
     states: frozenset[str] = field(init=False)
+    entries: tuple[str, ...] = ()  # other states a record may be created in (e.g. a task held at release)
 
     def __post_init__(self) -> None:
-        states = {self.initial}
+        states = {self.initial, *self.entries}
         for (source, _event), target in self.table.items():
             states.update((source, target))
         object.__setattr__(self, "states", frozenset(states))

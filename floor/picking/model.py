@@ -10,7 +10,13 @@ from floor.core.lifecycle import Lifecycle
 TASK_LIFECYCLE = Lifecycle(
     name="task",
     initial="ready",
+    # issue 11: a put-wall sort task, or a zone tour that receives totes, is released held ('waiting',
+    # release_wave.lua) until its batch tour is picked / every tote is handed over (tasks.lua release_held)
+    entries=("waiting",),
     table={
+        ("waiting", "release_held"): "ready",
+        ("waiting", "close_emptied"): "completed",  # a cancel left it nothing to pick (close_emptied_task)
+        ("ready", "close_emptied"): "completed",
         ("ready", "assign"): "assigned",
         ("assigned", "complete"): "completed",
         ("assigned", "unassign"): "ready",
