@@ -124,6 +124,10 @@ class ShippingStore:
             pipe.zrem(keys.key(warehouse, "void_retry"), waybill)
             await pipe.execute()
 
+    async def void_forget(self, warehouse: str, waybill: str) -> None:
+        """Stop trying to void ``waybill`` (its parcel's records are gone)."""
+        await self.client.zrem(keys.key(warehouse, "void_retry"), waybill)
+
     async def claim_voids(self, warehouse: str, now_ms: int, lease_ms: int, limit: int = 50) -> list[str]:
         """The waybills whose void is due for another try, leased for ``lease_ms`` (void_claim.lua)."""
         return [str(w) for w in await self.scripts.call("void_claim", warehouse, now_ms, lease_ms, limit)]

@@ -88,7 +88,7 @@ def _now_ms() -> int:
 
 
 async def retry_voids(shipping: Shipping, warehouse: str, now_ms: int | None = None) -> list[tuple[str, str]]:
-    """Ask the carrier again for each void that is due; returns (waybill, confirmed | retrying | manual)."""
+    """Ask the carrier again for each void that is due; returns (waybill, confirmed | retrying | manual | gone)."""
     now_ms = now_ms or _now_ms()
     store = shipping.store
     done: list[tuple[str, str]] = []
@@ -96,8 +96,9 @@ async def retry_voids(shipping: Shipping, warehouse: str, now_ms: int | None = N
         try:
             parcel = await store.parcel(warehouse, waybill)
             shipment = await store.get(warehouse, parcel.get("shipment", ""))
-        except NotFoundError:  # the parcel's records are gone (expired): nothing left to void
-            await store.void_done(warehouse, waybill, "manual", "the parcel's record is gone")
+        except NotFoundError:  # the parcel's records are gone (deleted): nothing left to void
+            await store.void_forget(warehouse, waybill)
+            done.append((waybill, "gone"))
             continue
         attempts = int(parcel.get("void_attempts") or 1) + 1
         try:
