@@ -8,7 +8,8 @@ Traps handled: municipalities (``上海`` / ``上海市`` and a city of ``市辖
 municipality's name: the district decides the city), province-administered county-level cities
 (``仙桃市`` under ``湖北省`` with or without ``省直辖县级行政区划``: code 429004 as city), cities
 without districts (``东莞市`` 441900: the 4th level, a town, is kept in the detail), PDD/Douyin
-``town`` = district, short names (``浦东`` / ``黔南州``), full-width spaces, and a missing
+``town`` = district, JD's municipality levels (``北京`` / ``朝阳区`` / ``三环到四环之间``: the
+district in the city field), short names (``浦东`` / ``黔南州``), full-width spaces, and a missing
 province (parsed from the start of the detail text, e.g. JD ``fullAddress``). Anything else that
 does not match -> a reason; the caller holds the order with it (never guessed).
 """
@@ -158,11 +159,17 @@ def _divisions(province_text: str, city_text: str,
 
 def _city_and_district(province: Division, city_text: str,
                        district_text: str) -> tuple[Division | None, Division | None, str]:
-    if province.code[:2] in MUNICIPALITIES and (not city_text or city_text in MUNICIPAL_CITY
-                                                 or _match(city_text, [province], _PROVINCE_SUFFIXES)):
+    if province.code[:2] in MUNICIPALITIES:
+        every = [d for c in province.children for d in c.children]
+        if city_text and city_text not in MUNICIPAL_CITY and not _match(city_text, [province], _PROVINCE_SUFFIXES):
+            # JD's own regions put a municipality's district at the city level and a JD sub-area
+            # (北京 / 朝阳区 / 三环到四环之间, 上海 / 浦东新区 / 张江镇) at the county level.
+            district = _match(city_text, every, _SUFFIXES)
+            if district is None:
+                return None, None, f"address: district '{city_text[:20]}' not found in {province.name}"
+            return next(c for c in province.children if district in c.children), district, ""
         if not district_text and province.children:
             return province.children[0], None, ""
-        every = [d for c in province.children for d in c.children]
         district = _match(district_text, every, _SUFFIXES)
         if district is None:
             return None, None, f"address: district '{district_text[:20]}' not found in {province.name}"

@@ -15,13 +15,14 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Mapping as Headers
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from floor.channels import signing
 from floor.channels.adapters import AdapterError, adapt
-from floor.channels.adapters.common import beijing_ms, decode
+from floor.channels.adapters.common import BEIJING, beijing_ms, decode
 from floor.channels.address import normalise
 from floor.channels.canonical import CanonicalOrder
 from floor.channels.model import Mapping, NewShop, ResolvedLine, Shop, ShopView, merged, resolve, view
@@ -314,7 +315,8 @@ def verify(shop: Shop, body: bytes, headers: Headers[str, str], query: Headers[s
     elif shop.channel == "own_site":
         signing.own_site_verify(body, shop.secret, headers.get("x-floor-signature"))
     elif shop.channel == "douyin":
-        signing.douyin_push_verify(body, shop.app_key, shop.secret, headers.get("app-id"), headers.get("event-sign"))
+        signing.douyin_push_verify(body, shop.app_key, shop.secret, headers.get("app-id"), headers.get("event-sign"),
+                                   headers.get("sign-method"))
     elif shop.channel in TOP_STYLE:
         signing.top_verify(dict(query), shop.secret, body, app_key=shop.app_key)
         _fresh(query.get("timestamp", ""))
@@ -323,10 +325,25 @@ def verify(shop: Shop, body: bytes, headers: Headers[str, str], query: Headers[s
 
 
 def _fresh(timestamp: str) -> None:
-    """TOP-style timestamps: 'YYYY-MM-DD HH:MM:SS' (Beijing) or epoch seconds; within 10 minutes of now."""
+    """TOP-style timestamps within 10 minutes of now: 'YYYY-MM-DD HH:MM:SS' (Beijing; JD's SDK adds
+    milliseconds and an offset: '... HH:MM:SS.123+0800'), epoch seconds (PDD) or epoch milliseconds."""
     try:
-        at_s = int(timestamp) if timestamp.isascii() and timestamp.isdigit() else beijing_ms(timestamp, "timestamp") // 1000
+        at_s = _timestamp_s(timestamp)
     except AdapterError as error:
         raise signing.SignatureError(str(error)) from error
     if not timestamp or abs(time.time() - at_s) > MAX_CLOCK_SKEW_S:
         raise signing.SignatureError("timestamp is missing or more than 10 minutes from now")
+
+
+def _timestamp_s(timestamp: str) -> float:
+    if timestamp.isascii() and timestamp.isdigit():
+        return int(timestamp) / 1000 if len(timestamp) >= 13 else int(timestamp)
+    if len(timestamp) <= 19 or not timestamp.isascii():
+        return beijing_ms(timestamp, "timestamp") / 1000
+    rest = timestamp[19:]
+    pattern = "%Y-%m-%d %H:%M:%S" + (".%f" if rest.startswith(".") else "") + ("%z" if "+" in rest or "-" in rest else "")
+    try:
+        moment = datetime.strptime(timestamp, pattern)
+    except ValueError as error:
+        raise AdapterError(f"timestamp: '{timestamp[:40]}' is not a time") from error
+    return (moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)).timestamp()

@@ -2,7 +2,8 @@
 verify (the webhook route and the pull importer use them). Pure, constant-time comparisons.
 
 - Shopify webhook: ``X-Shopify-Hmac-Sha256`` = base64(HMAC-SHA256(client secret, raw body)).
-- Douyin push: header ``event-sign`` = hex MD5(app_key + raw body + app secret) (header ``app-id`` = app_key).
+- Douyin push: header ``event-sign`` = hex MD5(app_key + raw body + app secret) (header ``app-id`` = app_key);
+  a push with header ``sign-method: hmac-sha256`` is checked as hex HMAC-SHA256(secret, the same string).
 - Douyin open API: ``app_key{ak}method{m}param_json{pj}timestamp{ts}v2`` wrapped in the secret:
   md5 -> MD5(secret+s+secret), hmac-sha256 -> HMAC-SHA256(secret, secret+s+secret); lower hex.
 - TOP style (Taobao/Tmall, JD, PDD): every parameter but ``sign`` (empty values skipped), keys
@@ -57,16 +58,25 @@ def own_site_verify(body: bytes, secret: str, header: str | None) -> None:
 
 # -- Douyin --------------------------------------------------------------------------------------
 
-def douyin_push_sign(body: bytes, app_key: str, secret: str) -> str:
-    return hashlib.md5(app_key.encode() + body + secret.encode()).hexdigest()
+def douyin_push_sign(body: bytes, app_key: str, secret: str, sign_method: str = "md5") -> str:
+    """hex MD5(app_key + body + secret); with header ``sign-method: hmac-sha256`` the same string
+    keyed HMAC-SHA256(secret, ...)."""
+    text = app_key.encode() + body + secret.encode()
+    if sign_method == "md5":
+        return hashlib.md5(text).hexdigest()
+    if sign_method == "hmac-sha256":
+        return hmac.new(secret.encode(), text, hashlib.sha256).hexdigest()
+    raise SignatureError(f"unknown Douyin sign-method '{sign_method[:20]}'")
 
 
-def douyin_push_verify(body: bytes, app_key: str, secret: str, app_id: str | None, event_sign: str | None) -> None:
+def douyin_push_verify(body: bytes, app_key: str, secret: str, app_id: str | None, event_sign: str | None,
+                       sign_method: str | None = None) -> None:
     if not event_sign:
         raise SignatureError("event-sign is missing")
     if app_id is not None and app_id != app_key:
         raise SignatureError("app-id is not this shop's app key")
-    if not _equal(event_sign.strip().lower(), douyin_push_sign(body, app_key, secret)):
+    method = (sign_method or "md5").strip().lower()
+    if not _equal(event_sign.strip().lower(), douyin_push_sign(body, app_key, secret, method)):
         raise SignatureError("event-sign does not match the body")
 
 
@@ -123,6 +133,6 @@ def top_verify(params: Mapping[str, str], secret: str, body: bytes = b"", *, app
     given_key = params.get("app_key") or params.get("client_id") or ""
     if app_key and given_key != app_key:
         raise SignatureError("app_key is not this shop's app key")
-    expected = top_sign(params, secret, params.get("sign_method") or "md5", body)
+    expected = top_sign(params, secret, (params.get("sign_method") or "md5").lower(), body)
     if not _equal(sign.upper(), expected):
         raise SignatureError("sign does not match the parameters and body")

@@ -4,7 +4,9 @@
 - Douyin push: a JSON array of messages ``{tag, msg_id, data}`` with ``data`` a JSON string (or
   object); tag ``0`` is the subscription check. A message whose data is a full order detail (has
   ``sku_order_list``) is taken; a thin one (ids only, as Douyin's order topics send) is *noted*: its
-  ``p_id``/``shop_order_id`` goes to the refetch list for the pull importer.
+  ``p_id``/``shop_order_id`` goes to the refetch list for the pull importer. A message naming no
+  order (product change tag 400, shop or material topics) is acknowledged and ignored, so one such
+  message never makes Douyin re-send the whole push.
 - TOP style (Taobao/Tmall ``trade`` / ``trade_fullinfo_get_response``, JD ``orderInfo``, PDD
   ``order_info``) and the own site: the body is one order object.
 """
@@ -51,7 +53,10 @@ def _douyin(body: Any) -> tuple[list[dict[str, Any]], list[str]]:
             payloads.append(data)
             continue
         ident = data.get("p_id") or data.get("shop_order_id") or data.get("order_id")
+        if ident is None or ident == "":
+            continue  # a topic about no order (product, shop, material review ...): acknowledged, ignored
         if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not (str(ident).isascii() and str(ident).isdigit()):
-            raise AdapterError(f"[{index}].data: neither an order detail nor p_id / shop_order_id")
-        noted.append(str(ident))
+            raise AdapterError(f"[{index}].data: p_id / shop_order_id is not an order id")
+        if str(ident) not in noted:
+            noted.append(str(ident))
     return payloads, noted

@@ -1,5 +1,9 @@
 """JD POP order (``jingdong.pop.order.enSearch`` / ``.get`` ``orderInfo``) -> CanonicalOrder.
 
+Accepted: ``{"orderInfo": {...}}``, the bare order, or the whole ``jingdong.pop.order.get`` answer
+``{"jingdong_pop_order_get_responce": {"orderDetailInfo": {"orderInfo": {...}}}}`` (JD spells it
+"responce"; the "response" spelling is taken too).
+
 Fields: ``orderId``, ``orderState``, ``itemInfoList[]`` (``skuId``, ``outerSkuId``, ``wareId``,
 ``skuName``, ``jdPrice``, ``itemTotal`` as a string), ``consigneeInfo`` (``fullname``, ``mobile``,
 ``province``, ``city``, ``county``, ``fullAddress``), money as yuan strings (``orderPayment``),
@@ -34,15 +38,22 @@ STATES: dict[str, str] = {
     "LOCKED": "hold",  # 已锁定 (e.g. a cancel or after-sale request pending): never ship
     "POP_ORDER_PAUSE": "hold",  # 暂停
     "WAIT_SEND_CODE": "hold",  # LOC (code) order: nothing physical to pick
+    "PAUSE": "hold",  # 暂停 (LOC orders)
 }
 HOLD_REASONS = {
     "LOCKED": "JD LOCKED: the platform locked the order (cancel / after-sale pending)",
     "POP_ORDER_PAUSE": "JD POP_ORDER_PAUSE: the platform paused the order",
     "WAIT_SEND_CODE": "JD WAIT_SEND_CODE: a LOC code order, nothing to pick",
+    "PAUSE": "JD PAUSE: the platform paused the order",
 }
+GET_ANSWERS = ("jingdong_pop_order_get_responce", "jingdong_pop_order_get_response")
 
 
 def adapt(payload: dict[str, Any], channel: str, shop: str) -> CanonicalOrder:
+    for answer in GET_ANSWERS:
+        if answer in payload:
+            payload = obj(obj(payload[answer], answer).get("orderDetailInfo"), f"{answer}.orderDetailInfo")
+            break
     order = obj(payload.get("orderInfo", payload), "orderInfo")
     order_id = text(order, "orderId", required=True)
     status = text(order, "orderState", required=True)

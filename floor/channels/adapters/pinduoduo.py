@@ -5,6 +5,8 @@ Ship only when ``order_status`` 1 (待发货) and ``confirm_status`` 1 and ``gro
 pending; a failed group / cancelled confirm -> cancelled; an after-sale in progress -> hold (the
 refund is order-level on PDD: every line is marked refunding). ``town`` is the district. Money:
 yuan (JSON numbers or strings, decoded as Decimal). Receiver fields are masked/encrypted.
+Accepted: ``{"order_info": {...}}``, the bare order, or the whole answer
+``{"order_info_get_response": {"order_info": {...}}}``; ``last_ship_time`` is the promised dispatch.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def state_of(order: dict[str, Any]) -> tuple[str, list[str], bool]:
 
 
 def adapt(payload: dict[str, Any], channel: str, shop: str) -> CanonicalOrder:
+    if "order_info_get_response" in payload:  # the whole pdd.order.information.get answer
+        payload = obj(payload["order_info_get_response"], "order_info_get_response")
     order = obj(payload.get("order_info", payload), "order_info")
     order_sn = text(order, "order_sn", required=True)
     state, reasons, refunding = state_of(order)
@@ -81,7 +85,9 @@ def adapt(payload: dict[str, Any], channel: str, shop: str) -> CanonicalOrder:
         raise AdapterError("item_list: an order has at least one item")
     name = text(order, "receiver_name") or text(order, "receiver_name_mask")
     phone = text(order, "receiver_phone") or text(order, "receiver_phone_mask")
-    detail = text(order, "address") or text(order, "address_mask")
+    # receiver_address: the street address without province/city/town; address: the whole address
+    detail = (text(order, "receiver_address") or text(order, "address") or text(order, "receiver_address_mask")
+              or text(order, "address_mask"))
     address = Address(
         name=name, phone=phone, province=text(order, "province"), city=text(order, "city"),
         district=text(order, "town"), detail=detail,
@@ -97,5 +103,5 @@ def adapt(payload: dict[str, Any], channel: str, shop: str) -> CanonicalOrder:
         created_ms=beijing_ms(text(order, "created_time"), "created_time"),
         updated_ms=beijing_ms(text(order, "updated_at"), "updated_at")
         or beijing_ms(text(order, "created_time"), "created_time"),
-        hold_reasons=reasons,
+        promised_ship_ms=beijing_ms(text(order, "last_ship_time"), "last_ship_time"), hold_reasons=reasons,
     )

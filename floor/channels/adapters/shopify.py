@@ -5,6 +5,7 @@ Fields: ``id``, ``name`` ("#1001"), ``cancelled_at``, ``financial_status``, ``fu
 (may be empty: then ``variant:<variant_id>`` is the channel SKU to map), ``variant_id``,
 ``quantity``, ``fulfillable_quantity`` (what is left to ship after refunds and fulfilments),
 ``price``, ``requires_shipping``), ``refunds[].refund_line_items[]``, ``shipping_address``.
+A custom line item (``variant_id`` and ``sku`` null) that must ship holds the order with the reason.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def adapt(payload: dict[str, Any], channel: str, shop: str) -> CanonicalOrder:
             key = text(row, "line_item_id", required=True)
             refunded[key] = refunded.get(key, 0) + integer(row, "quantity", default=0)
     lines = []
+    custom: list[str] = []
     try:
         for i, item in enumerate(items(order.get("line_items"), "line_items")):
             where = f"line_items[{i}]."
@@ -70,8 +72,10 @@ def adapt(payload: dict[str, Any], channel: str, shop: str) -> CanonicalOrder:
             refunds = refunded.get(line_id, 0)
             price = to_minor(item.get("price"), currency, field=where + "price")
             sku = text(item, "sku") or (f"variant:{text(item, 'variant_id')}" if text(item, "variant_id") else "")
-            if not sku:
-                raise AdapterError(f"{where}sku: neither sku nor variant_id given")
+            if not sku:  # a custom line item (no product variant, no SKU): nothing we could map it by
+                sku = f"custom:{line_id}"
+                custom.append(f"line {line_id}: a custom item without sku or variant ('{text(item, 'title')[:40]}'): "
+                              "held, pick it by hand or edit the order")
             lines.append(CanonicalLine(
                 line_id=line_id, channel_sku=sku, quantity=left if left else ordered, unit_price_minor=price,
                 paid_minor=price * ordered - to_minor(item.get("total_discount"), currency,
@@ -85,6 +89,9 @@ def adapt(payload: dict[str, Any], channel: str, shop: str) -> CanonicalOrder:
         raise money_guard(error) from error
     if not lines:
         raise AdapterError("line_items: no line to ship")
+    if custom and state in ("ready", "pending", "hold") and any(
+            line.channel_sku.startswith("custom:") and not (line.refunding or line.shipped) for line in lines):
+        state, reasons = "hold", [*reasons, *custom]
     ship = obj(order.get("shipping_address") or {}, "shipping_address")
     name = text(ship, "name") or " ".join(p for p in (text(ship, "first_name"), text(ship, "last_name")) if p)
     customer = obj(order.get("customer") or {}, "customer")

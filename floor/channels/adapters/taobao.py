@@ -74,6 +74,8 @@ def adapt(payload: dict[str, Any], channel: str, shop: str) -> CanonicalOrder:
         raise AdapterError("orders.order: a trade has at least one order line")
     if reasons and state != "hold" and state in ("ready", "pending"):
         state = "hold"
+    elif state not in ("ready", "pending", "hold"):
+        reasons = []  # closed / shipped / cancelled trade: an odd line status changes nothing
     name, mobile, detail = (text(trade, "receiver_name"), text(trade, "receiver_mobile") or text(trade, "receiver_phone"),
                             text(trade, "receiver_address"))
     address = Address(
