@@ -12,15 +12,15 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, PathParameter
 
 from floor.accounts.model import NewPasswordBody, NewPicker, NewPinBody, NewUser, PickerView, UserView
 from floor.core.errors import ForbiddenError, NotFoundError
 from handheld_api.auth import roles
 from handheld_api.http.common import ErrorBody, floor_of, principal_of
 
-UsernamePath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
-BadgePath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+UsernamePath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+BadgePath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 CONFLICT = {409: ResponseSpec(ErrorBody, description="the username, badge or picker id is taken")}
 
@@ -49,7 +49,7 @@ class AdminController(Controller):
         return await floor_of(request).accounts.users()
 
     @post("/users", status_code=201, responses=CONFLICT, summary="Create a user (role channel: with bindings)")
-    async def create_user(self, data: NewUser, request: Request[Any, Any, Any]) -> UserView:
+    async def create_user(self, data: JSONBody[NewUser], request: Request[Any, Any, Any]) -> UserView:
         _all_warehouses(request)
         return await floor_of(request).accounts.create_user(data)
 
@@ -71,14 +71,16 @@ class AdminController(Controller):
 
     @post("/users/{username:str}/password", status_code=200,
           summary="New password: the user's tokens end, its lock-out is lifted")
-    async def reset_password(self, username: UsernamePath, data: NewPasswordBody, request: Request[Any, Any, Any]) -> UserView:
+    async def reset_password(self, username: UsernamePath, data: JSONBody[NewPasswordBody],
+                             request: Request[Any, Any, Any]) -> UserView:
         _all_warehouses(request)
         return await floor_of(request).accounts.reset_password(_name(username, "user"), data.password)
 
     # -- pickers -------------------------------------------------------------------------------
 
     @get("/pickers", summary="Pickers (of one warehouse with ?warehouse=)")
-    async def pickers(self, request: Request[Any, Any, Any], warehouse: str | None = None) -> list[PickerView]:
+    async def pickers(self, request: Request[Any, Any, Any],
+                      warehouse: FromQuery[str | None] = None) -> list[PickerView]:
         principal = principal_of(request)
         floor = floor_of(request)
         if principal.warehouse != "*":
@@ -89,7 +91,7 @@ class AdminController(Controller):
         return await floor.accounts.pickers(scope)
 
     @post("/pickers", status_code=201, responses=CONFLICT, summary="Create a picker: badge + PIN in one warehouse")
-    async def create_picker(self, data: NewPicker, request: Request[Any, Any, Any]) -> PickerView:
+    async def create_picker(self, data: JSONBody[NewPicker], request: Request[Any, Any, Any]) -> PickerView:
         floor = floor_of(request)
         if not principal_of(request).may_use(data.warehouse):
             raise ForbiddenError(f"no access to warehouse {data.warehouse}")
@@ -112,7 +114,8 @@ class AdminController(Controller):
         return await floor_of(request).accounts.set_picker_disabled(badge, False)
 
     @post("/pickers/{badge:str}/pin", status_code=200, summary="New PIN: the picker's tokens end, lock-out lifted")
-    async def reset_pin(self, badge: BadgePath, data: NewPinBody, request: Request[Any, Any, Any]) -> PickerView:
+    async def reset_pin(self, badge: BadgePath, data: JSONBody[NewPinBody],
+                        request: Request[Any, Any, Any]) -> PickerView:
         await self._picker(request, badge)
         return await floor_of(request).accounts.reset_pin(badge, data.pin)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
 
 from floor.accounts.model import ROLES
 from floor.core.errors import ValidationError
@@ -57,7 +58,7 @@ class AuthController(Controller):
           summary="Log in: picker badge + PIN, or username + password",
           description="Public. Lock-out: 5 failed attempts per badge/user and client address within 5 "
           "minutes answer 429 (see docs/security.md).")
-    async def login(self, data: Login, request: Request[Any, Any, Any]) -> LoginResult:
+    async def login(self, data: JSONBody[Login], request: Request[Any, Any, Any]) -> LoginResult:
         floor = floor_of(request)
         signer: TokenSigner = request.app.state.signer
         address = _address(request)

@@ -7,16 +7,16 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter
 
 from floor.availability.model import ChannelProfile, CheckReport, ListingAts, StockSettings
 from floor.availability.senders import Shipment
 from floor.core.fields import Id, Input, Warehouse
 from handheld_api.auth import roles
-from handheld_api.http.common import WAREHOUSE, floor_of, principal_of, warehouse_for
+from handheld_api.http.common import WarehouseQuery, floor_of, principal_of, warehouse_for
 from handheld_api.http.routing import ChannelPath, ShopPath, check_channel, check_scope
 
-SkuPath = Annotated[str, Parameter(min_length=1, max_length=40, pattern=r"^[!-~]+$")]
+SkuPath = Annotated[str, PathParameter(min_length=1, max_length=40, pattern=r"^[!-~]+$")]
 Waybill = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 
 
@@ -53,19 +53,19 @@ class AvailabilityController(Controller):
     tags = ["availability"]
 
     @get("/check", guards=[roles("admin")], summary="Re-derive every stock counter from the ledger; report drift")
-    async def check(self, request: Request[Any, Any, Any], warehouse: str | None = WAREHOUSE) -> CheckReport:
+    async def check(self, request: Request[Any, Any, Any], warehouse: WarehouseQuery = None) -> CheckReport:
         return await floor_of(request).availability.check(warehouse_for(request, warehouse))
 
     @post("/check", guards=[roles("admin")], status_code=200,
           summary="Run the drift check; with compensate, write compensating ledger entries")
-    async def compensate(self, data: CheckCommand, request: Request[Any, Any, Any]) -> CheckReport:
+    async def compensate(self, data: JSONBody[CheckCommand], request: Request[Any, Any, Any]) -> CheckReport:
         return await floor_of(request).availability.check(
             warehouse_for(request, data.warehouse), data.compensate, principal_of(request).subject)
 
     @put("/skus/{sku:str}", guards=[roles("supervisor", "device")], status_code=200,
          summary="Set unavailable (damaged, quality hold), safety stock or incoming of one SKU")
-    async def stock(self, sku: SkuPath, data: StockSettings, request: Request[Any, Any, Any],
-                    warehouse: str | None = WAREHOUSE) -> StockState:
+    async def stock(self, sku: SkuPath, data: JSONBody[StockSettings], request: Request[Any, Any, Any],
+                    warehouse: WarehouseQuery = None) -> StockState:
         state = await floor_of(request).availability.set_state(
             warehouse_for(request, warehouse), sku, data, principal_of(request).subject)
         return StockState(sku=sku, **state)
@@ -73,7 +73,8 @@ class AvailabilityController(Controller):
     @put("/profiles", guards=[roles("admin")], status_code=200,
          summary="Create or replace a channel/shop's stock push profile (warehouses, buffer, listings)",
          description="The answer leaves out the app secret and access token.")
-    async def put_profile(self, data: ChannelProfile, request: Request[Any, Any, Any]) -> ChannelProfile:
+    async def put_profile(self, data: JSONBody[ChannelProfile],
+                          request: Request[Any, Any, Any]) -> ChannelProfile:
         check_scope(request, data.warehouses)
         saved = await floor_of(request).availability.put_profile(data)
         return msgspec.structs.replace(saved, app_secret="", access_token="")
@@ -88,7 +89,7 @@ class AvailabilityController(Controller):
 
     @post("/{channel:str}/{shop:str}/shipments", guards=[roles("supervisor", "device")], status_code=200,
           summary="Queue a parcel's shipment confirmation to the platform (retried until accepted, once)")
-    async def shipment(self, channel: ChannelPath, shop: ShopPath, data: ShipmentInput,
+    async def shipment(self, channel: ChannelPath, shop: ShopPath, data: JSONBody[ShipmentInput],
                        request: Request[Any, Any, Any]) -> Queued:
         availability = floor_of(request).availability
         check_scope(request, (await availability.profile(channel, shop)).warehouses)

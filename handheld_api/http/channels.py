@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter
 
 from floor.channels.model import Mapping, MappingBody, NewShop, ShopView
 from floor.channels.service import Receipt
@@ -22,10 +22,10 @@ from handheld_api.auth import roles
 from handheld_api.http.common import ErrorBody, floor_of, principal_of, warehouse_for
 from handheld_api.http.fastwebhook import fast_webhook
 
-ChannelPath = Annotated[str, Parameter(min_length=2, max_length=16,
-                                       pattern=r"^(taobao|tmall|jd|pinduoduo|douyin|shopify|own_site)$")]
-ShopPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-OrderPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+ChannelPath = Annotated[str, PathParameter(min_length=2, max_length=16,
+                                           pattern=r"^(taobao|tmall|jd|pinduoduo|douyin|shopify|own_site)$")]
+ShopPath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+OrderPath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 
 SIGNATURE = {401: ResponseSpec(ErrorBody, description="the platform signature is missing or does not match")}
 
@@ -64,7 +64,7 @@ class ChannelAdminController(Controller):
 
     @post("/shops", guards=[roles("admin")], status_code=201,
           summary="Register a shop (or replace its credentials); the secret is never shown again")
-    async def create_shop(self, data: NewShop, request: Request[Any, Any, Any]) -> ShopView:
+    async def create_shop(self, data: JSONBody[NewShop], request: Request[Any, Any, Any]) -> ShopView:
         warehouse_for(request, data.warehouse)  # 403 outside the admin's warehouses
         await floor_of(request).layouts.get(data.warehouse)  # 404 for a warehouse that does not exist
         return await floor_of(request).channels.create_shop(data)
@@ -76,7 +76,7 @@ class ChannelAdminController(Controller):
 
     @post("/{channel:str}/{shop:str}/skus", guards=[roles("admin")], status_code=200,
           summary="Add or replace channel SKU -> internal SKU mappings (bundles, gifts)")
-    async def save_mappings(self, channel: ChannelPath, shop: ShopPath, data: MappingBody,
+    async def save_mappings(self, channel: ChannelPath, shop: ShopPath, data: JSONBody[MappingBody],
                             request: Request[Any, Any, Any]) -> MappingCount:
         await _own_shop(request, channel, shop)
         return MappingCount(*await floor_of(request).channels.save_mappings(channel, shop, data.mappings))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from floor.core.errors import ForbiddenError
 from floor.floor import Floor
@@ -41,7 +41,7 @@ def warehouse_for(request: Request[Any, Any, Any], requested: str | None) -> str
     return warehouse
 
 
-WAREHOUSE = Parameter(
-    query="warehouse", required=False, max_length=8,
+WarehouseQuery = Annotated[str | None, QueryParameter(
+    name="warehouse", required=False, max_length=8,
     description="warehouse id (default: the token's, else FLOOR_DEFAULT_WAREHOUSE)",
-)
+)]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter
 
 from floor.core.fields import ControlCharacterError, Id, control_character_in
 from floor.jobs import imports as import_jobs
@@ -63,7 +63,8 @@ class ImportController(Controller):
           summary="Import master data (warehouses, layout, locations, SKUs, stock, pickers, users)",
           description=f"Kinds: {', '.join(KINDS)}. Validated as a whole; refused entirely while any row is "
           "wrong unless valid_only. Idempotent on (sender, import_id).")
-    async def submit(self, data: ImportUpload, request: Request[Any, Any, Any]) -> Response[ImportReport]:
+    async def submit(self, data: JSONBody[ImportUpload],
+                     request: Request[Any, Any, Any]) -> Response[ImportReport]:
         floor = floor_of(request)
         import_request, files = data.split()
         report = await service.submit_import(
@@ -74,13 +75,13 @@ class ImportController(Controller):
 
     @post("/validate", guards=[roles("admin")], status_code=200, request_max_body_size=MAX_IMPORT_BYTES,
           summary="Dry run: the report an import would get; writes nothing")
-    async def validate(self, data: ImportUpload, request: Request[Any, Any, Any]) -> ImportReport:
+    async def validate(self, data: JSONBody[ImportUpload], request: Request[Any, Any, Any]) -> ImportReport:
         import_request, files = data.split()
         return await service.validate_import(
             floor_of(request).client, principal_of(request).subject, import_request, files, warehouses=_scope(request)
         )
 
     @get("/{import_id:str}", guards=[roles("admin")], summary="An import's report, or its progress while it runs")
-    async def status(self, import_id: Annotated[str, Parameter(min_length=1, max_length=64)],
+    async def status(self, import_id: Annotated[str, PathParameter(min_length=1, max_length=64)],
                      request: Request[Any, Any, Any]) -> ImportReport:
         return await service.import_status(floor_of(request).client, principal_of(request).subject, import_id)

@@ -11,12 +11,13 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
 
 from floor.accounts.model import Principal, binding_admits
 from floor.core.errors import ForbiddenError, NotFoundError, ValidationError
 from floor.orders.model import NewOrder, Order, validate_new_order
 from handheld_api.auth import roles
-from handheld_api.http.common import WAREHOUSE, floor_of, principal_of, warehouse_for
+from handheld_api.http.common import WarehouseQuery, floor_of, principal_of, warehouse_for
 
 
 class OrderResult(msgspec.Struct, frozen=True):
@@ -35,7 +36,7 @@ class OrderController(Controller):
     @post("/", guards=[roles("channel", "supervisor")], status_code=200,
           summary="Canonical order intake (idempotent on channel + shop + external_id)",
           description="A channel login may post only for the channels/shops it is bound to (403 otherwise).")
-    async def intake(self, data: NewOrder, request: Request[Any, Any, Any]) -> OrderResult:
+    async def intake(self, data: JSONBody[NewOrder], request: Request[Any, Any, Any]) -> OrderResult:
         warehouse = warehouse_for(request, data.warehouse)
         principal = principal_of(request)
         if _bound(principal):
@@ -51,8 +52,8 @@ class OrderController(Controller):
 
     @get("/{order_id:str}", guards=[roles("channel", "supervisor")], summary="One order",
          description="A channel login sees only orders of its own channels/shops (404 for others).")
-    async def get_order(self, order_id: str, request: Request[Any, Any, Any],
-                        warehouse: str | None = WAREHOUSE) -> Order:
+    async def get_order(self, order_id: FromPath[str], request: Request[Any, Any, Any],
+                        warehouse: WarehouseQuery = None) -> Order:
         order = await floor_of(request).orders.get(warehouse_for(request, warehouse), order_id)
         principal = principal_of(request)
         if _bound(principal) and not binding_admits(principal.channels, order.channel, order.shop):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from floor.accounts.model import binding_admits
 from floor.core.errors import ForbiddenError, NotFoundError
@@ -17,11 +17,13 @@ from floor.routing.model import RuleSet
 from handheld_api.auth import roles
 from handheld_api.http.common import floor_of, principal_of
 
-SELLER = Parameter(query="seller", required=False, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
-                   description="the seller whose rules these are (default: 'default')")
-ChannelPath = Annotated[str, Parameter(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
-ShopPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-OrderPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:#-]+$")]
+SellerQuery = Annotated[str | None, QueryParameter(
+    name="seller", required=False, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
+    description="the seller whose rules these are (default: 'default')",
+)]
+ChannelPath = Annotated[str, PathParameter(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
+ShopPath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+OrderPath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:#-]+$")]
 
 
 class HoldCommand(Input, frozen=True, forbid_unknown_fields=True):
@@ -51,12 +53,13 @@ class RoutingController(Controller):
     tags = ["routing"]
 
     @get("/rules", guards=[roles("supervisor")], summary="The seller's routing rule set")
-    async def get_rules(self, request: Request[Any, Any, Any], seller: str | None = SELLER) -> RuleSet:
+    async def get_rules(self, request: Request[Any, Any, Any], seller: SellerQuery = None) -> RuleSet:
         return await floor_of(request).routing.rules(seller or "default")
 
     @put("/rules", guards=[roles("admin")], status_code=200, summary="Replace the seller's routing rule set",
          description="Rules are tried in order (docs/routing.md); the answer carries the new version.")
-    async def put_rules(self, data: RuleSet, request: Request[Any, Any, Any], seller: str | None = SELLER) -> RuleSet:
+    async def put_rules(self, data: JSONBody[RuleSet], request: Request[Any, Any, Any],
+                        seller: SellerQuery = None) -> RuleSet:
         check_scope(request, [site.warehouse for site in data.sites])
         return await floor_of(request).routing.put_rules(seller or "default", data)
 
@@ -74,21 +77,21 @@ class RoutingController(Controller):
 
     @post("/orders/{channel:str}/{shop:str}/{order_id:str}/hold", guards=[roles("supervisor")], status_code=200,
           summary="Hold an order: its parcels keep their stock but leave the wave queues")
-    async def hold(self, channel: ChannelPath, shop: ShopPath, order_id: OrderPath, data: HoldCommand,
-                   request: Request[Any, Any, Any]) -> RoutingOutcome:
+    async def hold(self, channel: ChannelPath, shop: ShopPath, order_id: OrderPath,
+                   data: JSONBody[HoldCommand], request: Request[Any, Any, Any]) -> RoutingOutcome:
         await self._outcome(request, channel, shop, order_id)
         return await floor_of(request).routing.hold(channel, shop, order_id, data.reason or "manual hold")
 
     @post("/orders/{channel:str}/{shop:str}/{order_id:str}/release", guards=[roles("supervisor")], status_code=200,
           summary="Release a held order back to where its parcels were (reserved or backordered)")
-    async def release(self, channel: ChannelPath, shop: ShopPath, order_id: OrderPath, data: ReleaseCommand,
-                      request: Request[Any, Any, Any]) -> RoutingOutcome:
+    async def release(self, channel: ChannelPath, shop: ShopPath, order_id: OrderPath,
+                      data: JSONBody[ReleaseCommand], request: Request[Any, Any, Any]) -> RoutingOutcome:
         await self._outcome(request, channel, shop, order_id)
         return await floor_of(request).routing.release(channel, shop, order_id, principal_of(request).subject)
 
     @post("/orders/{channel:str}/{shop:str}/{order_id:str}/cancel", guards=[roles("supervisor")], status_code=200,
           summary="Cancel an order: every parcel not yet released gives its stock back; a merge link is undone")
-    async def cancel(self, channel: ChannelPath, shop: ShopPath, order_id: OrderPath, data: HoldCommand,
-                     request: Request[Any, Any, Any]) -> RoutingOutcome:
+    async def cancel(self, channel: ChannelPath, shop: ShopPath, order_id: OrderPath,
+                     data: JSONBody[HoldCommand], request: Request[Any, Any, Any]) -> RoutingOutcome:
         await self._outcome(request, channel, shop, order_id)
         return await floor_of(request).routing.cancel(channel, shop, order_id, data.reason or "cancelled")

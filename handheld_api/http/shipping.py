@@ -16,7 +16,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter
 
 from floor.core.errors import ValidationError
 from floor.shipping import pack as packing
@@ -37,12 +37,12 @@ from floor.shipping.model import (
 from floor.shipping.rates import choose, quote
 from floor.shipping.service import CloseResult
 from handheld_api.auth import roles
-from handheld_api.http.common import WAREHOUSE, ErrorBody, floor_of, warehouse_for
+from handheld_api.http.common import ErrorBody, WarehouseQuery, floor_of, warehouse_for
 
-OrderPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
-ShipmentPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-StationPath = Annotated[str, Parameter(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
-BoxPath = Annotated[str, Parameter(min_length=1, max_length=3, pattern=r"^[1-9][0-9]{0,2}$")]
+OrderPath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+ShipmentPath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+StationPath = Annotated[str, PathParameter(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+BoxPath = Annotated[str, PathParameter(min_length=1, max_length=3, pattern=r"^[1-9][0-9]{0,2}$")]
 
 
 class PackView(msgspec.Struct, frozen=True):
@@ -80,7 +80,7 @@ class PushAnswer(msgspec.Struct, frozen=True):
     repeats: int
 
 
-CarrierPath = Annotated[str, Parameter(min_length=2, max_length=8, pattern=r"^[A-Z]{2,8}$")]
+CarrierPath = Annotated[str, PathParameter(min_length=2, max_length=8, pattern=r"^[A-Z]{2,8}$")]
 REJECTED = {401: ResponseSpec(ErrorBody, description="the push's signature does not verify: nothing applied",
                               generate_examples=False)}
 
@@ -91,7 +91,7 @@ class ShippingController(Controller):
 
     @post("/quote", guards=[roles("supervisor", "device", "channel")], status_code=200,
           summary="Quote every eligible service and choose one (cheapest meeting the promise, or pinned)")
-    async def quote(self, data: QuoteRequest, request: Request[Any, Any, Any]) -> QuoteAnswer:
+    async def quote(self, data: JSONBody[QuoteRequest], request: Request[Any, Any, Any]) -> QuoteAnswer:
         wh = warehouse_for(request, data.warehouse)
         origin = floor_of(request).shipping.origins.get(wh, wh)
         quotes = quote(origin, Destination(data.province, data.city, data.district, data.country),
@@ -100,20 +100,20 @@ class ShippingController(Controller):
 
     @get("/shipments/{shipment_id:str}", guards=[roles("supervisor", "picker")], summary="One shipment")
     async def shipment(self, shipment_id: ShipmentPath, request: Request[Any, Any, Any],
-                       warehouse: str | None = WAREHOUSE) -> Shipment:
+                       warehouse: WarehouseQuery = None) -> Shipment:
         return await floor_of(request).shipping.store.get(warehouse_for(request, warehouse), shipment_id)
 
     @get("/shipments/{shipment_id:str}/labels/{box_no:str}/zpl", guards=[roles("supervisor", "picker")],
          media_type="text/plain", summary="The label as sent to the printer (ZPL, UTF-8)")
     async def label_zpl(self, shipment_id: ShipmentPath, box_no: BoxPath, request: Request[Any, Any, Any],
-                        warehouse: str | None = WAREHOUSE) -> Response[str]:
+                        warehouse: WarehouseQuery = None) -> Response[str]:
         label = await floor_of(request).shipping.store.label(warehouse_for(request, warehouse), shipment_id, _box(box_no))
         return Response(label.get("zpl", ""), media_type="text/plain; charset=utf-8")
 
     @get("/shipments/{shipment_id:str}/labels/{box_no:str}/png", guards=[roles("supervisor", "picker")],
          media_type="image/png", summary="The label rendered from its ZPL (once the labels job ran)")
     async def label_png(self, shipment_id: ShipmentPath, box_no: BoxPath, request: Request[Any, Any, Any],
-                        warehouse: str | None = WAREHOUSE) -> Response[bytes]:
+                        warehouse: WarehouseQuery = None) -> Response[bytes]:
         label = await floor_of(request).shipping.store.label(warehouse_for(request, warehouse), shipment_id, _box(box_no))
         if "png" not in label:
             from floor.core.errors import NotFoundError
@@ -126,7 +126,7 @@ class ShippingController(Controller):
           description="SF: form with msgData, timestamp, msgDigest; JD: JSON + X-Jd-Signature; Cainiao: form with "
           "logistics_interface + data_digest; local carriers: JSON + X-Floor-Signature. Idempotent per event.")
     async def push(self, carrier: CarrierPath, request: Request[Any, Any, Any],
-                   warehouse: str | None = WAREHOUSE) -> PushAnswer:
+                   warehouse: WarehouseQuery = None) -> PushAnswer:
         floor = floor_of(request)
         wh = floor.warehouse(warehouse)
         adapter = floor.shipping.push_adapter(wh, carrier)
@@ -143,8 +143,8 @@ class ShippingController(Controller):
 
     @post("/printers/{station:str}", guards=[roles("admin")], status_code=200,
           summary="Set the label printer (raw TCP, port 9100) of a pack station")
-    async def set_printer(self, station: StationPath, data: PrinterInput, request: Request[Any, Any, Any],
-                          warehouse: str | None = WAREHOUSE) -> Printer:
+    async def set_printer(self, station: StationPath, data: JSONBody[PrinterInput],
+                          request: Request[Any, Any, Any], warehouse: WarehouseQuery = None) -> Printer:
         printer = Printer(station, data.host, data.port, data.name)
         await floor_of(request).shipping.store.set_printer(warehouse_for(request, warehouse), printer)
         return printer
@@ -156,8 +156,8 @@ class PackController(Controller):
 
     @post("/{order_id:str}/ship-to", guards=[roles("supervisor", "channel")], status_code=200,
           summary="Where and how the order ships (receiver, promise date, pinned service)")
-    async def ship_to(self, order_id: OrderPath, data: ShipTo, request: Request[Any, Any, Any],
-                      warehouse: str | None = WAREHOUSE) -> Done:
+    async def ship_to(self, order_id: OrderPath, data: JSONBody[ShipTo], request: Request[Any, Any, Any],
+                      warehouse: WarehouseQuery = None) -> Done:
         wh = warehouse_for(request, warehouse)
         await floor_of(request).orders.get(wh, order_id)
         await floor_of(request).shipping.prepare(wh, order_id, data)
@@ -165,27 +165,27 @@ class PackController(Controller):
 
     @post("/{order_id:str}/start", guards=[roles("picker", "supervisor")], status_code=200,
           summary="Put an order on a pack station (its lines; idempotent)")
-    async def start(self, order_id: OrderPath, data: PackStart, request: Request[Any, Any, Any],
-                    warehouse: str | None = WAREHOUSE) -> PackView:
+    async def start(self, order_id: OrderPath, data: JSONBody[PackStart], request: Request[Any, Any, Any],
+                    warehouse: WarehouseQuery = None) -> PackView:
         wh = warehouse_for(request, warehouse)
         return _view(await floor_of(request).shipping.start_pack(wh, order_id, data.station))
 
     @get("/{order_id:str}", guards=[roles("picker", "supervisor")], summary="The order's pack session")
     async def view(self, order_id: OrderPath, request: Request[Any, Any, Any],
-                   warehouse: str | None = WAREHOUSE) -> PackView:
+                   warehouse: WarehouseQuery = None) -> PackView:
         return _view(await floor_of(request).shipping.session(warehouse_for(request, warehouse), order_id))
 
     @post("/{order_id:str}/scan", guards=[roles("picker", "supervisor")], status_code=200,
           summary="Scan one unit (SKU or GTIN) into the open box; a wrong or extra unit is refused")
-    async def scan(self, order_id: OrderPath, data: PackScan, request: Request[Any, Any, Any],
-                   warehouse: str | None = WAREHOUSE) -> ScanAnswer:
+    async def scan(self, order_id: OrderPath, data: JSONBody[PackScan], request: Request[Any, Any, Any],
+                   warehouse: WarehouseQuery = None) -> ScanAnswer:
         wh = warehouse_for(request, warehouse)
         verdict, session = await floor_of(request).shipping.scan(wh, order_id, data.code, data.serial)
         return ScanAnswer(verdict, _view(session))
 
     @post("/{order_id:str}/close", guards=[roles("picker", "supervisor")], status_code=200,
           summary="Close the open box with its weight; the last box ships the order and prints its labels")
-    async def close(self, order_id: OrderPath, data: PackClose, request: Request[Any, Any, Any],
-                    warehouse: str | None = WAREHOUSE) -> CloseResult:
+    async def close(self, order_id: OrderPath, data: JSONBody[PackClose], request: Request[Any, Any, Any],
+                    warehouse: WarehouseQuery = None) -> CloseResult:
         wh = warehouse_for(request, warehouse)
         return await floor_of(request).shipping.close_box(wh, order_id, data.weight_g, data.box_type, data.last)

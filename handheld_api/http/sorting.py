@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.params import PathParameter
 
 from floor.sorting.model import SortView
 from handheld_api.auth import roles
-from handheld_api.http.common import WAREHOUSE, floor_of, warehouse_for
+from handheld_api.http.common import WarehouseQuery, floor_of, warehouse_for
 
-TaskPath = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+TaskPath = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 
 
 class SortingController(Controller):
@@ -22,5 +22,5 @@ class SortingController(Controller):
     @get("/{task_id:str}", guards=[roles("supervisor")],
          summary="A put-wall sort task: units in the batch tote, each slot's progress, the unit in hand")
     async def view(self, task_id: TaskPath, request: Request[Any, Any, Any],
-                   warehouse: str | None = WAREHOUSE) -> SortView:
+                   warehouse: WarehouseQuery = None) -> SortView:
         return await floor_of(request).sorting.view(warehouse_for(request, warehouse), task_id)

@@ -7,10 +7,11 @@ from typing import Any
 
 from litestar import Controller, Request, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
 
 from floor.picking.model import ReassignTask, TaskReassigned
 from handheld_api.auth import roles
-from handheld_api.http.common import WAREHOUSE, ErrorBody, floor_of, principal_of, warehouse_for
+from handheld_api.http.common import ErrorBody, WarehouseQuery, floor_of, principal_of, warehouse_for
 
 
 class TaskController(Controller):
@@ -30,7 +31,7 @@ class TaskController(Controller):
             409: ResponseSpec(ErrorBody, description="picker not present, busy, or the task is closed"),
         },
     )
-    async def reassign(self, task_id: str, data: ReassignTask, request: Request[Any, Any, Any],
-                       warehouse: str | None = WAREHOUSE) -> TaskReassigned:
+    async def reassign(self, task_id: FromPath[str], data: JSONBody[ReassignTask],
+                       request: Request[Any, Any, Any], warehouse: WarehouseQuery = None) -> TaskReassigned:
         wh = warehouse_for(request, warehouse)
         return await floor_of(request).picking.reassign(wh, task_id, data, principal_of(request).subject)

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
 
 from floor.core.errors import ConflictError, ForbiddenError, NotFoundError
 from floor.jobs import waves as wave_jobs
@@ -17,7 +18,7 @@ from floor.picking.model import TaskView
 from floor.waves.model import ReleaseWave, WaveView
 from floor.waves.store import WavePlanning
 from handheld_api.auth import roles
-from handheld_api.http.common import WAREHOUSE, floor_of, principal_of, warehouse_for
+from handheld_api.http.common import WarehouseQuery, floor_of, principal_of, warehouse_for
 from handheld_api.http.route_drawing import route_svg
 
 
@@ -38,7 +39,7 @@ class WaveController(Controller):
           description="Waves of more than FLOOR_INLINE_WAVE_MAX orders (default 5) are planned by an RQ "
           "worker: the answer is then 202 with the planning state; poll GET /api/waves/{wave_id}. "
           "A wave whose planning failed can be released again with the same wave_id.")
-    async def release(self, data: ReleaseWave, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def release(self, data: JSONBody[ReleaseWave], request: Request[Any, Any, Any]) -> Response[Any]:
         floor = floor_of(request)
         warehouse = warehouse_for(request, data.warehouse)
         sender = principal_of(request).subject
@@ -71,8 +72,8 @@ class WaveController(Controller):
 
     @get("/{wave_id:str}", guards=[roles("supervisor")], responses=PLANNING,
          summary="One wave with its progress (202 with the planning state while a worker plans it)")
-    async def get_wave(self, wave_id: str, request: Request[Any, Any, Any],
-                       warehouse: str | None = WAREHOUSE) -> Response[Any]:
+    async def get_wave(self, wave_id: FromPath[str], request: Request[Any, Any, Any],
+                       warehouse: WarehouseQuery = None) -> Response[Any]:
         floor = floor_of(request)
         wh = warehouse_for(request, warehouse)
         try:
@@ -84,8 +85,8 @@ class WaveController(Controller):
             return Response(planning, status_code=202)
 
     @get("/tasks/{task_id:str}", guards=[roles("supervisor", "picker")], summary="One pick task with its steps")
-    async def get_task(self, task_id: str, request: Request[Any, Any, Any],
-                       warehouse: str | None = WAREHOUSE) -> TaskView:
+    async def get_task(self, task_id: FromPath[str], request: Request[Any, Any, Any],
+                       warehouse: WarehouseQuery = None) -> TaskView:
         task = await floor_of(request).picking.task(warehouse_for(request, warehouse), task_id)
         principal = principal_of(request)
         if principal.role == "picker" and task.picker != principal.subject:
@@ -94,8 +95,8 @@ class WaveController(Controller):
 
     @get("/tasks/{task_id:str}/route.svg", guards=[roles("supervisor")], media_type="image/svg+xml",
          summary="The task's planned route drawn on the layout (SVG)")
-    async def route(self, task_id: str, request: Request[Any, Any, Any],
-                    warehouse: str | None = WAREHOUSE) -> Response[str]:
+    async def route(self, task_id: FromPath[str], request: Request[Any, Any, Any],
+                    warehouse: WarehouseQuery = None) -> Response[str]:
         floor = floor_of(request)
         wh = warehouse_for(request, warehouse)
         task = await floor.picking.task(wh, task_id)
