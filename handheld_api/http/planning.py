@@ -75,11 +75,8 @@ class PlanningController(Controller):
 
     @get("/slotting", guards=[roles("supervisor")],
          summary="Slotting suggestion: fast movers to the faces nearest the depot, travel saved (proposed only)")
-    async def slotting(self, request: Request[Any, Any, Any], warehouse: WarehouseQuery,
-                       top: TopQuery) -> SlottingProposal:
-        # Neither has a Python default, as with the Parameter(query=...) defaults before: a request
-        # without ?top= is still answered 400 (top: int, nothing to fill it), though the document
-        # calls top optional.
+    async def slotting(self, request: Request[Any, Any, Any], warehouse: WarehouseQuery = None,
+                       top: TopQuery = 20) -> SlottingProposal:
         w = warehouse_for(request, warehouse)
         floor = floor_of(request)
         return await floor.planning.slotting(w, await floor.layouts.get(w), top)

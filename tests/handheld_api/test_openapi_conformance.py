@@ -191,6 +191,7 @@ def _good_cases(live_app: LiveApp, ids: dict[str, str]) -> list[Good]:
         ("GET", "/api/planning/tasks", {"query": q}, 200),
         ("GET", "/api/planning/suggestions", {"query": q}, 200),
         ("GET", "/api/planning/slotting", {"query": {"warehouse": w, "top": 5}}, 200),
+        ("GET", "/api/planning/slotting", {"query": q}, 200),  # top is optional (20), as documented
         ("POST", "/api/planning/transfers", {"body": {"transfer_id": f"tr-{run}", "sku": "SKU00001", "quantity": 1,
                                                       "source": w, "target": w}}, 422),
         ("GET", "/api/planning/transfers/{transfer_id}", {"path": {"transfer_id": "nope"},
